@@ -1,0 +1,63 @@
+"""mrio.kernels: the numeric core of mrio (ndarray in, ndarray out).
+
+Contract: inputs are float64 numpy arrays, already validated by the labelled layer (``mrio``);
+kernels never import pandas or ``mrio``, never modify their inputs unless told to, and raise the
+errors of :mod:`mrio.kernels._errors` with positions, which ``mrio`` turns into labelled messages.
+Dense factorisations use LAPACK through SciPy; loops are numba ``@njit(cache=True)``.
+
+Region-major ordering throughout: index ``r * n + i`` for sector ``i`` of region ``r``.
+"""
+
+from ._errors import (
+    InfeasibleError,
+    KernelError,
+    NotConvergedError,
+    NotProductiveError,
+    SingularError,
+)
+from ._iterative import (
+    block_jacobi_solve,
+    block_matvec,
+    krylov_solve,
+    neumann_iterations_bound,
+    neumann_solve,
+    nonzero_blocks,
+)
+from ._leontief import (
+    LeontiefFactor,
+    allocation_coefficients,
+    ghosh_inverse_from_leontief,
+    leontief_inverse,
+    safe_divide,
+    technical_coefficients,
+)
+from ._productivity import certify_productive, column_sum_offenders, spectral_radius
+from ._solve import METHODS, SolveReport, choose_method, relative_residual, solve_leontief
+
+__all__ = [
+    "KernelError",
+    "NotProductiveError",
+    "SingularError",
+    "NotConvergedError",
+    "InfeasibleError",
+    "LeontiefFactor",
+    "leontief_inverse",
+    "ghosh_inverse_from_leontief",
+    "technical_coefficients",
+    "allocation_coefficients",
+    "safe_divide",
+    "certify_productive",
+    "column_sum_offenders",
+    "spectral_radius",
+    "neumann_solve",
+    "neumann_iterations_bound",
+    "block_jacobi_solve",
+    "block_matvec",
+    "nonzero_blocks",
+    "krylov_solve",
+    "solve_leontief",
+    "choose_method",
+    "relative_residual",
+    "SolveReport",
+    "METHODS",
+]

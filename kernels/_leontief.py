@@ -1,0 +1,261 @@
+"""Dense Leontief and Ghosh kernels: coefficients, LU factorisation reused for many solves.
+
+All functions take and return float64 numpy arrays. Inputs are never modified unless a
+parameter says so. The strategy follows methods.md section 5.2: factor ``I - A`` once with
+LAPACK (``getrf``), reuse the factors for any number of right-hand sides (``getrs``), and form
+the explicit inverse (``getri``) only when every entry of ``L`` is wanted.
+
+References
+----------
+Miller, R. E. & Blair, P. D. (2009). *Input-Output Analysis: Foundations and Extensions*,
+2nd ed., Cambridge University Press, ch. 2 (Leontief), ch. 12 (Ghosh).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.linalg import lapack, lu_factor, lu_solve
+
+from ._errors import SingularError
+
+__all__ = [
+    "safe_divide",
+    "technical_coefficients",
+    "allocation_coefficients",
+    "LeontiefFactor",
+    "leontief_inverse",
+    "ghosh_inverse_from_leontief",
+]
+
+# Reciprocal condition number below which I - A is treated as numerically singular.
+RCOND_SINGULAR = 1e3 * np.finfo(np.float64).eps
+
+
+def safe_divide(numerator, denominator):
+    """Elementwise ``numerator / denominator`` with the rule ``z / 0 := 0``.
+
+    Parameters
+    ----------
+    numerator : ndarray
+    denominator : ndarray, broadcastable to ``numerator``
+
+    Returns
+    -------
+    ndarray of float64, shape of the broadcast.
+
+    Notes
+    -----
+    Used for ``A = Z x^-1`` with zero-output industries (methods.md 1.4; pymrio sets
+    ``1/x`` with ``inf -> 0`` to the same effect).
+    """
+    numerator = np.asarray(numerator, dtype=np.float64)
+    denominator = np.asarray(denominator, dtype=np.float64)
+    out = np.zeros(np.broadcast_shapes(numerator.shape, denominator.shape))
+    np.divide(numerator, denominator, out=out, where=denominator != 0)
+    return out
+
+
+def technical_coefficients(Z, x):
+    """Input (technical) coefficients ``A = Z x^-1``, ``a_ij = z_ij / x_j``.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n, n)
+        Intermediate flows, rows selling to columns.
+    x : ndarray of shape (n,)
+        Gross output.
+
+    Returns
+    -------
+    A : ndarray of shape (n, n); columns with ``x_j = 0`` are zero.
+    """
+    return safe_divide(Z, x[np.newaxis, :])
+
+
+def allocation_coefficients(Z, x):
+    """Output (allocation, Ghosh) coefficients ``B = x^-1 Z``, ``b_ij = z_ij / x_i``.
+
+    Returns
+    -------
+    B : ndarray of shape (n, n); rows with ``x_i = 0`` are zero.
+    """
+    return safe_divide(Z, x[:, np.newaxis])
+
+
+def _i_minus(A):
+    """Return a fresh Fortran-ordered ``I - A`` (one n-by-n allocation, factorised in place)."""
+    M = np.negative(A, order="F")  # LAPACK is column-major: factor without another copy
+    M[np.diag_indices_from(M)] += 1.0
+    return M
+
+
+class LeontiefFactor:
+    """LU factorisation of ``I - A`` reused for any number of Leontief solves.
+
+    Parameters
+    ----------
+    A : ndarray of shape (n, n)
+        Input coefficients. Not modified; one n-by-n array holds the factors.
+
+    Attributes
+    ----------
+    n : int
+    rcond : float
+        LAPACK ``gecon`` estimate of the reciprocal 1-norm condition number of ``I - A``.
+
+    Raises
+    ------
+    SingularError
+        If ``I - A`` is singular or its reciprocal condition number is below ~2e-13.
+
+    Notes
+    -----
+    ``x = L y`` is ``(I - A) x = y`` (``getrs``); ``m' = s' L`` is ``(I - A)' m = s``
+    (``getrs`` with ``trans=1``). Cost: ``2/3 n^3`` once, ``2 n^2`` per right-hand side
+    (methods.md 5.1).
+    """
+
+    def __init__(self, A):
+        A = np.asarray(A, dtype=np.float64)
+        if A.ndim != 2 or A.shape[0] != A.shape[1]:
+            raise ValueError(f"A must be square, got shape {A.shape}")
+        self.n = A.shape[0]
+        M = _i_minus(A)
+        anorm = np.abs(M).sum(axis=0).max() if self.n else 0.0
+        self._lu, self._piv = _lu_factor_checked(M)
+        if self.n:
+            rcond, info = lapack.dgecon(self._lu, anorm, norm="1")
+            self.rcond = float(rcond)
+            if info != 0 or not np.isfinite(self.rcond) or self.rcond < RCOND_SINGULAR:
+                raise SingularError(
+                    f"I - A is numerically singular (reciprocal condition number {self.rcond:.3g})"
+                )
+        else:
+            self.rcond = 1.0
+
+    def solve(self, Y):
+        """Solve ``(I - A) X = Y``, i.e. ``X = L Y``.
+
+        Parameters
+        ----------
+        Y : ndarray of shape (n,) or (n, k)
+
+        Returns
+        -------
+        X : ndarray of the same shape as ``Y``.
+        """
+        Y = np.asarray(Y, dtype=np.float64)
+        return lu_solve((self._lu, self._piv), Y, check_finite=False)
+
+    def solve_transposed(self, S):
+        """Row-vector products ``S L`` for the rows of ``S``: solve ``(I - A)' M' = S'``.
+
+        Parameters
+        ----------
+        S : ndarray of shape (n,) or (k, n)
+            Intensities (value added, employment, ... per unit of output).
+
+        Returns
+        -------
+        M : ndarray of the same shape as ``S``; ``M = S L``.
+        """
+        S = np.asarray(S, dtype=np.float64)
+        if S.ndim == 1:
+            return lu_solve((self._lu, self._piv), S, trans=1, check_finite=False)
+        return lu_solve((self._lu, self._piv), S.T, trans=1, check_finite=False).T
+
+    def columns(self, positions):
+        """Columns ``L[:, positions]`` by solving with unit vectors (no inverse formed)."""
+        positions = np.asarray(positions, dtype=np.int64)
+        E = np.zeros((self.n, positions.size))
+        E[positions, np.arange(positions.size)] = 1.0
+        return self.solve(E)
+
+    def rows(self, positions):
+        """Rows ``L[positions, :]`` by transposed solves with unit vectors."""
+        positions = np.asarray(positions, dtype=np.int64)
+        E = np.zeros((positions.size, self.n))
+        E[np.arange(positions.size), positions] = 1.0
+        return self.solve_transposed(E)
+
+    def inverse(self):
+        """Explicit ``L = (I - A)^-1`` from the stored factors (``getri``; one n-by-n array)."""
+        if self.n == 0:
+            return np.zeros((0, 0))
+        inv, info = lapack.dgetri(self._lu, self._piv, overwrite_lu=0)
+        if info != 0:
+            raise SingularError(f"LAPACK getri failed with info={info}")
+        return np.ascontiguousarray(inv)
+
+
+def _lu_factor_checked(M):
+    """``lu_factor`` in place, turning an exactly zero pivot into :class:`SingularError`."""
+    if M.shape[0] == 0:
+        return M, np.zeros(0, dtype=np.int32)
+    lu, piv, info = lapack.dgetrf(M, overwrite_a=1)
+    if info > 0:
+        raise SingularError(
+            f"I - A is exactly singular: zero pivot at position {info - 1}", positions=[info - 1]
+        )
+    if info < 0:  # pragma: no cover - argument error inside LAPACK
+        raise ValueError(f"LAPACK getrf argument {-info} is invalid")
+    return lu, piv
+
+
+def leontief_inverse(A):
+    """Explicit Leontief inverse ``L = (I - A)^-1`` with one n-by-n allocation.
+
+    Parameters
+    ----------
+    A : ndarray of shape (n, n)
+
+    Returns
+    -------
+    L : ndarray of shape (n, n), Fortran-ordered (LAPACK's layout; no extra copy is made)
+
+    Notes
+    -----
+    ``getrf`` then ``getri`` in place on a single copy of ``I - A`` (``2 n^3`` flops). Prefer
+    :class:`LeontiefFactor` when only products ``L y`` or ``s' L`` are needed.
+    """
+    A = np.asarray(A, dtype=np.float64)
+    if A.ndim != 2 or A.shape[0] != A.shape[1]:
+        raise ValueError(f"A must be square, got shape {A.shape}")
+    if A.shape[0] == 0:
+        return np.zeros((0, 0))
+    M = _i_minus(A)
+    lu, piv = _lu_factor_checked(M)
+    inv, info = lapack.dgetri(lu, piv, overwrite_lu=1)
+    if info != 0:
+        raise SingularError(f"LAPACK getri failed with info={info}")
+    return inv
+
+
+def ghosh_inverse_from_leontief(L, x):
+    """Ghosh inverse ``G = x^-1 L x`` (``g_ij = l_ij x_j / x_i``; rows with ``x_i = 0`` give 0).
+
+    Parameters
+    ----------
+    L : ndarray of shape (n, n)
+    x : ndarray of shape (n,)
+        Gross output; must be 1-D (an (n, 1) column would broadcast wrongly, the pymrio
+        ``calc_G`` pitfall noted in methods.md).
+
+    Returns
+    -------
+    G : ndarray of shape (n, n)
+
+    Notes
+    -----
+    ``G = (I - B)^-1 = x^-1 L x`` because ``B = x^-1 A x`` (Miller & Blair 2009, sec. 12.1).
+    Rows of inactive industries (``x_i = 0``) are set to the unit row, as ``(I - B)^-1`` with
+    ``B``'s zero row gives.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 1:
+        raise ValueError(f"x must be a 1-D vector, got shape {x.shape}")
+    G = safe_divide(L * x[np.newaxis, :], x[:, np.newaxis])
+    inactive = np.flatnonzero(x == 0)
+    G[inactive, :] = 0.0
+    G[inactive, inactive] = 1.0
+    return G

@@ -1,0 +1,56 @@
+"""Core subcommands: info, datasets, multipliers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .._datasets import datasets
+from ..multipliers import MULTIPLIER_KINDS, multipliers
+from ._common import SYSTEM_ARGUMENT, emit, load_system, out_option
+
+
+@click.command("info")
+@SYSTEM_ARGUMENT
+def info_command(source: str | None) -> None:
+    """Describe a system: regions, sectors, totals, metadata and identity checks.
+
+    DATASET_OR_PATH is a bundled dataset name (see `mrio datasets`) or a folder written by
+    mrio; default: the bundled default dataset.
+    """
+    system = load_system(source)
+    click.echo(repr(system))
+    for key, value in system.summary().items():
+        click.echo(f"  {key:<24} {value:,.6g}" if isinstance(value, float) else f"  {key:<24} {value}")
+    click.echo(f"  {'regions':<24} {', '.join(map(str, system.regions[:12]))}"
+               + (" ..." if system.n_regions > 12 else ""))
+    click.echo(f"  {'sectors':<24} {', '.join(map(str, system.sectors[:12]))}"
+               + (" ..." if system.n_sectors > 12 else ""))
+    click.echo("identity checks (max relative error):")
+    for name, row in system.identity_checks().iterrows():
+        status = "ok" if row["max_relative_error"] <= 1e-9 else "VIOLATED"
+        click.echo(f"  {name:<48} {row['max_relative_error']:.2e}  {status}")
+
+
+@click.command("datasets")
+def datasets_command() -> None:
+    """List the bundled datasets with year, source and licence."""
+    table = datasets()
+    for name, row in table.iterrows():
+        click.echo(f"{name}: {row['description']} ({row['year']})")
+        click.echo(f"    source: {row['source']}")
+        click.echo(f"    licence: {row['licence']}")
+        if row["assumptions"]:
+            click.echo(f"    assumptions: {row['assumptions']}")
+
+
+@click.command("multipliers")
+@SYSTEM_ARGUMENT
+@click.option("--kind", default="output", show_default=True,
+              help=f"One of {', '.join(MULTIPLIER_KINDS)} or a stressor name (extension multipliers).")
+@out_option()
+def multipliers_command(source: str | None, kind: str, out: Path | None) -> None:
+    """Multipliers by industry (type I output, value added, income, type II, extensions)."""
+    system = load_system(source)
+    emit(multipliers(system, kind), out, title=f"{kind} multipliers")
