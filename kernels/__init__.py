@@ -8,6 +8,20 @@ Dense factorisations use LAPACK through SciPy; loops are numba ``@njit(cache=Tru
 Region-major ordering throughout: index ``r * n + i`` for sector ``i`` of region ``r``.
 """
 
+from ._dynamic import (
+    ARIO_PARAMETERS,
+    EVENT_CAPACITY,
+    EVENT_CAPITAL_REBUILD,
+    EVENT_CAPITAL_RECOVER,
+    RECOVERY_CONVEX,
+    RECOVERY_CONVEX_SCALED,
+    RECOVERY_LINEAR,
+    ario_run,
+    diim_resilience,
+    diim_run,
+    diim_transition,
+)
+from ._balancing import BalanceResult, gras, ras
 from ._errors import (
     InfeasibleError,
     KernelError,
@@ -31,6 +45,20 @@ from ._leontief import (
     safe_divide,
     technical_coefficients,
 )
+from ._regional import (
+    aflq,
+    charm,
+    chenery_moses_flows,
+    cilq,
+    flq,
+    flq_lambda,
+    gravity_trade,
+    internal_distance,
+    slq,
+)
+from ._extraction import block_extraction, extraction_matrix, hem_all, leontief_diagonal
+from ._spa import SPAOutput, structural_paths
+from ._linkages import block_diagonal_inverse, block_diagonal_solve, perron_vector
 from ._productivity import certify_productive, column_sum_offenders, spectral_radius
 from ._solve import METHODS, SolveReport, choose_method, relative_residual, solve_leontief
 
@@ -60,4 +88,27 @@ __all__ = [
     "relative_residual",
     "SolveReport",
     "METHODS",
+    "ras",
+    "gras",
+    "BalanceResult",
+    "slq",
+    "cilq",
+    "flq",
+    "flq_lambda",
+    "aflq",
+    "charm",
+    "gravity_trade",
+    "internal_distance",
+    "chenery_moses_flows",
+    "diim_resilience",
+    "diim_transition",
+    "diim_run",
+    "ario_run",
+    "ARIO_PARAMETERS",
+    "EVENT_CAPITAL_RECOVER",
+    "EVENT_CAPITAL_REBUILD",
+    "EVENT_CAPACITY",
+    "RECOVERY_LINEAR",
+    "RECOVERY_CONVEX_SCALED",
+    "RECOVERY_CONVEX",
 ]

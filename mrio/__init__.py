@@ -16,9 +16,15 @@ errors                  the exception hierarchy (``MRIOError`` and subclasses)
 
 from . import errors
 from ._datasets import datasets, load
+from . import balancing, concordances, regional
+from .balancing import gras, ras
+from .concordances import regroup
+from .regional import NationalTable, build_mrio, national_consistency
 from ._system import MRIO, SolveResult
 from .footprints import FootprintAccounts, footprints
 from .io import read, write, write_table
+from . import ario, scenario, shocks
+from .report import build_report, write_report
 from .multipliers import (
     extension_multipliers,
     income_multipliers,
@@ -40,6 +46,15 @@ __all__ = [
     "load",
     "datasets",
     "errors",
+    "ras",
+    "gras",
+    "build_mrio",
+    "NationalTable",
+    "national_consistency",
+    "regroup",
+    "balancing",
+    "regional",
+    "concordances",
     "multipliers",
     "output_multipliers",
     "value_added_multipliers",
@@ -49,4 +64,9 @@ __all__ = [
     "interregional_output_multipliers",
     "footprints",
     "FootprintAccounts",
+    "build_report",
+    "write_report",
+    "shocks",
+    "ario",
+    "scenario",
 ]

@@ -67,6 +67,41 @@ register(Dataset(
 ))
 
 
+def _nl_loader(name: str) -> Callable[[], MRIO]:
+    def load_nl() -> MRIO:
+        from ._cbs import load_nl as build
+
+        return build(name)
+
+    return load_nl
+
+
+_NL_SOURCE = ("Statistics Netherlands (CBS), Input-output tables 2015-2021 (2018, current prices); Eurostat "
+              "nama_10r_3gva (2018) and nama_10r_3empers (2018); COROP geometry CBS/Kadaster; derived by "
+              "data/build_nl_corop.py into data/nl_corop")
+_NL_LICENCE = "CC BY 4.0 (CBS); Eurostat reuse policy (CC BY 4.0 compatible); see data/README.md"
+_NL_ASSUMPTIONS = ("regional output from Eurostat GVA shares by A*10 group (B-E split into C and B+D+E), "
+                   "national technology in every region, FLQ (delta 0.25) intra-regional shares and "
+                   "gravity trade (d^-1) balanced exactly per product (Chenery-Moses); household "
+                   "consumption by regional wages, other final demand by regional value added, exports "
+                   "and inventory changes with the producing region; summing over regions reproduces the "
+                   "CBS table exactly; extra-regio gas spread over the regions' B+D+E value added")
+
+register(Dataset(
+    name="nl-corop",
+    description="Netherlands 2018, 40 COROP regions x 81 CBS industries, consistent with the national "
+                "input-output table (million EUR, basic prices), employment extension",
+    year=2018, source=_NL_SOURCE, licence=_NL_LICENCE, loader=_nl_loader("nl-corop"),
+    assumptions=_NL_ASSUMPTIONS,
+))
+register(Dataset(
+    name="nl-provinces",
+    description="Netherlands 2018, 12 provinces x 81 CBS industries: nl-corop regrouped exactly by province",
+    year=2018, source=_NL_SOURCE, licence=_NL_LICENCE, loader=_nl_loader("nl-provinces"),
+    assumptions=_NL_ASSUMPTIONS + "; provinces = sums of their COROP regions",
+))
+
+
 def datasets() -> pd.DataFrame:
     """The bundled datasets: name, description, year, source, licence, assumptions."""
     rows = [{"name": d.name, "description": d.description, "year": d.year, "source": d.source,

@@ -47,6 +47,11 @@ def from_pymrio(cls: Any, iosystem: Any, extensions: Sequence[str] | None = None
         unit = getattr(ext, "unit", None)
         for stressor in F.index:
             units[str(stressor)] = str(unit.loc[stressor].iloc[0]) if unit is not None else "unknown"
+        if isinstance(F.index, pd.MultiIndex):  # flatten per extension ("stressor | compartment"),
+            flat = pd.Index([" | ".join(map(str, t)) for t in F.index])  # else a mixed concat keeps tuples
+            units.update({f: units.pop(str(t)) for f, t in zip(flat, F.index, strict=True)})
+            F.index = flat
+            F_Y.index = flat
     F = F_Y = None
     if frames:
         F = pd.concat(frames)
@@ -86,8 +91,9 @@ def to_pymrio(system: Any) -> Any:
     io.factor_inputs = factor_inputs
     if system.F is not None:
         F_Y = system.F_Y.copy() if system.F_Y is not None else None
-        io.extensions = pymrio.Extension(
-            name="extensions", F=system.F.copy(), F_Y=F_Y,
+        # pymrio's IOSystem.extensions is a read-only property: use another attribute name
+        io.satellite = pymrio.Extension(
+            name="satellite", F=system.F.copy(), F_Y=F_Y,
             unit=pd.DataFrame({"unit": [system.units[str(s)] for s in system.stressors]},
                               index=system.stressors))
     return io

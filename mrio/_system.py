@@ -55,6 +55,24 @@ def _frozen_array(values: np.ndarray) -> np.ndarray:
     return values
 
 
+def _stored_frame(source: pd.DataFrame, values: np.ndarray, index: pd.Index, columns: pd.Index) -> pd.DataFrame:
+    """A frame of ``values`` (= ``source`` as float64) that later writes to ``source`` cannot change.
+
+    When ``values`` is a view of ``source``'s block (no conversion was needed), a shallow copy keeps
+    it without an n-by-n copy: pandas copy-on-write (always on from pandas 3) then detaches the two
+    frames on any later write to ``source``. Otherwise ``values`` is a fresh, read-only array.
+    """
+    frozen = _frozen_array(values)
+    if frozen.flags.owndata or frozen.base is None:
+        return pd.DataFrame(frozen, index=index, columns=columns, copy=False)
+    if int(pd.__version__.split(".")[0]) < 3 and not pd.options.mode.copy_on_write:
+        return pd.DataFrame(frozen.copy(), index=index, columns=columns, copy=False)
+    shared = source.set_axis(index, axis=0).set_axis(columns, axis=1)
+    if not np.shares_memory(shared.to_numpy(), frozen):  # pragma: no cover - pandas internals changed
+        return pd.DataFrame(frozen.copy(), index=index, columns=columns, copy=False)
+    return shared
+
+
 class MRIO:
     """A validated multi-regional input-output system (immutable).
 
@@ -252,12 +270,13 @@ class MRIO:
                 f"columns of A sum to 1 or more (inputs >= output) for "
                 f"{lab._show(index[colsum >= 1.0])}: check the data", MRIOWarning, stacklevel=2)
         return cls(
-            Z=pd.DataFrame(_frozen_array(Zv), index=index, columns=index, copy=False),
-            Y=pd.DataFrame(_frozen_array(Yv), index=index, columns=Y.columns, copy=False),
-            V=pd.DataFrame(_frozen_array(Vv), index=V.index.rename(lab.COMPONENT), columns=index,
-                           copy=False),
-            F=F, F_Y=F_Y,
-            x=pd.Series(_frozen_array(xv), index=index, name="output", copy=False),
+            Z=_stored_frame(Z, Zv, index, index),
+            Y=_stored_frame(Y, Yv, index, Y.columns),
+            V=_stored_frame(V, Vv, V.index.rename(lab.COMPONENT), index),
+            F=None if F is None else _stored_frame(extensions, F.to_numpy(), F.index, index),
+            F_Y=None if F_Y is None else _stored_frame(extensions_final_demand, F_Y.to_numpy(), F_Y.index,
+                                                       F_Y.columns),
+            x=pd.Series(_frozen_array(xv), index=index, name="output", copy=True),
             units=units, meta=meta or {}, value_added_components=va_rows,
             inactive=index[inactive],
         )

@@ -10,7 +10,8 @@ A system on disk is a folder::
     F_Y.parquet          stressor x (region, category)        (if present)
 
 or the same with ``.csv`` files (``format="csv"``). Parquet keeps float64 bit for bit; CSV is
-written with shortest round-trip float formatting and read with ``float_precision="round_trip"``,
+written with shortest round-trip float formatting and read back exactly (pandas 2 needs
+``float_precision="round_trip"``, pandas 3 parses exactly by default),
 so both round trips are exact (labels come back as strings from CSV).
 
 Writes go to a temporary sibling first and are moved into place with :func:`os.replace`, so a
@@ -41,6 +42,8 @@ __all__ = ["read", "write", "write_table", "atomic_path", "FORMAT_NAME", "FORMAT
 FORMAT_NAME = "mrio"
 FORMAT_VERSION = 1
 _TABLES = ("Z", "Y", "V", "F", "F_Y")
+# pandas >= 3 parses floats exactly by default and deprecates float_precision; pandas 2 needs it.
+_CSV_FLOAT = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
 _LEVELS = {
     "Z": (["region", "sector"], ["region", "sector"]),
     "Y": (["region", "sector"], ["region", "category"]),
@@ -71,12 +74,15 @@ def atomic_path(target: str | os.PathLike, directory: bool = False) -> Iterator[
         raise FileFormatError(f"cannot write {target}: folder {parent} does not exist")
     if not os.access(parent, os.W_OK):
         raise FileFormatError(f"cannot write {target}: folder {parent} is not writable")
-    if directory:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
-    else:
-        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
-        os.close(fd)
-        tmp = Path(name)
+    try:  # os.access is not enough (root, read-only or special file systems)
+        if directory:
+            tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
+        else:
+            fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
+            os.close(fd)
+            tmp = Path(name)
+    except OSError as exc:
+        raise FileFormatError(f"cannot write {target}: folder {parent} is not writable ({exc.strerror})") from exc
     try:
         yield tmp
         if directory and target.exists():
@@ -110,7 +116,7 @@ def _read_frame(path: Path, fmt: str, name: str) -> pd.DataFrame:
             frame = pd.read_parquet(path, engine="pyarrow")
         else:
             frame = pd.read_csv(path, header=list(range(len(cols))), index_col=list(range(len(rows))),
-                                float_precision="round_trip")
+                                **_CSV_FLOAT)
     except (OSError, ValueError, KeyError, IndexError) as exc:
         raise FileFormatError(f"cannot read {name} from {path}: {exc}") from exc
     except Exception as exc:  # pyarrow raises its own ArrowInvalid etc.

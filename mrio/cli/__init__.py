@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import click
 
+from ._bench import bench_command
+from ._build import build_command
 from ._common import MRIOGroup
 from ._core import datasets_command, info_command, multipliers_command
+from ._shock import shock_command
+from ._report import report_command
 
 EPILOG = """Examples on the bundled data:
 
@@ -33,3 +37,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 main.add_command(info_command)
 main.add_command(datasets_command)
 main.add_command(multipliers_command)
+main.add_command(bench_command)
+main.add_command(build_command)
+main.add_command(report_command)
+main.add_command(shock_command)

@@ -1,0 +1,101 @@
+"""Derive the compact inputs of the Dutch 40-region table (datasets ``nl-corop``, ``nl-provinces``).
+
+Run from the repository root::
+
+    python data/build_nl_corop.py [--shared ../shared/data] [--year 2018]
+
+Reads the shared copies of the public sources and writes ``data/nl_corop/``:
+
+* ``national_<year>/``: the CBS national table for the year as read by ``mrio._cbs.read_cbs_iot``
+  (margins reallocated, subsidies negative): ``Z.csv``, ``final_demand.csv``, ``exports.csv``,
+  ``V.csv``, ``meta.json``;
+* ``indicators.csv``: Eurostat NUTS-3 (= COROP) gross value added 2018 and employment 2015 and 2018
+  by region and indicator group (A*10 with B-E split into C and B, D, E = "B-E" minus "C"), tidy;
+* ``regions.csv``: the 40 COROP regions (number, CBS code, NUTS 2024 code, name, province of the
+  centroid, area in km2, internal distance ``(2/3) sqrt(area / pi)`` in km);
+* ``distances_km.csv``: 40 x 40 great-circle distances between centroids, by region name.
+
+Sources and licences: see ``data/README.md`` (section ``nl_corop``).
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+GROUPS = ["A", "BDE", "C", "F", "G-I", "J", "K", "L", "M_N", "O-Q", "R-U"]
+KM_PER_DEGREE = 111.32
+
+
+def _wide_to_tidy(path: Path, regions: pd.DataFrame, indicator: str, year: int) -> pd.DataFrame:
+    wide = pd.read_csv(path)
+    wide = wide[wide["corop_code_cbs"].isin(regions["cbs_code"])].copy()
+    wide["BDE"] = wide["B-E"] - wide["C"]  # B, D and E together: mining, energy, water
+    wide["region"] = wide["corop_code_cbs"].map(regions.set_index("cbs_code")["region"])
+    tidy = wide.melt(id_vars=["region"], value_vars=GROUPS, var_name="group", value_name="value")
+    tidy["indicator"] = indicator
+    tidy["year"] = year
+    return tidy[["region", "group", "indicator", "year", "value"]]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=HERE.parent.parent / "shared" / "data")
+    parser.add_argument("--year", type=int, default=2018)
+    parser.add_argument("--out", type=Path, default=HERE / "nl_corop")
+    args = parser.parse_args(argv)
+    from mrio._cbs import read_cbs_iot  # the installed package
+    from mrio.regional import write_national
+
+    shared = args.shared
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
+
+    # ---- regions
+    centroids = pd.read_csv(shared / "nl_regions" / "corop_centroids.csv")
+    nuts = pd.read_csv(shared / "nuts3_employment" / "nl_nuts3_corop_regions.csv")
+    regions = centroids.rename(columns={"areaname": "region", "province_of_centroid": "province"})
+    regions["nuts3_2024"] = regions["cbs_code"].map(nuts.set_index("corop_code_cbs")["nuts3_2024"])
+    # polygon area in square degrees -> km2 at the centroid's latitude
+    regions["area_km2"] = (regions["polygon_area_deg2"] * KM_PER_DEGREE ** 2
+                           * np.cos(np.radians(regions["lat"]))).round(1)
+    regions["internal_distance_km"] = (2.0 / 3.0 * np.sqrt(regions["area_km2"] / np.pi)).round(3)
+    regions = regions.sort_values("corop_nr")[["corop_nr", "cbs_code", "nuts3_2024", "region", "province",
+                                               "lon", "lat", "area_km2", "internal_distance_km"]]
+    regions.to_csv(out / "regions.csv", index=False)
+
+    # ---- distances by region name
+    dist = pd.read_csv(shared / "nl_regions" / "corop_centroid_distance_km.csv", index_col=0)
+    names = regions.set_index("cbs_code")["region"]
+    dist = dist.loc[regions["cbs_code"], regions["cbs_code"]]
+    dist.index = names.loc[dist.index].to_numpy()
+    dist.columns = names.loc[dist.columns].to_numpy()
+    dist.index.name = "region"
+    dist.to_csv(out / "distances_km.csv")
+
+    # ---- indicators
+    parts = [
+        _wide_to_tidy(shared / "nuts3_gva" / "nl_nuts3_gva_2018_wide.csv", regions, "gva", 2018),
+        _wide_to_tidy(shared / "nuts3_employment" / "nl_nuts3_empers_2018_wide.csv", regions, "employment", 2018),
+        _wide_to_tidy(shared / "nuts3_employment" / "nl_nuts3_empers_2015_wide.csv", regions, "employment", 2015),
+    ]
+    indicators = pd.concat(parts, ignore_index=True)
+    indicators["value"] = indicators["value"].round(6)
+    indicators.to_csv(out / "indicators.csv", index=False)
+
+    # ---- national table for the year
+    national = read_cbs_iot(shared / "cbs_nl_iot" / f"cbs_iot_{args.year}_current.csv", year=args.year)
+    national = replace(national, meta={**national.meta,
+                                       "source": national.meta["source"].replace("file ", "file cbs_nl_iot/")})
+    write_national(national, out / f"national_{args.year}")
+    print(f"wrote {out}: {len(regions)} regions, {len(indicators)} indicator cells, national {args.year}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

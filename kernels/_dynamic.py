@@ -1,0 +1,457 @@
+"""Time-loop kernels: dynamic inoperability (DIIM) and the ARIO disaster model.
+
+Arrays in, arrays out (float64, C-contiguous); no pandas, no labels. Every output array is
+allocated once before the time loop; the loops themselves never allocate.
+
+References
+----------
+Lian, C. & Haimes, Y. Y. (2006). Managing the risk of terrorism to interdependent infrastructure
+systems through the dynamic inoperability input-output model. *Systems Engineering* 9:241-258.
+Hallegatte, S. (2008). An adaptive regional input-output model and its application to the
+assessment of the economic cost of Katrina. *Risk Analysis* 28:779-799; (2014) 34:152-167.
+Juhel, S. BoARIO (``docs/source/boario-math.rst``, ``boario/model_base.py``,
+``boario/extended_models.py``), version 0.7.2: the update order reproduced by :func:`ario_run`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from scipy.linalg import expm
+
+__all__ = [
+    "diim_resilience",
+    "diim_transition",
+    "diim_run",
+    "ario_run",
+    "ARIO_PARAMETERS",
+    "EVENT_CAPITAL_RECOVER",
+    "EVENT_CAPITAL_REBUILD",
+    "EVENT_CAPACITY",
+    "RECOVERY_LINEAR",
+    "RECOVERY_CONVEX_SCALED",
+    "RECOVERY_CONVEX",
+]
+
+
+# ---------------------------------------------------------------------------------------- DIIM
+def diim_resilience(a_star_diagonal, recovery_time, recovery_ratio):
+    """Resilience coefficients ``k_i = ln(q_i(0)/q_i(T_i)) / (T_i (1 - a*_ii))``.
+
+    Parameters
+    ----------
+    a_star_diagonal : ndarray of shape (n,)
+        Diagonal of the interdependency matrix ``A* = x^-1 A x`` (equal to the diagonal of A).
+    recovery_time : ndarray of shape (n,)
+        ``T_i > 0``: time (in steps) to recover from ``q_i(0)`` to ``q_i(T_i)``.
+    recovery_ratio : ndarray of shape (n,)
+        ``q_i(T_i) / q_i(0)`` in (0, 1), e.g. 0.01 for "99 % recovered".
+
+    Returns
+    -------
+    k : ndarray of shape (n,)
+
+    Notes
+    -----
+    Lian & Haimes (2006), eq. for the continuous DIIM; exact for an industry without
+    interdependencies, approximate otherwise (methods.md 4.4).
+    """
+    return np.log(1.0 / recovery_ratio) / (recovery_time * (1.0 - a_star_diagonal))
+
+
+def diim_transition(A_star, k, dt=1.0):
+    """One-step propagator ``E = exp(-K (I - A*) dt)`` of the continuous DIIM.
+
+    Parameters
+    ----------
+    A_star : ndarray of shape (n, n)
+    k : ndarray of shape (n,)
+        Resilience coefficients.
+    dt : float
+
+    Returns
+    -------
+    E : ndarray of shape (n, n), C-contiguous.
+
+    Notes
+    -----
+    ``dq/dt = K (A* q + c* - q)`` has, for ``c*`` constant over a step, the exact solution
+    ``q(t + dt) = q_inf + E (q(t) - q_inf)`` with ``q_inf = (I - A*)^-1 c*`` (methods.md 4.4).
+    The explicit Euler step ``q + K (A* q + c* - q)`` is only a first-order approximation.
+    """
+    M = -(k[:, np.newaxis] * A_star)
+    M[np.diag_indices_from(M)] += k
+    M *= -dt
+    return np.ascontiguousarray(expm(M))
+
+
+@njit(cache=True)
+def diim_run(E, offsets, schedule, q0, out):
+    """Iterate ``q(t+1) = E q(t) + d_{s(t)}`` for ``t = 0 .. T-1``, writing ``out[t] = q(t)``.
+
+    Parameters
+    ----------
+    E : ndarray of shape (n, n)
+        Propagator from :func:`diim_transition`.
+    offsets : ndarray of shape (m, n)
+        ``d = (I - E) q_inf`` for each distinct perturbation ``c*`` (row per perturbation).
+    schedule : int64 ndarray of shape (T,)
+        Row of ``offsets`` in force during step t.
+    q0 : ndarray of shape (n,)
+    out : ndarray of shape (T + 1, n)
+        Filled in place: ``out[0] = q0``.
+    """
+    n = q0.shape[0]
+    for i in range(n):
+        out[0, i] = q0[i]
+    for t in range(schedule.shape[0]):
+        s = schedule[t]
+        np.dot(E, out[t], out[t + 1])
+        for i in range(n):
+            out[t + 1, i] += offsets[s, i]
+
+
+# ---------------------------------------------------------------------------------------- ARIO
+#: Event kinds understood by :func:`ario_run`.
+EVENT_CAPITAL_RECOVER, EVENT_CAPITAL_REBUILD, EVENT_CAPACITY = 0, 1, 2
+#: Recovery functions (BoARIO ``utils/recovery_functions.py``): linear, convex scaled, convex.
+RECOVERY_LINEAR, RECOVERY_CONVEX_SCALED, RECOVERY_CONVEX = 0, 1, 2
+# Event status, in BoARIO's vocabulary.
+_PENDING, _HAPPENING, _RECOVERING, _REBUILDING, _FINISHED = 0, 1, 2, 3, 4
+
+#: Order of the scalar parameters in the ``params`` array of :func:`ario_run`.
+ARIO_PARAMETERS = ("alpha_base", "alpha_max", "alpha_tau", "psi", "order_alt",
+                   "damage_decimals", "capacity_decimals", "capacity_lag")
+
+
+@njit(cache=True)
+def _round(value, decimals):
+    # numpy's round for decimals >= 0: rint(value * 10**d) / 10**d (pandas .round calls it)
+    f = 10.0 ** decimals
+    return np.rint(value * f) / f
+
+
+@njit(cache=True)
+def _recovery(kind, initial, elapsed, tau):
+    if kind == RECOVERY_LINEAR:
+        return initial * (1.0 - (elapsed / tau))
+    if kind == RECOVERY_CONVEX_SCALED:
+        return initial * (1.0 - (1.0 / tau)) ** (4.0 * elapsed)
+    return initial * (1.0 - (1.0 / tau)) ** elapsed
+
+
+@njit(cache=True)
+def _isclose(a, b):
+    # numpy.isclose(a, b) with rtol=1e-5, atol=1e-8 (np.allclose defaults); inf == inf is close
+    if np.isfinite(a) and np.isfinite(b):
+        return abs(a - b) <= 1e-8 + 1e-5 * abs(b)
+    return a == b
+
+
+@njit(cache=True)
+def ario_run(x0, Z0, Y0, tech, is_input, inv_duration, restoration, capital, params,
+             ev_kind, ev_time, ev_recovery, ev_function, ev_slot, ev_damage, ev_rebuild,
+             ev_rebuild_tau, ev_rebuild_factor, fd_destination, n_destinations,
+             out_production, out_capacity, out_fd_loss, out_fd_loss_dest, out_rebuild_demand,
+             out_min_stock, state_stock, state_orders, work, ev_status, ev_current, ev_active,
+             scratch, t_start, t_stop):
+    """ARIO time loop (Hallegatte 2008, 2014) with BoARIO 0.7.2's update order, in place.
+
+    Parameters
+    ----------
+    x0 : ndarray (N,)
+        Output per step (annual / 365 for daily steps).
+    Z0 : ndarray (N, N)
+        Intermediate flows per step.
+    Y0 : ndarray (N, K)
+        Final demand per step (fixed, as in BoARIO).
+    tech : ndarray (n, N)
+        ``A_S = I_sum A``: input p per unit output of industry f (summed over supplying regions).
+    is_input : bool ndarray (n, N)
+        Input p constrains f (BoARIO: annual ``Z_C > 1e-5 x0``).
+    inv_duration : ndarray (n,)
+        Target inventory ``s_p`` in steps (``inf`` = never constraining).
+    restoration : ndarray (n,)
+        ``1 / tau_inv`` per input (1 for the base model).
+    capital : ndarray (N,)
+        Productive capital (BoARIO default 4 x value added).
+    params : ndarray (8,)
+        :data:`ARIO_PARAMETERS`: ``alpha_base, alpha_max, alpha_tau, psi, order_alt (1.0 = "alt"
+        orders of Guan et al. 2020, 0.0 = shares of Z0), damage_decimals, capacity_decimals,
+        capacity_lag`` (1.0: exogenous capacity losses act one step late, as in BoARIO 0.7.2,
+        whose ``update_prod_cap_delta_arb`` runs after the total loss is formed).
+    ev_kind, ev_time, ev_recovery, ev_function, ev_slot : int64 ndarrays (E,), (E, 2), ...
+        Kind (:data:`EVENT_CAPITAL_RECOVER`, :data:`EVENT_CAPITAL_REBUILD`,
+        :data:`EVENT_CAPACITY`), ``(occurrence, duration)`` in steps, recovery time in steps,
+        recovery function, and the slot in ``ev_rebuild`` of rebuild events (-1 otherwise).
+    ev_damage : ndarray (E, N)
+        Capital destroyed (capital events) or share of capacity lost (capacity events).
+    ev_rebuild : ndarray (E_r, N, N)
+        Reconstruction demand of each rebuild event: rows = supplying industry, columns =
+        damaged industry (BoARIO's distributed rebuild demand). Updated in place.
+    ev_rebuild_tau, ev_rebuild_factor : ndarray (E_r,)
+    fd_destination : int64 ndarray (K,)
+        Destination (region) of each final-demand column; ``n_destinations`` of them.
+    out_production, out_capacity, out_fd_loss : ndarray (T, N)
+        Realised production, production capacity and final demand not met (by supplier).
+    out_fd_loss_dest : ndarray (T, n_destinations * n)
+        Final demand not met by (destination, product).
+    out_rebuild_demand : ndarray (T, N)
+        Reconstruction demand addressed to each industry per step.
+    out_min_stock : ndarray (T,)
+        Smallest inventory after the step (must stay >= 0).
+    state_stock : ndarray (n, N)
+        Inventories ``Omega``; must hold the initial stocks ``s_p A_S x0`` (``inf`` allowed).
+    state_orders : ndarray (N, N)
+        Orders; must hold ``Z0`` initially.
+    work : ndarray (N, 10)
+        State vectors; column 0 (overproduction ``alpha``) must hold ``alpha_base`` and column 1
+        (production) ``x0`` at ``t_start = 0``. The kernel allocates nothing.
+    ev_status : int64 ndarray (E,)
+        Event status (0 pending at the start).
+    ev_current : ndarray (E, N)
+        Current damage / capacity loss of each event (``ev_damage`` at the start).
+    ev_active : bool ndarray (E,)
+        Event still has damage (True at the start).
+    scratch : ndarray (2, n, N)
+        Work space.
+    t_start, t_stop : int
+        Run steps ``t_start <= t < t_stop``; call again with the same state arrays to continue
+        (this is how the labelled layer shows progress).
+
+    Notes
+    -----
+    Per step t (BoARIO ``Simulation.next_step``): event status and capacity loss
+    ``Delta = max(Gamma / k, delta_arbitrary)``; overproduction ``alpha`` (from t = 2) with
+    scarcity ``(D - x)/D``; ``x_cap = x0 (1 - Delta) alpha``, ``x_opt = min(D, x_cap)``,
+    ``x = x_opt min(1, min_p Omega_pf / (psi s_p A_S,pf x_opt_f))``; proportional rationing of
+    orders, final and reconstruction demand; inventories ``Omega += I_sum O_served - A_S x``
+    (skipped when already close, as BoARIO does); recovery/rebuilding of events; new orders
+    ``(max(s A_S x_opt - Omega, 0)/tau_inv + A_S x)`` split over suppliers by ``Z0`` shares
+    (weighted by supplier capacity for "alt" orders). methods.md 4.5.
+    """
+    N = x0.shape[0]
+    n = tech.shape[0]
+    K = Y0.shape[1]
+    E = ev_kind.shape[0]
+    alpha_base, alpha_max, alpha_tau, psi = params[0], params[1], params[2], params[3]
+    order_alt = params[4] > 0.5
+    dmg_dec, cap_dec = params[5], params[6]
+    lag = params[7] > 0.5
+    inv_tau = 1.0 / alpha_tau
+
+    # work vectors (columns of the preallocated workspace)
+    alpha = work[:, 0]
+    prod = work[:, 1]
+    dtot = work[:, 2]
+    cap = work[:, 3]
+    delta = work[:, 4]
+    lost = work[:, 5]
+    ratio = work[:, 6]
+    reb_tot = work[:, 7]
+    dord = work[:, 8]
+    arb_prev = work[:, 9]
+    status = ev_status
+    current = ev_current
+    has_damage = ev_active
+    gap = scratch[0]
+    zc = scratch[1]
+
+    for t in range(t_start, t_stop):
+        # ---- 1. event status, capacity loss, reconstruction demand
+        for e in range(E):
+            if status[e] == _PENDING and t - 1 <= ev_time[e, 0] <= t:
+                status[e] = _HAPPENING
+            if status[e] == _HAPPENING and t >= ev_time[e, 0] + ev_time[e, 1]:
+                status[e] = _REBUILDING if ev_kind[e] == EVENT_CAPITAL_REBUILD else _RECOVERING
+        for f in range(N):
+            lost[f] = 0.0
+            delta[f] = 0.0
+            reb_tot[f] = 0.0
+        for e in range(E):
+            st = status[e]
+            if not has_damage[e]:
+                continue
+            if ev_kind[e] == EVENT_CAPACITY:
+                if st == _HAPPENING or st == _RECOVERING:
+                    for f in range(N):
+                        delta[f] = max(delta[f], current[e, f])  # exogenous loss now
+            elif st == _HAPPENING or st == _RECOVERING or st == _REBUILDING:
+                for f in range(N):
+                    lost[f] += current[e, f]
+        for f in range(N):
+            if lag:
+                now = delta[f]
+                delta[f] = arb_prev[f]
+                arb_prev[f] = now
+            if capital[f] != 0.0:
+                delta[f] = max(delta[f], lost[f] / capital[f])
+        for e in range(E):
+            if status[e] == _REBUILDING and has_damage[e]:
+                k = ev_slot[e]
+                w = 1.0 / ev_rebuild_tau[k]
+                for f in range(N):
+                    s = 0.0
+                    for g in range(N):
+                        s += ev_rebuild[k, f, g] * w
+                    reb_tot[f] += s
+        for f in range(N):
+            s = 0.0
+            for g in range(N):
+                s += state_orders[f, g]
+            y = 0.0
+            for c in range(K):
+                y += Y0[f, c]
+            dtot[f] = s + y + reb_tot[f]
+        # ---- 2. overproduction (BoARIO: from the third step on)
+        if t > 1:
+            for f in range(N):
+                scarcity = 0.0
+                if dtot[f] != 0.0:
+                    scarcity = (dtot[f] - prod[f]) / dtot[f]
+                    if np.isnan(scarcity):
+                        scarcity = 0.0
+                chg = (alpha_max - alpha[f]) * scarcity * inv_tau
+                if scarcity == 0.0:
+                    chg += (alpha_base - alpha[f]) * inv_tau
+                else:
+                    chg += 0.0
+                alpha[f] += chg
+                if alpha[f] < 1.0:
+                    alpha[f] = 1.0
+        # ---- 3. production under capacity and inventory constraints
+        for f in range(N):
+            cap[f] = x0[f] * (1.0 - delta[f]) * alpha[f]
+            xopt = min(dtot[f], cap[f])
+            r = 1.0
+            for p in range(n):
+                if is_input[p, f] and np.isfinite(inv_duration[p]):
+                    need = xopt * tech[p, f] * psi * inv_duration[p]
+                    if need != 0.0:
+                        q = state_stock[p, f] / need
+                        if q < r:
+                            r = q
+            prod[f] = xopt * r if r < 1.0 else xopt
+            out_production[t, f] = prod[f]
+            out_capacity[t, f] = cap[f]
+        # ---- 4. distribution: proportional rationing, inventories, unmet final demand
+        for p in range(n):
+            for f in range(N):
+                zc[p, f] = 0.0
+        for i in range(N):
+            p = i % n
+            for f in range(N):
+                if dtot[i] != 0.0:
+                    zc[p, f] += state_orders[i, f] / dtot[i] * prod[i]
+        close = True
+        for p in range(n):
+            for f in range(N):
+                use = prod[f] * tech[p, f]
+                if not _isclose(zc[p, f], use):
+                    close = False
+        min_stock = np.inf
+        for p in range(n):
+            for f in range(N):
+                if not close:
+                    state_stock[p, f] = state_stock[p, f] - prod[f] * tech[p, f] + zc[p, f]
+                if state_stock[p, f] < min_stock:
+                    min_stock = state_stock[p, f]
+        out_min_stock[t] = min_stock
+        for j in range(out_fd_loss_dest.shape[1]):
+            out_fd_loss_dest[t, j] = 0.0
+        for f in range(N):
+            s = 0.0
+            for c in range(K):
+                share = Y0[f, c] / dtot[f] if dtot[f] != 0.0 else 0.0
+                unmet = Y0[f, c] - share * prod[f]
+                s += unmet
+                out_fd_loss_dest[t, fd_destination[c] * n + f % n] += unmet
+            out_fd_loss[t, f] = s
+            out_rebuild_demand[t, f] = reb_tot[f]
+        # reconstruction delivered; what is left of the demand counts for the new orders
+        for f in range(N):
+            served = prod[f] / dtot[f] if dtot[f] != 0.0 else 0.0
+            dord[f] = dtot[f] - reb_tot[f] * served
+        # ---- 5. rebuilding and recovery of events
+        for e in range(E):
+            if not has_damage[e]:
+                continue
+            if status[e] == _REBUILDING:
+                k = ev_slot[e]
+                w = 1.0 / ev_rebuild_tau[k]
+                any_left = False
+                for g in range(N):
+                    current[e, g] = 0.0
+                for f in range(N):
+                    for g in range(N):
+                        dem = ev_rebuild[k, f, g]
+                        share = dem * w / dtot[f] if dtot[f] != 0.0 else 0.0
+                        v = _round(dem - share * prod[f], dmg_dec)
+                        if v < 0.0:
+                            v = 0.0
+                        ev_rebuild[k, f, g] = v
+                        if v != 0.0:
+                            any_left = True
+                        current[e, g] += v
+                if any_left:
+                    for g in range(N):
+                        current[e, g] = current[e, g] / ev_rebuild_factor[k]
+                else:
+                    has_damage[e] = False
+                    status[e] = _FINISHED
+            elif status[e] == _RECOVERING:
+                elapsed = t - (ev_time[e, 0] + ev_time[e, 1])
+                dec = cap_dec if ev_kind[e] == EVENT_CAPACITY else dmg_dec
+                any_left = False
+                for f in range(N):
+                    v = _round(_recovery(ev_function[e], ev_damage[e, f], elapsed, ev_recovery[e]), dec)
+                    current[e, f] = v
+                    if v != 0.0:
+                        any_left = True
+                if not any_left:
+                    has_damage[e] = False
+                    status[e] = _FINISHED
+        # ---- 6. orders for the next step
+        for f in range(N):
+            xopt = min(dord[f], cap[f])
+            ratio[f] = cap[f] / x0[f] if x0[f] != 0.0 else 1.0
+            for p in range(n):
+                gap[p, f] = xopt  # keep x_opt per column in gap temporarily (row p overwritten below)
+        close = True
+        for p in range(n):
+            for f in range(N):
+                xopt = gap[p, f]
+                stock = state_stock[p, f]
+                if np.isfinite(inv_duration[p]):
+                    goal = xopt * tech[p, f] * inv_duration[p]
+                elif tech[p, f] * xopt != 0.0:
+                    goal = np.inf
+                else:
+                    goal = np.nan
+                if close and not _isclose(stock, goal):
+                    close = False
+                zc[p, f] = goal
+        for p in range(n):
+            for f in range(N):
+                goal = zc[p, f]
+                g = 0.0
+                if not close and np.isfinite(goal):
+                    g = goal - state_stock[p, f]
+                    if g < 0.0:
+                        g = 0.0
+                    g = restoration[p] * g
+                gap[p, f] = g + prod[f] * tech[p, f]
+        for p in range(n):
+            for f in range(N):
+                zc[p, f] = 0.0
+        for i in range(N):
+            p = i % n
+            w = ratio[i] if order_alt else 1.0
+            for f in range(N):
+                zc[p, f] += Z0[i, f] * w
+        for i in range(N):
+            p = i % n
+            w = ratio[i] if order_alt else 1.0
+            for f in range(N):
+                share = Z0[i, f] * w / zc[p, f] if zc[p, f] != 0.0 else 0.0
+                state_orders[i, f] = gap[p, f] * share

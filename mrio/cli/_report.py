@@ -1,0 +1,64 @@
+"""``mrio report``: a self-contained HTML report with maps and charts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ..report import _geometry, build_report, check_output, scenario_views
+from ._common import SYSTEM_ARGUMENT, load_system
+
+EXAMPLES = """Examples:
+
+\b
+  mrio report nl-2000 --out nl2000.html
+  mrio report nl-corop --out corop.html
+  mrio report nl-corop --scenario groningen_gas.toml --out groningen.html
+  mrio report my_table/ --geometry regions.geojson --out mine.html
+"""
+
+
+@click.command("report", epilog=EXAMPLES)
+@SYSTEM_ARGUMENT
+@click.option("--scenario", "scenario", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A scenario file (TOML, see `mrio shock`): adds maps of the losses, the most "
+                   "affected regions and sectors and, for dynamic models, time series.")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The HTML file to write (self-contained: figures embedded, no network needed).")
+@click.option("--geometry", default=None,
+              help="Map of the regions: corop, provinces or a GeoJSON file; default the bundled map "
+                   "matching the region names (charts replace maps when none matches).")
+@click.option("--top", default=5, show_default=True, type=click.IntRange(min=1),
+              help="Rows in the 'most affected' and 'key sectors' tables.")
+@click.option("--title", default=None, help="Report title.")
+def report_command(source: str | None, scenario: Path | None, out: Path, geometry: str | None, top: int,
+                   title: str | None) -> None:
+    """Write an HTML report: dependency map and heat map, key sectors, scenario losses.
+
+    DATASET_OR_PATH is a bundled dataset name (see `mrio datasets`) or a folder written by mrio.
+    The file is written atomically: when the command fails, nothing is written.
+    """
+    # fail fast, before anything is computed: output path, table, scenario, map
+    check_output(out)
+    system = load_system(source)
+    views, summary = scenario_views(system, scenario) if scenario is not None else (None, "")
+    _geometry(system, geometry)
+    console = Console(stderr=True)
+    sections = ["overview", "dependency", "regions", *(["scenario"] if views is not None else []), "methods"]
+    with Progress(TextColumn("[bold]report[/] {task.description}"), BarColumn(), TimeElapsedColumn(),
+                  console=console, transient=True, disable=not console.is_terminal) as bar:
+        task = bar.add_task("starting", total=len(sections))
+
+        def step(name: str) -> None:
+            bar.update(task, description=name, completed=sections.index(name))
+
+        report = build_report(system, views, title=title, geometry=geometry, top=top, progress=step,
+                              scenario_summary=summary)
+        bar.update(task, completed=len(sections))
+        report.write(out)
+    click.echo(f"wrote {out} ({len(report.sections)} sections, {report.n_images} figures)")
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)

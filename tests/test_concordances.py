@@ -1,0 +1,90 @@
+"""Concordances and exact regrouping: what changes and what does not."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import mrio
+from mrio.concordances import (
+    METRO_AREAS,
+    REST_OF_COUNTRY,
+    cbs_indicator_groups,
+    cbs_to_nace_a10,
+    corop_to_metro,
+    corop_to_province,
+    regroup,
+)
+from mrio.errors import LabelError, UnknownLabelError
+
+
+def test_corop_to_province_matches_the_shared_geometry(shared_data):
+    mapping = corop_to_province()
+    centroids = pd.read_csv(shared_data / "nl_regions" / "corop_centroids.csv")
+    assert len(mapping) == 40 and mapping.nunique() == 12
+    expected = centroids.set_index("areaname")["province_of_centroid"]
+    pd.testing.assert_series_equal(mapping.sort_index(), expected.rename("province").rename_axis("region")
+                                   .sort_index())
+
+
+def test_metro_areas_are_documented_corop_sets():
+    mapping = corop_to_metro()
+    assert set(mapping.unique()) == set(METRO_AREAS) | {REST_OF_COUNTRY}
+    assert mapping["Rijnmond"] == "Metropoolregio Rotterdam Den Haag"
+    assert mapping["Agglomeratie s-Gravenhage"] == "Metropoolregio Rotterdam Den Haag"
+    assert mapping["Amsterdam"] == "Metropoolregio Amsterdam"
+    assert mapping["Zuidoost-Noord-Brabant"] == "Brainport Eindhoven"
+    assert (mapping == REST_OF_COUNTRY).sum() == 40 - sum(len(v) for v in METRO_AREAS.values())
+
+
+def test_cbs_concordances():
+    a10 = cbs_to_nace_a10()
+    assert len(a10) == 81 and set(a10) == {"A", "B-E", "F", "G-I", "J", "K", "L", "M_N", "O-Q", "R-U"}
+    assert a10["Extraction of crude petroleum and natural gas"] == "B-E"
+    assert a10["Wholesale trade"] == "G-I" and a10["Warehousing and transport support"] == "G-I"
+    groups = cbs_indicator_groups()
+    assert groups["Extraction of crude petroleum and natural gas"] == "BDE"
+    assert groups["Electricity, gas and steam supply"] == "BDE"
+    assert groups["Chemicals and chemical products"] == "C"
+    assert (groups[a10 != "B-E"] == a10[a10 != "B-E"]).all()
+    industries = pd.read_csv(resources.files("mrio.data") / "nl_industries.csv")
+    assert list(industries.columns) == ["cbs_no", "sector", "cbs_label", "nace_a10"]
+    assert industries["sector"].is_unique and list(industries["cbs_no"]) == list(range(1, 82))
+
+
+def test_regroup_preserves_flows_but_not_multipliers(random_mrio):
+    system = random_mrio  # 3 regions x 4 sectors
+    regions = {"R0": "A", "R1": "A", "R2": "B"}
+    sectors = {"s0": "primary", "s1": "primary", "s2": "other", "s3": "other"}
+    grouped = regroup(system, regions=regions, sectors=sectors)
+    # what does not change: every flow total, by group
+    Z = system.Z.groupby([system.index.get_level_values("region").map(regions),
+                          system.index.get_level_values("sector").map(sectors)]).sum()
+    Z = Z.T.groupby([system.index.get_level_values("region").map(regions),
+                     system.index.get_level_values("sector").map(sectors)]).sum().T
+    np.testing.assert_allclose(grouped.Z.to_numpy(), Z.loc[grouped.index, grouped.index].to_numpy(), rtol=1e-12)
+    for table in ("Y", "V", "F"):
+        np.testing.assert_allclose(getattr(grouped, table).to_numpy().sum(),
+                                   getattr(system, table).to_numpy().sum(), rtol=1e-12)
+    np.testing.assert_allclose(grouped.value_added.sum(), system.value_added.sum(), rtol=1e-12)
+    # what changes: multipliers are not the output-weighted averages of the detailed ones
+    detailed = mrio.output_multipliers(system)
+    weights = system.x
+    keys = pd.MultiIndex.from_tuples([(regions[r], sectors[s]) for r, s in system.index])
+    averaged = ((detailed * weights).groupby(keys).sum() / weights.groupby(keys).sum())
+    coarse = mrio.output_multipliers(grouped)
+    gap = np.abs(coarse.to_numpy() - averaged.loc[list(grouped.index)].to_numpy())
+    assert gap.max() > 1e-6
+    assert "multipliers are not preserved" in grouped.meta["regrouped"]["caveat"]
+
+
+def test_regroup_errors(random_mrio):
+    with pytest.raises(UnknownLabelError, match="'counties'"):
+        regroup(random_mrio, regions="counties")
+    with pytest.raises(UnknownLabelError, match="'nace_a64'"):
+        regroup(random_mrio, sectors="nace_a64")
+    with pytest.raises(LabelError, match="'R2'"):
+        regroup(random_mrio, regions={"R0": "A", "R1": "A"})

@@ -1,0 +1,192 @@
+"""Hypothetical extraction: closed forms and Woodbury updates against brute force (methods.md 3.2, K2)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mrio import kernels
+from mrio.dependency import measure_intensity
+from mrio.errors import InputError, UnknownLabelError
+from mrio.extraction import extract, extract_block, extraction_table, select_industries
+from mrio.testing import random_mrio
+
+SIZES = st.tuples(st.integers(1, 4), st.integers(1, 5), st.integers(0, 10_000))
+SHARES = st.sampled_from([1.0, 0.5, 0.1])
+
+
+# ----------------------------------------------------------------------------- brute force
+def brute_backward(A, y, S, theta, rows=None):
+    A_bar = A.copy()
+    rows = np.arange(len(A)) if rows is None else rows
+    A_bar[np.ix_(rows, S)] *= 1 - theta
+    return np.linalg.solve(np.eye(len(A)) - A_bar, y)
+
+
+def brute_forward(A, x, S, theta, cols=None):
+    # supply-driven: x_bar' = v'(I - B_bar)^-1, B = x^-1 Z; rows S of B scaled
+    Z = A * x
+    B = Z / x[:, None]
+    cols = np.arange(len(A)) if cols is None else cols
+    B_bar = B.copy()
+    B_bar[np.ix_(S, cols)] *= 1 - theta
+    v = x - Z.sum(axis=0)
+    return np.linalg.solve((np.eye(len(A)) - B_bar).T, v)
+
+
+def brute_total(A, y, S, theta):
+    A_bar = A.copy()
+    A_bar[S, :] *= 1 - theta
+    keep = np.setdiff1d(np.arange(len(A)), S)
+    A_bar[np.ix_(keep, S)] *= 1 - theta
+    y_bar = y.copy()
+    y_bar[S] *= 1 - theta
+    return np.linalg.solve(np.eye(len(A)) - A_bar, y_bar)
+
+
+def close(a, b, scale):
+    np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10 * scale)
+
+
+# ----------------------------------------------------------------------------- known answers
+def test_known_answers_k2(miller_blair_system):
+    table = extraction_table(miller_blair_system)
+    np.testing.assert_allclose(table["backward"], [413.1579, 805.8824], atol=1e-4)
+    np.testing.assert_allclose(table["forward"], [728.9474, 452.9412], atol=1e-4)
+    # full extraction of s1 leaves s2 alone: 1700 / 0.95 = 1789.4737; of s2: 350 / 0.85 = 411.7647
+    np.testing.assert_allclose(3000.0 - table["total"], [1789.4737, 411.7647], atol=1e-4)
+    one = extract(miller_blair_system, "total", sectors="s1")
+    assert one.output["after"].sum() == pytest.approx(1789.4737, abs=1e-4)
+    assert one.output.loc[("r", "s1"), "after"] == pytest.approx(0.0, abs=1e-12)
+    assert extract(miller_blair_system, "backward", sectors="s2").losses["output"] == pytest.approx(
+        805.8824, abs=1e-4)
+    assert extract(miller_blair_system, "forward", sectors="s1").losses["output"] == pytest.approx(
+        728.9474, abs=1e-4)
+
+
+def test_leontief_diagonal_matches_inverse():
+    system = random_mrio(4, 6, 7)
+    np.testing.assert_allclose(kernels.leontief_diagonal(system.factor), np.diag(system.L), rtol=1e-13)
+
+
+# ----------------------------------------------------------------------------- closed forms
+@settings(max_examples=25, deadline=None)
+@given(SIZES, SHARES, st.sampled_from(["output", "value-added", "co2"]))
+def test_every_industry_closed_forms_equal_brute_force(size, theta, measure):
+    R, n, seed = size
+    system = random_mrio(R, n, seed)
+    A, x = system.arrays.A, system.arrays.x
+    y = system.arrays.Y.sum(axis=1)
+    w = measure_intensity(system, measure).intensity
+    table = extraction_table(system, measure=measure, share=theta)
+    scale = w @ x
+    for j in range(len(system)):
+        S = np.array([j])
+        close(table["backward"].iloc[j], w @ (x - brute_backward(A, y, S, theta)), scale)
+        close(table["forward"].iloc[j], w @ (x - brute_forward(A, x, S, theta)), scale)
+        close(table["total"].iloc[j], w @ (x - brute_total(A, y, S, theta)), scale)
+    np.testing.assert_allclose(table["backward_normalised"].mean(), 1.0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(SIZES, SHARES, st.data())
+def test_sets_and_regions_equal_brute_force(size, theta, data):
+    R, n, seed = size
+    system = random_mrio(R, n, seed)
+    A, x = system.arrays.A, system.arrays.x
+    y = system.arrays.Y.sum(axis=1)
+    region = data.draw(st.sampled_from(list(system.regions)))
+    sectors = data.draw(st.lists(st.sampled_from(list(system.sectors)), min_size=1, unique=True))
+    for sel in ({"regions": region}, {"sectors": sectors}, {"regions": region, "sectors": sectors}):
+        S = select_industries(system, **sel)
+        scale = x.sum()
+        close(extract(system, "backward", share=theta, **sel).output["after"],
+              brute_backward(A, y, S, theta), scale)
+        close(extract(system, "forward", share=theta, **sel).output["after"],
+              brute_forward(A, x, S, theta), scale)
+        close(extract(system, "total", share=theta, **sel).output["after"], brute_total(A, y, S, theta),
+              scale)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(2, 4), st.integers(1, 4), st.integers(0, 10_000), SHARES)
+def test_regional_interregional_scope(R, n, seed, theta):
+    # Dietzenbacher & van der Linden (1997): cancel only trade with other regions
+    system = random_mrio(R, n, seed)
+    A, x = system.arrays.A, system.arrays.x
+    y = system.arrays.Y.sum(axis=1)
+    S = select_industries(system, regions="R1")
+    others = np.setdiff1d(np.arange(len(system)), S)
+    back = extract(system, "backward", regions="R1", scope="interregional", share=theta)
+    close(back.output["after"], brute_backward(A, y, S, theta, rows=others), x.sum())
+    fwd = extract(system, "forward", regions="R1", scope="interregional", share=theta)
+    close(fwd.output["after"], brute_forward(A, x, S, theta, cols=others), x.sum())
+    # cancelling only interregional purchases loses less than cancelling all purchases
+    assert back.losses["output"] <= extract(system, "backward", regions="R1", share=theta).losses["output"] + 1e-9
+
+
+@settings(max_examples=25, deadline=None)
+@given(SIZES, SHARES)
+def test_block_extraction_and_tables(size, theta):
+    R, n, seed = size
+    system = random_mrio(R, n, seed)
+    A, x = system.arrays.A, system.arrays.x
+    y = system.arrays.Y.sum(axis=1)
+    rows = {"regions": system.regions[0]}
+    cols = {"sectors": system.sectors[-1]}
+    Ri, Ci = select_industries(system, **rows), select_industries(system, **cols)
+    A_bar = kernels.extraction_matrix(A, [(Ri, Ci)], theta)
+    demand = extract_block(system, rows, cols, share=theta)
+    close(demand.output["after"], np.linalg.solve(np.eye(len(A)) - A_bar, y), x.sum())
+    supply = extract_block(system, rows, cols, share=theta, model="supply")
+    v = 1 - A.sum(axis=0)
+    close(supply.output["after"], (v @ np.linalg.inv(np.eye(len(A)) - A_bar)) * x, x.sum())
+    # region- and sector-level tables agree with single extractions
+    table = extraction_table(system, level="region", share=theta, measure="value-added")
+    for kind in ("backward", "forward", "total"):
+        one = extract(system, kind, regions=system.regions[-1], share=theta)
+        assert table.loc[system.regions[-1], kind] == pytest.approx(one.losses["value_added"], rel=1e-10,
+                                                                     abs=1e-10 * x.sum())
+    sectors = extraction_table(system, level="sector", share=theta)
+    one = extract(system, "backward", sectors=system.sectors[0], share=theta)
+    assert sectors.loc[system.sectors[0], "backward"] == pytest.approx(one.losses["output"], rel=1e-10,
+                                                                       abs=1e-10 * x.sum())
+
+
+def test_result_units_and_relative_losses(random_mrio):
+    result = extract(random_mrio, "total", regions="R0")
+    assert result.losses.attrs["units"]["employment"] == "1000 persons"
+    assert set(result.losses.index) == {"output", "value_added", "employment", "co2"}
+    assert 0 < result.relative_losses["output"] < 1
+    np.testing.assert_allclose(result.output.loc["R0", "after"], 0.0, atol=1e-9)
+    assert list(result.extracted.unique(level="region")) == ["R0"]
+
+
+# ----------------------------------------------------------------------------- bad input
+def test_bad_input(random_mrio):
+    with pytest.raises(UnknownLabelError, match="unknown regions: 'Atlantis'"):
+        extract(random_mrio, regions=["Atlantis", "R0"])
+    with pytest.raises(UnknownLabelError, match="unknown sectors: 'zz'"):
+        extract(random_mrio, sectors="zz")
+    with pytest.raises(UnknownLabelError, match="empty selection of regions"):
+        extract(random_mrio, regions=[])
+    with pytest.raises(InputError, match="nothing to extract"):
+        extract(random_mrio)
+    with pytest.raises(InputError, match="kind must be one of"):
+        extract(random_mrio, "sideways", regions="R0")
+    with pytest.raises(InputError, match=r"share .* must be in \(0, 1\]"):
+        extract(random_mrio, regions="R0", share=1.5)
+    with pytest.raises(InputError, match="scope must be"):
+        extract(random_mrio, regions="R0", scope="global")
+    with pytest.raises(UnknownLabelError, match="unknown industries"):
+        extract(random_mrio, industries=[("R0", "nope")])
+    with pytest.raises(InputError, match="level must be"):
+        extraction_table(random_mrio, level="country")
+    with pytest.raises(InputError, match="model must be"):
+        extract_block(random_mrio, {"regions": "R0"}, {"regions": "R1"}, model="both")
+    with pytest.raises(InputError, match="unknown selection keys"):
+        extract_block(random_mrio, {"region": "R0"}, {"regions": "R1"})
+    with pytest.raises(InputError, match="needs industries outside"):
+        extract(random_mrio, regions=list(random_mrio.regions), scope="interregional")

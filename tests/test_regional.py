@@ -1,0 +1,344 @@
+"""Regionalisation: location quotients, gravity trade, CHARM and the generic build pipeline."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mrio import kernels
+from mrio.errors import InvalidTableError, LabelError, UnknownLabelError
+from mrio.regional import NationalTable, build_mrio, flq_sensitivity, national_consistency, read_national, \
+    write_national
+
+RTOL = 1e-9
+
+
+# ------------------------------------------------------------------ location quotients
+@st.composite
+def _employment(draw):
+    R = draw(st.integers(1, 5))
+    n = draw(st.integers(2, 6))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    regional = rng.uniform(0.0, 50.0, (R, n)) * (rng.random((R, n)) < 0.85)
+    regional[:, 0] += 1.0
+    return regional, rng
+
+
+@settings(max_examples=40, deadline=None)
+@given(_employment(), st.floats(0.0, 0.95))
+def test_flq_never_raises_a_coefficient(problem, delta):
+    regional, rng = problem
+    n = regional.shape[1]
+    A = rng.uniform(0, 0.2, (n, n))
+    national = regional.sum(axis=0) + rng.uniform(0, 10, n)  # the regions are part of a nation
+    for lq in (kernels.flq(regional, national, delta), kernels.aflq(regional, national, delta),
+               kernels.cilq(kernels.slq(regional, national)), kernels.slq(regional, national)):
+        r = kernels._regional.regional_coefficients(A, lq)
+        assert (r <= A[np.newaxis] + 0.0).all() and (r >= 0).all()
+    assert (kernels.aflq(regional, national, delta) >= kernels.flq(regional, national, delta) - 1e-15).all()
+
+
+@settings(max_examples=30, deadline=None)
+@given(_employment(), st.floats(0.0, 0.95))
+def test_region_equal_to_nation_reproduces_national_coefficients(problem, delta):
+    regional, rng = problem
+    nation = regional[:1]  # one "region" that is the whole nation
+    n = nation.shape[1]
+    A = rng.uniform(0, 0.2, (n, n))
+    q = kernels.slq(nation, nation[0])
+    active = nation[0] > 0
+    np.testing.assert_allclose(q[0, active], 1.0, rtol=1e-14)
+    assert kernels.flq_lambda(nation.sum(), nation.sum(), delta) == pytest.approx(1.0, abs=1e-15)
+    r = kernels._regional.regional_coefficients(A, kernels.flq(nation, nation[0], delta))
+    np.testing.assert_allclose(r[0][np.ix_(active, active)], A[np.ix_(active, active)], rtol=1e-14)
+
+
+def test_flq_known_values():
+    # two regions, two sectors: hand-computed SLQ, CILQ, lambda*, FLQ, AFLQ (methods.md 2.2)
+    regional = np.array([[30.0, 10.0], [10.0, 50.0]])
+    national = regional.sum(axis=0)  # [40, 60], total 100
+    q = kernels.slq(regional, national)
+    np.testing.assert_allclose(q[0], [(30 / 40) / (40 / 100), (10 / 40) / (60 / 100)])
+    c = kernels.cilq(q)
+    np.testing.assert_allclose(c[0], [[q[0, 0], q[0, 0] / q[0, 1]], [q[0, 1] / q[0, 0], q[0, 1]]])
+    lam = np.log2(1 + 40 / 100) ** 0.3
+    np.testing.assert_allclose(kernels.flq(regional, national, 0.3)[0], lam * c[0])
+    boost = np.log2(1 + q[0, 0])  # SLQ_1 = 1.875 > 1 boosts column 1 only
+    np.testing.assert_allclose(kernels.aflq(regional, national, 0.3)[0][:, 0], lam * c[0][:, 0] * boost)
+    np.testing.assert_allclose(kernels.aflq(regional, national, 0.3)[0][:, 1], lam * c[0][:, 1])
+
+
+def test_flq_intra_share_falls_with_delta():
+    regional = np.array([[30.0, 10.0, 5.0], [10.0, 50.0, 20.0], [5.0, 5.0, 40.0]])
+    values = [kernels.flq(regional, regional.sum(axis=0), d) for d in (0.1, 0.2, 0.3, 0.4)]
+    for low, high in zip(values, values[1:], strict=False):
+        assert (high <= low).all()
+
+
+def test_charm_identities():
+    rng = np.random.default_rng(3)
+    n, R = 4, 3
+    A = rng.uniform(0, 0.15, (n, n))
+    x_r = rng.uniform(10, 100, (R, n))
+    f_r = rng.uniform(5, 50, (R, n))
+    xN, fN = x_r.sum(axis=0), f_r.sum(axis=0)
+    e, m = rng.uniform(5, 30, n), rng.uniform(5, 30, n)
+    exports, imports, share = kernels.charm(A, x_r, f_r, xN, fN, e, m)
+    balance = x_r - x_r @ A.T - f_r
+    np.testing.assert_allclose(exports - imports, balance, atol=1e-12)
+    assert (exports >= -1e-12).all() and (imports >= -1e-12).all()
+    assert ((share >= 0) & (share <= 1)).all()
+    # no national cross-hauling (e = 0) => no regional cross-hauling: trade is the net balance only
+    ex0, im0, _ = kernels.charm(A, x_r, f_r, xN, fN, np.zeros(n), m)
+    np.testing.assert_allclose(ex0 + im0, np.abs(balance), atol=1e-12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(2, 6), st.integers(1, 5), st.integers(0, 2**32 - 1))
+def test_gravity_trade_meets_margins(R, n, seed):
+    rng = np.random.default_rng(seed)
+    O = rng.uniform(0, 10, (n, R))
+    D = rng.uniform(0, 10, (n, R))
+    D *= O.sum(axis=1, keepdims=True) / D.sum(axis=1, keepdims=True)
+    pts = rng.uniform(0, 100, (R, 2))
+    dist = np.linalg.norm(pts[:, None] - pts[None], axis=2) + np.eye(R) * 5
+    decay = kernels._regional.distance_decay(dist, 1.0)
+    q = rng.uniform(0, 1, (n, R))
+    for intra in (None, q):
+        T, _ = kernels.gravity_trade(O, D, decay, intra, tol=1e-12)
+        np.testing.assert_allclose(T.sum(axis=2), O, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(T.sum(axis=1), D, rtol=1e-9, atol=1e-9)
+        assert (T >= 0).all()
+
+
+def test_stronger_distance_decay_keeps_more_trade_inside():
+    R = 4
+    pts = np.array([[0, 0], [10, 0], [0, 10], [10, 10]], float)
+    dist = np.linalg.norm(pts[:, None] - pts[None], axis=2) + np.eye(R) * 3
+    O = np.array([[5.0, 3.0, 2.0, 4.0]])
+    D = np.array([[4.0, 4.0, 3.0, 3.0]])
+    own = []
+    for beta in (0.5, 1.0, 2.0, 3.0):
+        T, _ = kernels.gravity_trade(O, D, kernels._regional.distance_decay(dist, beta))
+        own.append(np.trace(T[0]))
+    assert own == sorted(own)
+
+
+# ------------------------------------------------------------------ the pipeline on a synthetic nation
+SECTORS = ["agri", "manuf", "energy", "services"]
+REGIONS = ["North", "East", "South"]
+
+
+def _national(seed=0, n=4, negative_inventory=True):
+    rng = np.random.default_rng(seed)
+    sectors = pd.Index(SECTORS[:n] if n <= 4 else [f"s{i}" for i in range(n)], name="sector")
+    Z = rng.uniform(1, 50, (n, n))
+    fd = pd.DataFrame({"household_consumption": rng.uniform(50, 200, n),
+                       "government": rng.uniform(0, 80, n),
+                       "changes_in_inventories": rng.uniform(-10, 10, n) if negative_inventory
+                       else rng.uniform(0, 10, n)}, index=sectors)
+    fd.columns.name = "category"
+    exports = pd.DataFrame({"exports": rng.uniform(20, 100, n)}, index=sectors)
+    exports.columns.name = "category"
+    x = Z.sum(axis=1) + fd.to_numpy().sum(axis=1) + exports.to_numpy().sum(axis=1)
+    primary = x - Z.sum(axis=0)
+    split = rng.dirichlet([2, 1, 3], n).T * primary
+    V = pd.DataFrame(split, index=pd.Index(["imports", "wages", "surplus"], name="component"), columns=sectors)
+    return NationalTable(Z=pd.DataFrame(Z, index=sectors, columns=sectors), final_demand=fd, exports=exports,
+                         V=V, value_added_components=("wages", "surplus"),
+                         meta={"income_row": "wages", "household_category": "household_consumption"},
+                         producer_held=("changes_in_inventories",))
+
+
+def _indicators(rng, regions=REGIONS, groups=("primary", "industry", "services"), kinds=("gva", "employment")):
+    rows = [{"region": r, "group": g, "indicator": k, "value": float(rng.uniform(1, 100))}
+            for r in regions for g in groups for k in kinds]
+    return pd.DataFrame(rows)
+
+
+CONCORDANCE = {"agri": "primary", "manuf": "industry", "energy": "industry", "services": "services"}
+
+
+def _distances(regions=REGIONS):
+    pts = np.array([[0, 0], [50, 10], [20, 60], [70, 70], [90, 5]], float)[:len(regions)]
+    d = np.linalg.norm(pts[:, None] - pts[None], axis=2)
+    return pd.DataFrame(d, index=regions, columns=regions)
+
+
+@pytest.mark.parametrize("method", ["flq", "aflq", "slq", "cilq", "gravity"])
+def test_pipeline_is_nationally_consistent(method):
+    national = _national()
+    system = build_mrio(national, _indicators(np.random.default_rng(1)), CONCORDANCE, _distances(),
+                        method=method, delta=0.3, beta=1.5)
+    check = national_consistency(system, national)
+    assert check["max_relative_error"].max() <= RTOL
+    assert list(system.regions) == REGIONS and list(system.sectors) == SECTORS
+    assert system.meta["regionalisation"]["method"] == method
+    assert system.meta["output_indicator"]["North"] == {"primary": "gva", "industry": "gva", "services": "gva"}
+    np.testing.assert_allclose(system.F.to_numpy().sum(), _indicators(np.random.default_rng(1)).query(
+        "indicator == 'employment'")["value"].sum(), rtol=1e-12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 5), st.sampled_from(["flq", "gravity", "aflq"]),
+       st.floats(0.0, 0.9), st.floats(0.2, 3.0))
+def test_pipeline_consistency_property(seed, R, method, delta, beta):
+    rng = np.random.default_rng(seed)
+    regions = REGIONS + ["West", "Centre"]
+    regions = regions[:R]
+    national = _national(seed)
+    indicators = _indicators(rng, regions)
+    # some indicator cells are zero: industries absent from a region
+    indicators.loc[rng.random(len(indicators)) < 0.15, "value"] = 0.0
+    for g in ("primary", "industry", "services"):
+        for kind in ("gva", "employment"):
+            mask = (indicators["group"] == g) & (indicators["indicator"] == kind)
+            if indicators.loc[mask, "value"].sum() == 0:
+                indicators.loc[mask[mask].index[0], "value"] = 1.0
+    system = build_mrio(national, indicators, CONCORDANCE, _distances(regions), method=method, delta=delta,
+                        beta=beta)
+    assert national_consistency(system, national)["max_relative_error"].max() <= RTOL
+    # regional output reproduces the indicator shares, group by group
+    x = system.x.to_numpy().reshape(R, -1)
+    for g, cols in (("primary", [0]), ("industry", [1, 2]), ("services", [3])):
+        gva = indicators.query("group == @g and indicator == 'gva'").set_index("region")["value"].reindex(regions)
+        np.testing.assert_allclose(x[:, cols].sum(axis=1) / x[:, cols].sum(), gva / gva.sum(), rtol=1e-9,
+                                   atol=1e-12)
+
+
+def test_a_single_region_reproduces_the_national_table():
+    national = _national(4)
+    system = build_mrio(national, _indicators(np.random.default_rng(2), ["Nation"]), CONCORDANCE,
+                        pd.DataFrame([[0.0]], index=["Nation"], columns=["Nation"]))
+    np.testing.assert_allclose(system.Z.to_numpy(), national.Z.to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(system.A.to_numpy(),
+                               kernels.technical_coefficients(national.Z.to_numpy(), national.x.to_numpy()),
+                               rtol=1e-12)
+
+
+def test_employment_indicator_used_where_gva_is_missing():
+    rng = np.random.default_rng(5)
+    indicators = _indicators(rng)
+    indicators = indicators[~((indicators["group"] == "services") & (indicators["indicator"] == "gva")
+                              & (indicators["region"] == "East"))]
+    system = build_mrio(_national(), indicators, CONCORDANCE, _distances())
+    assert system.meta["output_indicator"]["East"]["services"] == "employment"
+    assert system.meta["output_indicator"]["East"]["primary"] == "gva"
+
+
+def test_flq_sensitivity_sweep():
+    sweep = flq_sensitivity(_national(), _indicators(np.random.default_rng(1)), CONCORDANCE, _distances(),
+                            deltas=(0.1, 0.25, 0.4))
+    assert list(sweep.columns) == [0.1, 0.25, 0.4] and list(sweep.index) == REGIONS
+    assert ((sweep >= 0) & (sweep <= 1)).all().all()
+    assert (sweep[0.1] >= sweep[0.4] - 1e-12).all()  # a larger delta means fewer local purchases
+
+
+def test_national_table_round_trip(tmp_path):
+    national = _national()
+    write_national(national, tmp_path / "nat")
+    back = read_national(tmp_path / "nat")
+    np.testing.assert_array_equal(back.Z.to_numpy(), national.Z.to_numpy())
+    np.testing.assert_array_equal(back.V.to_numpy(), national.V.to_numpy())
+    assert back.producer_held == national.producer_held
+    assert back.value_added_components == national.value_added_components
+
+
+# ------------------------------------------------------------------ bad input
+def _build(**changes):
+    args = dict(national=_national(), indicators=_indicators(np.random.default_rng(1)),
+                concordance=CONCORDANCE, distances=_distances())
+    args.update(changes)
+    return build_mrio(**args)
+
+
+def test_indicator_region_matching_nothing():
+    ind = _indicators(np.random.default_rng(1))
+    ind.loc[0, "region"] = "Atlantis"
+    with pytest.raises(UnknownLabelError, match="'Atlantis'"):
+        _build(indicators=ind)
+
+
+def test_indicator_group_matching_nothing():
+    ind = _indicators(np.random.default_rng(1))
+    ind.loc[3, "group"] = "fisheries"
+    with pytest.raises(UnknownLabelError, match="'fisheries'"):
+        _build(indicators=ind)
+
+
+def test_negative_employment_names_the_cell():
+    ind = _indicators(np.random.default_rng(1))
+    ind.loc[(ind["indicator"] == "employment") & (ind["region"] == "South") & (ind["group"] == "services"),
+            "value"] = -3.0
+    with pytest.raises(InvalidTableError, match="negative.*'South', 'services', 'employment'"):
+        _build(indicators=ind)
+
+
+def test_distance_matrix_not_square():
+    with pytest.raises(InvalidTableError, match="square"):
+        _build(distances=_distances().iloc[:, :2])
+
+
+def test_distance_matrix_not_matching_regions():
+    d = _distances()
+    d.columns = ["North", "East", "Elsewhere"]
+    with pytest.raises(LabelError, match="'Elsewhere'"):
+        _build(distances=d)
+    d2 = _distances(["North", "East"])  # indicators also name South
+    with pytest.raises(UnknownLabelError, match="'South'"):
+        _build(distances=d2)
+
+
+def test_region_without_indicators():
+    d = _distances(REGIONS + ["West"])
+    with pytest.raises(LabelError, match="'West'"):
+        _build(distances=d)
+
+
+def test_concordance_errors():
+    with pytest.raises(UnknownLabelError, match="'fishing'"):
+        _build(concordance={**CONCORDANCE, "fishing": "primary"})
+    partial = {k: v for k, v in CONCORDANCE.items() if k != "energy"}
+    with pytest.raises(LabelError, match="'energy'"):
+        _build(concordance=partial)
+
+
+def test_bad_parameters():
+    with pytest.raises(InvalidTableError, match="unknown method 'lq'"):
+        _build(method="lq")
+    with pytest.raises(InvalidTableError, match="delta"):
+        _build(delta=1.5)
+    with pytest.raises(UnknownLabelError, match="'tourism'"):
+        _build(final_demand_proxies={"tourism": "income"})
+
+
+# ------------------------------------------------------------------ command line
+def test_cli_build_writes_a_consistent_system(tmp_path):
+    from click.testing import CliRunner
+
+    import mrio
+    from mrio.cli import main
+
+    national = _national()
+    write_national(national, tmp_path / "national")
+    _indicators(np.random.default_rng(1)).to_csv(tmp_path / "regional.csv", index=False)
+    _distances().to_csv(tmp_path / "distances.csv")
+    pd.DataFrame({"sector": list(CONCORDANCE), "group": list(CONCORDANCE.values())}).to_csv(
+        tmp_path / "concordance.csv", index=False)
+    args = ["build", "--national", str(tmp_path / "national"), "--regional", str(tmp_path / "regional.csv"),
+            "--distances", str(tmp_path / "distances.csv"), "--concordance", str(tmp_path / "concordance.csv"),
+            "--method", "aflq", "--delta", "0.2", "--out", str(tmp_path / "out")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "national consistency" in result.output
+    system = mrio.read(tmp_path / "out")
+    assert national_consistency(system, national)["max_relative_error"].max() <= RTOL
+    assert system.meta["regionalisation"]["method"] == "aflq"
+    # bad input: a distance matrix that does not match the indicator regions -> exit code 2, labels named
+    _distances(["North", "East"]).to_csv(tmp_path / "d2.csv")
+    args[args.index(str(tmp_path / "distances.csv"))] = str(tmp_path / "d2.csv")
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and "'South'" in result.output

@@ -1,0 +1,183 @@
+"""Scenario files: parsing, validation before computation, running, the `mrio shock` command."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import mrio
+from mrio import scenario as sc
+from mrio.cli import main
+from mrio.errors import ScenarioError
+from mrio.testing import random_mrio
+
+GOOD = """
+[scenario]
+name = "test"
+table = "system"
+
+[[shocks]]
+name = "boom"
+model = "demand"
+regions = ["R0"]
+sectors = ["s1", "s2"]
+share = 0.2
+direction = "increase"
+categories = ["household"]
+
+[[shocks]]
+name = "national"
+model = "national_demand"
+sectors = ["s0"]
+amount = 10.0
+
+[[shocks]]
+name = "ghosh"
+model = "supply"
+regions = "R1"
+share = 0.1
+
+[[shocks]]
+name = "closure"
+model = "mixed"
+regions = ["R2"]
+sectors = ["s3"]
+share = 0.5
+
+[[shocks]]
+name = "iim"
+model = "iim"
+regions = ["R1"]
+share = 0.3
+
+[[shocks]]
+name = "diim"
+model = "diim"
+regions = ["R0"]
+sectors = "s0"
+share = 0.2
+recovery = 30
+
+[[shocks]]
+name = "flood"
+model = "ario"
+kind = "rebuild"
+regions = ["R0"]
+sectors = ["s0", "s1"]
+share = 0.3
+start = 2
+duration = 5
+rebuilding_sectors = { s2 = 1.0 }
+
+[outputs]
+format = "csv"
+steps = 60
+measures = ["output", "employment"]
+top = 3
+"""
+
+
+@pytest.fixture
+def folder(tmp_path) -> Path:
+    random_mrio(3, 4, seed=11).write(tmp_path / "system")
+    return tmp_path
+
+
+def write(folder: Path, text: str, name: str = "s.toml") -> Path:
+    path = folder / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def test_parse_and_run_every_model(folder):
+    path = write(folder, GOOD)
+    scen = sc.load_scenario(path)
+    assert [s.model for s in scen.shocks] == ["demand", "national_demand", "supply", "mixed", "iim", "diim",
+                                              "ario"]
+    run = sc.run_scenario(scen, folder / "out")
+    names = {p.name for p in run.files}
+    assert {"boom_industries.csv", "national_industries.csv", "ghosh_industries.csv", "closure_industries.csv",
+            "iim_industries.csv", "diim_trajectory.csv", "ario_production.csv", "summary.txt"} <= names
+    summary = (folder / "out" / "summary.txt").read_text()
+    for text in ("most affected regions", "total production loss", "peak", "recovery", "CAVEAT"):
+        assert text in summary
+    boom = pd.read_csv(folder / "out" / "boom_industries.csv")
+    assert set(boom["measure"]) == {"output", "employment"}
+    assert (boom["total"] >= -1e-12).all() and boom["total"].sum() > 0
+    system = mrio.read(folder / "system")
+    expected = mrio.shocks.propagate_demand(
+        system, mrio.shocks.final_demand_change(system, "R0", ["s1", "s2"], share=0.2, categories="household"))
+    out = boom[boom["measure"] == "output"]["total"].sum()
+    assert out == pytest.approx(expected.output.to_numpy().sum())
+    national = pd.read_csv(folder / "out" / "national_industries.csv")
+    assert national[(national.measure == "output")]["direct"].sum() == pytest.approx(-10.0)
+    assert len(pd.read_csv(folder / "out" / "ario_production.csv")) == 60 * 3
+
+
+def _error(folder, text, match):
+    path = write(folder, text)
+    with pytest.raises(ScenarioError, match=match):
+        sc.run_scenario(path, folder / "never")
+    assert not (folder / "never").exists()  # rejected before any computation or output
+
+
+def test_bad_scenarios_rejected_before_computation(folder):
+    _error(folder, GOOD.replace('regions = ["R0"]\nsectors = ["s1", "s2"]', 'regions = ["Atlantis"]\nsectors = ["s1"]'),
+           r"shocks\[0\] \('boom'\).*Atlantis")
+    _error(folder, GOOD.replace('sectors = ["s0", "s1"]', 'sectors = ["s0", "unobtainium"]'),
+           r"shocks\[6\] \('flood'\).*unobtainium")
+    _error(folder, GOOD.replace("share = 0.3\nstart", "share = 1.3\nstart"), r"shocks\[6\] \('flood'\)\.share.*<= 1")
+    _error(folder, GOOD.replace("share = 0.2\ndirection", "share = -0.2\ndirection"),
+           r"shocks\[0\] \('boom'\)\.share.*>= 0")
+    _error(folder, GOOD.replace("duration = 5", "duration = -5"), r"'flood'\)\.duration.*>= 0")
+    _error(folder, GOOD.replace("recovery = 30", "recovery = 0"), r"'diim'\)\.recovery")
+    _error(folder, GOOD.replace('model = "iim"', 'model = "magic"'), r"'iim'\)\.model.*magic")
+    _error(folder, GOOD.replace("[outputs]", "[outputs]\ncolour = 1"), r"\[outputs\].*colour")
+    _error(folder, GOOD + "\n[[shocks]]\nname = 'boom'\nmodel = 'demand'\nshare = 0.1\n", "unique.*boom")
+    _error(folder, GOOD.replace('categories = ["household"]', 'categories = ["tourism"]'), "tourism")
+    _error(folder, GOOD.replace('rebuilding_sectors = { s2 = 1.0 }', 'rebuilding_sectors = { s2 = 0.5 }'),
+           "sum to 1")
+    _error(folder, GOOD.replace('table = "system"', 'table = "missing"'), "does not exist")
+    _error(folder, GOOD.replace('table = "system"', 'dataset = "atlantis-2030"'), "atlantis-2030")
+
+
+def test_malformed_toml_and_structure(folder):
+    _error(folder, "[scenario\nname = 1", "malformed TOML")
+    _error(folder, '[scenario]\ntable = "system"\n', r"\[\[shocks\]\].*at least one")
+    _error(folder, '[scenario]\ntable = "system"\ndataset = "nl-2000"\n[[shocks]]\nmodel="demand"\nshare=0.1\n',
+           "exactly one of dataset")
+    _error(folder, '[scenario]\ntable = "system"\n[[shocks]]\nmodel="demand"\nshare=0.1\namount=3\n',
+           "exactly one of share and amount")
+    _error(folder, '[scenario]\ntable = "system"\n[[shocks]]\nmodel="diim"\namount=3\n', "needs share")
+    _error(folder, '[scenario]\ntable = "system"\n[[shocks]]\nmodel="national_demand"\nregions=["R0"]\n'
+                   'sectors=["s0"]\namount=3\n', "national shock")
+    with pytest.raises(ScenarioError, match="cannot read"):
+        sc.load_scenario(folder / "nope.toml")
+
+
+def test_regrouped_dataset(folder):
+    text = GOOD.replace('table = "system"', 'table = "system"\n[scenario.aggregate]\n'
+                        'regions = { R0 = "North", R1 = "North", R2 = "South" }')
+    text = text.replace('regions = ["R0"]', 'regions = ["North"]').replace('regions = ["R2"]', 'regions = ["South"]')
+    text = text.replace('regions = "R1"', 'regions = "South"').replace('regions = ["R1"]', 'regions = ["South"]')
+    run = sc.run_scenario(write(folder, text), folder / "agg")
+    assert "North" in run.summary
+    _error(folder, text.replace(', R2 = "South"', ''), r"aggregate.*R2")
+
+
+def test_cli_shock(folder):
+    path = write(folder, GOOD)
+    runner = CliRunner()
+    result = runner.invoke(main, ["shock", str(path), "--out", str(folder / "cli"), "--steps", "20"])
+    assert result.exit_code == 0, result.output
+    assert "most affected regions" in result.output and "wrote" in result.output
+    assert (folder / "cli" / "summary.txt").exists()
+    assert len(pd.read_csv(folder / "cli" / "ario_production.csv")) == 20 * 3
+    bad = write(folder, GOOD.replace('regions = "R1"', 'regions = "Atlantis"'), "bad.toml")
+    result = runner.invoke(main, ["shock", str(bad), "--out", str(folder / "cli2")])
+    assert result.exit_code == 2
+    assert "Atlantis" in result.output and "ghosh" in result.output
