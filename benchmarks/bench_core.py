@@ -7,8 +7,9 @@ result. Sizes: N = 1,000 (synthetic) and the real WIOD 2013 table (N = 1,435) by
 N = 5,000 and 9,800 (EXIOBASE-like 49 x 200) are marked slow.
 
 Targets (issue 2): Leontief inverse <= 1.05 x ``numpy.linalg.inv`` at N = 5,000; footprints of 10
-extensions for 50 demand vectors <= 0.35 x one inverse at N = 9,800; calc_all >= 4x faster and
-<= 0.5x peak memory than pymrio at N = 5,000.
+extensions for 50 demand vectors <= 0.35 x one inverse at N = 9,800 (by LU factors, and by the
+strategy ``solve_leontief`` picks: GMRES on the sparse ``A'`` at that size); calc_all >= 4x faster
+and <= 0.5x peak memory than pymrio at N = 5,000.
 
 Run timed (large sizes take minutes; this machine may set OPENBLAS_CORETYPE, unset it here only)::
 
@@ -36,7 +37,7 @@ SIZES = [
 SHAPES = {"N1000": (10, 100), "N5000": (25, 200), "N9800": (49, 200)}
 
 
-@pytest.fixture(params=SIZES)
+@pytest.fixture(scope="module", params=SIZES)  # module scope: pytest groups the tests by size
 def table(request):
     if request.param == "WIOD":
         return request.getfixturevalue("wiod")
@@ -70,11 +71,12 @@ def test_leontief_inverse_numpy(benchmark, table):
     check_inverse(L, A)
 
 
-def test_footprints_without_inverse(benchmark, table):
+@pytest.mark.parametrize("method", ["lu", "auto"])
+def test_footprints_without_inverse(benchmark, table, method):
     A, S, Y = table["A"], table["S"], table["demands"]
     benchmark.group = f"footprints 10 ext x 50 demands vs one inverse N={A.shape[0]}"
-    bench.footprints_without_inverse(A[:50, :50], S[:, :50], Y[:50])  # warm-up
-    D = benchmark(bench.footprints_without_inverse, A, S, Y)
+    bench.footprints_without_inverse(A[:50, :50], S[:, :50], Y[:50], method)  # warm-up
+    D = benchmark(bench.footprints_without_inverse, A, S, Y, method)
     assert D.shape == (S.shape[0], Y.shape[1])
     # the other route: x = L Y column by column, then S x
     D2 = S @ kernels.LeontiefFactor(A).solve(Y)
@@ -104,7 +106,9 @@ def test_calc_all_pymrio(benchmark, table):
 def test_ratios(table, capsys):
     """All comparisons in one process with interleaved calls; prints the ratio table."""
     A, S, Y = table["A"], table["S"], table["demands"]
-    rows = [bench.compare_leontief_inverse(A), bench.compare_footprints(A, S, Y)]
+    rows = [bench.compare_leontief_inverse(A), bench.compare_footprints(A, S, Y, method="lu")]
+    if A.shape[0] > 2000:  # below, "auto" is LU
+        rows.append(bench.compare_footprints(A, S, Y, method="auto"))
     if bench.pymrio_available():
         rows.append(bench.compare_calc_all(table["frames"]))
     for row in rows:

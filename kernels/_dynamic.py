@@ -16,7 +16,7 @@ Juhel, S. BoARIO (``docs/source/boario-math.rst``, ``boario/model_base.py``,
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 from scipy.linalg import expm
 
 __all__ = [
@@ -118,6 +118,9 @@ EVENT_CAPITAL_RECOVER, EVENT_CAPITAL_REBUILD, EVENT_CAPACITY = 0, 1, 2
 RECOVERY_LINEAR, RECOVERY_CONVEX_SCALED, RECOVERY_CONVEX = 0, 1, 2
 # Event status, in BoARIO's vocabulary.
 _PENDING, _HAPPENING, _RECOVERING, _REBUILDING, _FINISHED = 0, 1, 2, 3, 4
+# Columns per parallel block when updating reconstruction demand; order rows summed together.
+_BLOCK = 256
+_GROUP = 4
 
 #: Order of the scalar parameters in the ``params`` array of :func:`ario_run`.
 ARIO_PARAMETERS = ("alpha_base", "alpha_max", "alpha_tau", "psi", "order_alt",
@@ -148,13 +151,13 @@ def _isclose(a, b):
     return a == b
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def ario_run(x0, Z0, Y0, tech, is_input, inv_duration, restoration, capital, params,
              ev_kind, ev_time, ev_recovery, ev_function, ev_slot, ev_damage, ev_rebuild,
              ev_rebuild_tau, ev_rebuild_factor, fd_destination, n_destinations,
              out_production, out_capacity, out_fd_loss, out_fd_loss_dest, out_rebuild_demand,
-             out_min_stock, state_stock, state_orders, work, ev_status, ev_current, ev_active,
-             scratch, t_start, t_stop):
+             out_min_stock, state_stock, state_gap, state_share_sum, work, ev_status, ev_current,
+             ev_active, scratch, t_start, t_stop):
     """ARIO time loop (Hallegatte 2008, 2014) with BoARIO 0.7.2's update order, in place.
 
     Parameters
@@ -162,7 +165,7 @@ def ario_run(x0, Z0, Y0, tech, is_input, inv_duration, restoration, capital, par
     x0 : ndarray (N,)
         Output per step (annual / 365 for daily steps).
     Z0 : ndarray (N, N)
-        Intermediate flows per step.
+        Intermediate flows per step; ``N = R n`` with industry ``i`` making product ``i % n``.
     Y0 : ndarray (N, K)
         Final demand per step (fixed, as in BoARIO).
     tech : ndarray (n, N)
@@ -202,9 +205,12 @@ def ario_run(x0, Z0, Y0, tech, is_input, inv_duration, restoration, capital, par
         Smallest inventory after the step (must stay >= 0).
     state_stock : ndarray (n, N)
         Inventories ``Omega``; must hold the initial stocks ``s_p A_S x0`` (``inf`` allowed).
-    state_orders : ndarray (N, N)
-        Orders; must hold ``Z0`` initially.
-    work : ndarray (N, 10)
+    state_gap : ndarray (n, N)
+        Orders of input p by industry f over all suppliers, ``O^S`` (any values at ``t_start = 0``).
+    state_share_sum : ndarray (2, n, N)
+        ``sum_{i makes p} Z0_if w_i`` of the last two steps (the denominators of the supplier
+        shares); any values at ``t_start = 0``.
+    work : ndarray (N, 16)
         State vectors; column 0 (overproduction ``alpha``) must hold ``alpha_base`` and column 1
         (production) ``x0`` at ``t_start = 0``. The kernel allocates nothing.
     ev_status : int64 ndarray (E,)
@@ -213,7 +219,7 @@ def ario_run(x0, Z0, Y0, tech, is_input, inv_duration, restoration, capital, par
         Current damage / capacity loss of each event (``ev_damage`` at the start).
     ev_active : bool ndarray (E,)
         Event still has damage (True at the start).
-    scratch : ndarray (2, n, N)
+    scratch : ndarray (5, n, N)
         Work space.
     t_start, t_stop : int
         Run steps ``t_start <= t < t_stop``; call again with the same state arrays to continue
@@ -227,11 +233,21 @@ def ario_run(x0, Z0, Y0, tech, is_input, inv_duration, restoration, capital, par
     ``x = x_opt min(1, min_p Omega_pf / (psi s_p A_S,pf x_opt_f))``; proportional rationing of
     orders, final and reconstruction demand; inventories ``Omega += I_sum O_served - A_S x``
     (skipped when already close, as BoARIO does); recovery/rebuilding of events; new orders
-    ``(max(s A_S x_opt - Omega, 0)/tau_inv + A_S x)`` split over suppliers by ``Z0`` shares
-    (weighted by supplier capacity for "alt" orders). methods.md 4.5.
+    ``O^S = max(s A_S x_opt - Omega, 0)/tau_inv + A_S x`` split over suppliers by ``Z0`` shares
+    (weighted by supplier capacity ``w_i = x_cap_i / x0_i`` for "alt" orders). methods.md 4.5.
+
+    The N x N order matrix is never stored: ``O_if = O^S_pf (Z0_if w_i / sum_{i' makes p}
+    Z0_i'f w_i')`` (``Z0`` at t = 0) is recomputed, with the same floating-point operations, in
+    the one pass over ``Z0`` a step needs. That pass runs in parallel over products p (each
+    thread owns the rows ``i = r n + p`` of its products, so every sum keeps BoARIO's serial
+    order and the results do not depend on the number of threads); it forms, row by row, the
+    total demand ``D_i``, overproduction, production, the orders delivered ``I_sum O^rec``,
+    unmet final demand and next step's share denominators. Everything else is O(n N) per step
+    (plus O(N^2) per rebuild event while it is being rebuilt).
     """
     N = x0.shape[0]
     n = tech.shape[0]
+    R = N // n
     K = Y0.shape[1]
     E = ev_kind.shape[0]
     alpha_base, alpha_max, alpha_tau, psi = params[0], params[1], params[2], params[3]
@@ -239,6 +255,7 @@ def ario_run(x0, Z0, Y0, tech, is_input, inv_duration, restoration, capital, par
     dmg_dec, cap_dec = params[5], params[6]
     lag = params[7] > 0.5
     inv_tau = 1.0 / alpha_tau
+    n_block = (N + _BLOCK - 1) // _BLOCK
 
     # work vectors (columns of the preallocated workspace)
     alpha = work[:, 0]
@@ -247,17 +264,23 @@ def ario_run(x0, Z0, Y0, tech, is_input, inv_duration, restoration, capital, par
     cap = work[:, 3]
     delta = work[:, 4]
     lost = work[:, 5]
-    ratio = work[:, 6]
+    ratio = work[:, 6]   # supplier weight w_i of the orders in force (1 for "noalt")
     reb_tot = work[:, 7]
     dord = work[:, 8]
     arb_prev = work[:, 9]
+    flag = work[:, 10]   # per-product / per-block reductions
+    low = work[:, 11]
     status = ev_status
     current = ev_current
     has_damage = ev_active
-    gap = scratch[0]
-    zc = scratch[1]
+    zc = scratch[0]        # I_sum O^rec, then the inventory goals
+    rows = scratch[1:]     # _GROUP order rows per product (owned by the thread of that product)
+    rowsum = work[:, 12:16]  # their totals, per product
 
     for t in range(t_start, t_stop):
+        first = t == 0
+        old_sum = state_share_sum[(t + 1) % 2]
+        new_sum = state_share_sum[t % 2]
         # ---- 1. event status, capacity loss, reconstruction demand
         for e in range(E):
             if status[e] == _PENDING and t - 1 <= ev_time[e, 0] <= t:
@@ -290,88 +313,143 @@ def ario_run(x0, Z0, Y0, tech, is_input, inv_duration, restoration, capital, par
             if status[e] == _REBUILDING and has_damage[e]:
                 k = ev_slot[e]
                 w = 1.0 / ev_rebuild_tau[k]
-                for f in range(N):
+                for f in prange(N):
                     s = 0.0
                     for g in range(N):
                         s += ev_rebuild[k, f, g] * w
                     reb_tot[f] += s
-        for f in range(N):
-            s = 0.0
-            for g in range(N):
-                s += state_orders[f, g]
-            y = 0.0
-            for c in range(K):
-                y += Y0[f, c]
-            dtot[f] = s + y + reb_tot[f]
-        # ---- 2. overproduction (BoARIO: from the third step on)
-        if t > 1:
-            for f in range(N):
-                scarcity = 0.0
-                if dtot[f] != 0.0:
-                    scarcity = (dtot[f] - prod[f]) / dtot[f]
-                    if np.isnan(scarcity):
-                        scarcity = 0.0
-                chg = (alpha_max - alpha[f]) * scarcity * inv_tau
-                if scarcity == 0.0:
-                    chg += (alpha_base - alpha[f]) * inv_tau
-                else:
-                    chg += 0.0
-                alpha[f] += chg
-                if alpha[f] < 1.0:
-                    alpha[f] = 1.0
-        # ---- 3. production under capacity and inventory constraints
-        for f in range(N):
-            cap[f] = x0[f] * (1.0 - delta[f]) * alpha[f]
-            xopt = min(dtot[f], cap[f])
-            r = 1.0
-            for p in range(n):
-                if is_input[p, f] and np.isfinite(inv_duration[p]):
-                    need = xopt * tech[p, f] * psi * inv_duration[p]
-                    if need != 0.0:
-                        q = state_stock[p, f] / need
-                        if q < r:
-                            r = q
-            prod[f] = xopt * r if r < 1.0 else xopt
-            out_production[t, f] = prod[f]
-            out_capacity[t, f] = cap[f]
-        # ---- 4. distribution: proportional rationing, inventories, unmet final demand
-        for p in range(n):
+        # ---- 2.-4. one pass over the rows of the orders, in parallel over products
+        for p in prange(n):
+            for d in range(n_destinations):
+                out_fd_loss_dest[t, d * n + p] = 0.0
             for f in range(N):
                 zc[p, f] = 0.0
-        for i in range(N):
-            p = i % n
+                new_sum[p, f] = 0.0
+            for r0 in range(0, R, _GROUP):
+                m = min(_GROUP, R - r0)
+                # orders addressed to rows r0 .. r0+m-1 (step 6 of the previous step, recomputed
+                # with the same operations: O_if = O^S_pf * (Z0_if w_i / sum_i' Z0_i'f w_i'))
+                for j in range(m):
+                    i = (r0 + j) * n + p
+                    if first:
+                        for f in range(N):
+                            rows[j, p, f] = Z0[i, f]
+                    else:
+                        w = ratio[i]
+                        for f in range(N):
+                            z = old_sum[p, f]
+                            share = Z0[i, f] * w / z if z != 0.0 else 0.0
+                            rows[j, p, f] = state_gap[p, f] * share
+                # their totals, each summed in column order (independent chains, interleaved)
+                if m == 4:
+                    s0 = 0.0
+                    s1 = 0.0
+                    s2 = 0.0
+                    s3 = 0.0
+                    for f in range(N):
+                        s0 += rows[0, p, f]
+                        s1 += rows[1, p, f]
+                        s2 += rows[2, p, f]
+                        s3 += rows[3, p, f]
+                    rowsum[p, 0] = s0
+                    rowsum[p, 1] = s1
+                    rowsum[p, 2] = s2
+                    rowsum[p, 3] = s3
+                else:
+                    for j in range(m):
+                        s = 0.0
+                        for f in range(N):
+                            s += rows[j, p, f]
+                        rowsum[p, j] = s
+                for j in range(m):
+                    i = (r0 + j) * n + p
+                    y = 0.0
+                    for c in range(K):
+                        y += Y0[i, c]
+                    dtot[i] = rowsum[p, j] + y + reb_tot[i]
+                    # overproduction (BoARIO: from the third step on)
+                    if t > 1:
+                        scarcity = 0.0
+                        if dtot[i] != 0.0:
+                            scarcity = (dtot[i] - prod[i]) / dtot[i]
+                            if np.isnan(scarcity):
+                                scarcity = 0.0
+                        chg = (alpha_max - alpha[i]) * scarcity * inv_tau
+                        if scarcity == 0.0:
+                            chg += (alpha_base - alpha[i]) * inv_tau
+                        else:
+                            chg += 0.0
+                        alpha[i] += chg
+                        if alpha[i] < 1.0:
+                            alpha[i] = 1.0
+                    # production under capacity and inventory constraints
+                    cap[i] = x0[i] * (1.0 - delta[i]) * alpha[i]
+                    xopt = min(dtot[i], cap[i])
+                    q_min = 1.0
+                    for q in range(n):
+                        if is_input[q, i] and np.isfinite(inv_duration[q]):
+                            need = xopt * tech[q, i] * psi * inv_duration[q]
+                            if need != 0.0:
+                                v = state_stock[q, i] / need
+                                if v < q_min:
+                                    q_min = v
+                    prod[i] = xopt * q_min if q_min < 1.0 else xopt
+                    out_production[t, i] = prod[i]
+                    out_capacity[t, i] = cap[i]
+                    # unmet final demand
+                    u = 0.0
+                    for c in range(K):
+                        share = Y0[i, c] / dtot[i] if dtot[i] != 0.0 else 0.0
+                        unmet = Y0[i, c] - share * prod[i]
+                        u += unmet
+                        out_fd_loss_dest[t, fd_destination[c] * n + p] += unmet
+                    out_fd_loss[t, i] = u
+                    out_rebuild_demand[t, i] = reb_tot[i]
+                    # reconstruction delivered; what is left of the demand counts for the new orders
+                    served = prod[i] / dtot[i] if dtot[i] != 0.0 else 0.0
+                    dord[i] = dtot[i] - reb_tot[i] * served
+                    # supplier weight of this step's orders ("alt": capacity / x0)
+                    if order_alt:
+                        ratio[i] = cap[i] / x0[i] if x0[i] != 0.0 else 1.0
+                    else:
+                        ratio[i] = 1.0
+                    # proportional rationing: deliveries of product p (I_sum O^rec), in row order;
+                    # next step's share denominators
+                    d_i = dtot[i]
+                    x_i = prod[i]
+                    w = ratio[i]
+                    if d_i != 0.0:
+                        for f in range(N):
+                            zc[p, f] += rows[j, p, f] / d_i * x_i
+                            new_sum[p, f] += Z0[i, f] * w
+                    else:
+                        for f in range(N):
+                            new_sum[p, f] += Z0[i, f] * w
+        # ---- 4. inventories (skipped when deliveries already match use, as BoARIO does)
+        for p in prange(n):
+            ok = 1.0
             for f in range(N):
-                if dtot[i] != 0.0:
-                    zc[p, f] += state_orders[i, f] / dtot[i] * prod[i]
+                if not _isclose(zc[p, f], prod[f] * tech[p, f]):
+                    ok = 0.0
+                    break
+            flag[p] = ok
         close = True
         for p in range(n):
-            for f in range(N):
-                use = prod[f] * tech[p, f]
-                if not _isclose(zc[p, f], use):
-                    close = False
-        min_stock = np.inf
-        for p in range(n):
+            if flag[p] == 0.0:
+                close = False
+        for p in prange(n):
+            m = np.inf
             for f in range(N):
                 if not close:
                     state_stock[p, f] = state_stock[p, f] - prod[f] * tech[p, f] + zc[p, f]
-                if state_stock[p, f] < min_stock:
-                    min_stock = state_stock[p, f]
+                if state_stock[p, f] < m:
+                    m = state_stock[p, f]
+            low[p] = m
+        min_stock = np.inf
+        for p in range(n):
+            if low[p] < min_stock:
+                min_stock = low[p]
         out_min_stock[t] = min_stock
-        for j in range(out_fd_loss_dest.shape[1]):
-            out_fd_loss_dest[t, j] = 0.0
-        for f in range(N):
-            s = 0.0
-            for c in range(K):
-                share = Y0[f, c] / dtot[f] if dtot[f] != 0.0 else 0.0
-                unmet = Y0[f, c] - share * prod[f]
-                s += unmet
-                out_fd_loss_dest[t, fd_destination[c] * n + f % n] += unmet
-            out_fd_loss[t, f] = s
-            out_rebuild_demand[t, f] = reb_tot[f]
-        # reconstruction delivered; what is left of the demand counts for the new orders
-        for f in range(N):
-            served = prod[f] / dtot[f] if dtot[f] != 0.0 else 0.0
-            dord[f] = dtot[f] - reb_tot[f] * served
         # ---- 5. rebuilding and recovery of events
         for e in range(E):
             if not has_damage[e]:
@@ -379,20 +457,28 @@ def ario_run(x0, Z0, Y0, tech, is_input, inv_duration, restoration, capital, par
             if status[e] == _REBUILDING:
                 k = ev_slot[e]
                 w = 1.0 / ev_rebuild_tau[k]
+                for b in prange(n_block):  # column blocks: each column summed over f in order
+                    g0 = b * _BLOCK
+                    g1 = min(N, g0 + _BLOCK)
+                    left = 0.0
+                    for g in range(g0, g1):
+                        current[e, g] = 0.0
+                    for f in range(N):
+                        for g in range(g0, g1):
+                            dem = ev_rebuild[k, f, g]
+                            share = dem * w / dtot[f] if dtot[f] != 0.0 else 0.0
+                            v = _round(dem - share * prod[f], dmg_dec)
+                            if v < 0.0:
+                                v = 0.0
+                            ev_rebuild[k, f, g] = v
+                            if v != 0.0:
+                                left = 1.0
+                            current[e, g] += v
+                    flag[b] = left
                 any_left = False
-                for g in range(N):
-                    current[e, g] = 0.0
-                for f in range(N):
-                    for g in range(N):
-                        dem = ev_rebuild[k, f, g]
-                        share = dem * w / dtot[f] if dtot[f] != 0.0 else 0.0
-                        v = _round(dem - share * prod[f], dmg_dec)
-                        if v < 0.0:
-                            v = 0.0
-                        ev_rebuild[k, f, g] = v
-                        if v != 0.0:
-                            any_left = True
-                        current[e, g] += v
+                for b in range(n_block):
+                    if flag[b] != 0.0:
+                        any_left = True
                 if any_left:
                     for g in range(N):
                         current[e, g] = current[e, g] / ev_rebuild_factor[k]
@@ -411,16 +497,11 @@ def ario_run(x0, Z0, Y0, tech, is_input, inv_duration, restoration, capital, par
                 if not any_left:
                     has_damage[e] = False
                     status[e] = _FINISHED
-        # ---- 6. orders for the next step
-        for f in range(N):
-            xopt = min(dord[f], cap[f])
-            ratio[f] = cap[f] / x0[f] if x0[f] != 0.0 else 1.0
-            for p in range(n):
-                gap[p, f] = xopt  # keep x_opt per column in gap temporarily (row p overwritten below)
-        close = True
-        for p in range(n):
+        # ---- 6. orders for the next step: O^S per (input, buyer); split over suppliers next step
+        for p in prange(n):
+            ok = 1.0
             for f in range(N):
-                xopt = gap[p, f]
+                xopt = min(dord[f], cap[f])
                 stock = state_stock[p, f]
                 if np.isfinite(inv_duration[p]):
                     goal = xopt * tech[p, f] * inv_duration[p]
@@ -428,10 +509,15 @@ def ario_run(x0, Z0, Y0, tech, is_input, inv_duration, restoration, capital, par
                     goal = np.inf
                 else:
                     goal = np.nan
-                if close and not _isclose(stock, goal):
-                    close = False
+                if ok == 1.0 and not _isclose(stock, goal):
+                    ok = 0.0
                 zc[p, f] = goal
+            flag[p] = ok
+        close = True
         for p in range(n):
+            if flag[p] == 0.0:
+                close = False
+        for p in prange(n):
             for f in range(N):
                 goal = zc[p, f]
                 g = 0.0
@@ -440,18 +526,4 @@ def ario_run(x0, Z0, Y0, tech, is_input, inv_duration, restoration, capital, par
                     if g < 0.0:
                         g = 0.0
                     g = restoration[p] * g
-                gap[p, f] = g + prod[f] * tech[p, f]
-        for p in range(n):
-            for f in range(N):
-                zc[p, f] = 0.0
-        for i in range(N):
-            p = i % n
-            w = ratio[i] if order_alt else 1.0
-            for f in range(N):
-                zc[p, f] += Z0[i, f] * w
-        for i in range(N):
-            p = i % n
-            w = ratio[i] if order_alt else 1.0
-            for f in range(N):
-                share = Z0[i, f] * w / zc[p, f] if zc[p, f] != 0.0 else 0.0
-                state_orders[i, f] = gap[p, f] * share
+                state_gap[p, f] = g + prod[f] * tech[p, f]

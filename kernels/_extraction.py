@@ -35,9 +35,10 @@ __all__ = ["leontief_diagonal", "hem_all", "block_extraction", "extraction_matri
 
 
 @njit(cache=True, parallel=True)
-def _diag_from_inverse_factors(Ui, Li, inv_perm):  # pragma: no cover - compiled
-    # inv(M) = U^-1 L^-1 Q with M[perm] = L U; diag_j = sum_k Ui[j, k] Li[k, inv_perm[j]]
-    N = Ui.shape[0]
+def _diag_from_inverse_factors(UiT, Li, inv_perm):  # pragma: no cover - compiled
+    # inv(M) = U^-1 L^-1 Q with M[perm] = L U; diag_j = sum_k Ui[j, k] Li[k, inv_perm[j]].
+    # UiT = (U^-1)' and Li are Fortran-ordered, so both factors run down contiguous columns.
+    N = UiT.shape[0]
     out = np.empty(N)
     for j in prange(N):
         q = inv_perm[j]
@@ -45,7 +46,7 @@ def _diag_from_inverse_factors(Ui, Li, inv_perm):  # pragma: no cover - compiled
         s = 0.0
         for k in range(start, N):
             lik = 1.0 if k == q else Li[k, q]
-            s += Ui[j, k] * lik
+            s += UiT[k, j] * lik
         out[j] = s
     return out
 
@@ -66,11 +67,12 @@ def leontief_diagonal(factor):
     With ``P (I - A) = L_f U_f`` (LAPACK ``getrf``), ``(I - A)^-1 = U_f^-1 L_f^-1 P``; the two
     triangular inverses (``trtri``, ``N^3 / 3`` flops each) give the diagonal in O(N^2).
     """
-    lu, piv = factor._lu, factor._piv
+    lu, piv = factor.lu_factors
     N = lu.shape[0]
     if N == 0:
         return np.zeros(0)
-    Ui, info_u = lapack.dtrtri(lu, lower=0, unitdiag=0)
+    # (U^-1)' = (U')^-1: invert the lower triangle of lu' (an F-ordered copy of the transpose)
+    UiT, info_u = lapack.dtrtri(lu.T, lower=1, unitdiag=0)
     Li, info_l = lapack.dtrtri(lu, lower=1, unitdiag=1)
     if info_u > 0 or info_l > 0:
         raise SingularError(f"triangular factor is singular at position {max(info_u, info_l) - 1}",
@@ -80,7 +82,7 @@ def leontief_diagonal(factor):
         perm[i], perm[p] = perm[p], perm[i]
     inv_perm = np.empty(N, dtype=np.int64)
     inv_perm[perm] = np.arange(N)
-    return _diag_from_inverse_factors(Ui, Li, inv_perm)
+    return _diag_from_inverse_factors(UiT, Li, inv_perm)
 
 
 @njit(cache=True, parallel=True)
@@ -179,7 +181,33 @@ def extraction_matrix(A, blocks, theta):
     return A_bar
 
 
-def block_extraction(factor, A, blocks, theta=1.0, y=None, v=None, x=None):
+def _products_with_inverse(L, A, rows, cols, theta):
+    """``P_b = L U_b`` and ``W_b' L`` of one block from an explicit L, using ``L A = A L = L - I``."""
+    N = A.shape[0]
+
+    def everything(idx):
+        return idx.size == N and np.unique(idx).size == N
+
+    if cols.size <= rows.size:          # U = theta E_R A_RC, W = E_C
+        if everything(rows):
+            P = theta * L[:, cols]
+            P[cols, np.arange(cols.size)] -= theta
+        else:
+            P = theta * (L[:, rows] @ A[np.ix_(rows, cols)])
+        return P, lambda: L[cols, :]
+    P = L[:, rows].copy()               # U = E_R, W' = theta A_RC E_C'
+
+    def WtL():
+        if everything(cols):
+            out = theta * L[rows, :]
+            out[np.arange(rows.size), rows] -= theta
+            return out
+        return theta * (A[np.ix_(rows, cols)] @ L[cols, :])
+
+    return P, WtL
+
+
+def block_extraction(factor, A, blocks, theta=1.0, y=None, v=None, x=None, L=None):
     """Output after scaling blocks of A by ``1 - theta``, by the Woodbury identity.
 
     Parameters
@@ -197,6 +225,10 @@ def block_extraction(factor, A, blocks, theta=1.0, y=None, v=None, x=None):
         Primary-input coefficients and gross output of the supply-driven (Ghosh) model: returns
         ``x_bar' = (v' (I - A_bar)^-1) * x``, i.e. ``v'G_bar`` in output units with
         ``B_bar = x^-1 A_bar x``.
+    L : ndarray of shape (N, N), optional
+        The explicit Leontief inverse, when already formed: ``P = L U`` and ``W'L`` are then read
+        from its columns and rows (``L A = A L = L - I`` for blocks spanning all rows or columns)
+        instead of solved for. Use it when extracting many sets (every region or sector).
 
     Returns
     -------
@@ -208,24 +240,29 @@ def block_extraction(factor, A, blocks, theta=1.0, y=None, v=None, x=None):
     L - P K^-1 W'L`` with ``P = L U`` (m solves) and capacitance ``K = I_m + W'P``. The
     supply-driven model needs ``W'L`` too (m transposed solves).
     """
-    parts = [_block_factors(A, np.asarray(r, dtype=np.int64), np.asarray(c, dtype=np.int64), theta)
-             for r, c in blocks]
+    blocks = [(np.asarray(r, dtype=np.int64), np.asarray(c, dtype=np.int64)) for r, c in blocks]
+    parts = [_block_factors(A, r, c, theta) for r, c in blocks]
     U = np.hstack([p[0] for p in parts]) if parts else np.zeros((A.shape[0], 0))
     W = np.hstack([p[1] for p in parts]) if parts else np.zeros((A.shape[0], 0))
     m = U.shape[1]
-    P = factor.solve(U) if m else U
+    if L is not None and m:
+        known = [_products_with_inverse(L, A, r, c, theta) for r, c in blocks]
+        P = np.hstack([k[0] for k in known])
+    else:
+        known = None
+        P = factor.solve(U) if m else U
     K = np.eye(m) + W.T @ P
     if y is not None:
-        z = factor.solve(y)
+        z = factor.solve(y) if L is None else L @ y
         if m == 0:
             return z
         return z - P @ _solve_small(K, W.T @ z)
     if v is None or x is None:
         raise ValueError("give y (demand-driven) or v and x (supply-driven)")
-    q = factor.solve_transposed(v)
+    q = factor.solve_transposed(v) if L is None else v @ L
     if m == 0:
         return q * x
-    WtL = factor.solve_transposed(W.T)
+    WtL = factor.solve_transposed(W.T) if known is None else np.vstack([k[1]() for k in known])
     q_bar = q - _solve_small(K.T, U.T @ q) @ WtL
     return q_bar * x
 

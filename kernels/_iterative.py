@@ -264,6 +264,8 @@ def krylov_solve(A, Y, method="gmres", tol=1e-12, max_iter=1_000, restart=50):
     Ymat, was_vector = _as_matrix(Y)
     N = Ymat.shape[0]
     Aop = A.tocsr() if sp.issparse(A) else np.asarray(A, dtype=np.float64)
+    if not sp.issparse(Aop) and np.count_nonzero(Aop) < 0.10 * max(Aop.size, 1):
+        Aop = sp.csr_array(Aop)  # sparse matvec: the cost choose_method assumes (2 nnz per iteration)
 
     def matvec(v):
         return v - Aop @ v

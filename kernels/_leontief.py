@@ -101,7 +101,8 @@ class LeontiefFactor:
     ----------
     n : int
     rcond : float
-        LAPACK ``gecon`` estimate of the reciprocal 1-norm condition number of ``I - A``.
+        LAPACK ``gecon`` estimate of the reciprocal condition number of ``I - A`` (1-norm; the
+        infinity norm when ``A`` is C-ordered and its transpose is factorised).
 
     Raises
     ------
@@ -120,7 +121,15 @@ class LeontiefFactor:
         if A.ndim != 2 or A.shape[0] != A.shape[1]:
             raise ValueError(f"A must be square, got shape {A.shape}")
         self.n = A.shape[0]
-        M = _i_minus(A)
+        # A C-ordered I - A is (I - A)' in Fortran order: factor that, without a transposing copy,
+        # and swap the trans flag of every solve (``_transposed``). diag(L) is unaffected.
+        self._transposed = bool(A.flags.c_contiguous and self.n)
+        if self._transposed:
+            M = np.negative(A)
+            M[np.diag_indices_from(M)] += 1.0
+            M = M.T
+        else:
+            M = _i_minus(A)
         anorm = norm(M, 1, check_finite=False) if self.n else 0.0  # LAPACK lange: no n x n temporary
         self._lu, self._piv = _lu_factor_checked(M)
         if self.n:
@@ -132,6 +141,13 @@ class LeontiefFactor:
                 )
         else:
             self.rcond = 1.0
+
+    @property
+    def lu_factors(self):
+        """``(lu, piv)`` from LAPACK ``getrf`` (read-only view; for kernels needing the factors)."""
+        lu = self._lu.view()
+        lu.flags.writeable = False
+        return lu, self._piv
 
     def solve(self, Y):
         """Solve ``(I - A) X = Y``, i.e. ``X = L Y``.
@@ -145,7 +161,7 @@ class LeontiefFactor:
         X : ndarray of the same shape as ``Y``.
         """
         Y = np.asarray(Y, dtype=np.float64)
-        return lu_solve((self._lu, self._piv), Y, check_finite=False)
+        return lu_solve((self._lu, self._piv), Y, trans=int(self._transposed), check_finite=False)
 
     def solve_transposed(self, S):
         """Row-vector products ``S L`` for the rows of ``S``: solve ``(I - A)' M' = S'``.
@@ -160,9 +176,10 @@ class LeontiefFactor:
         M : ndarray of the same shape as ``S``; ``M = S L``.
         """
         S = np.asarray(S, dtype=np.float64)
+        trans = 0 if self._transposed else 1
         if S.ndim == 1:
-            return lu_solve((self._lu, self._piv), S, trans=1, check_finite=False)
-        return lu_solve((self._lu, self._piv), S.T, trans=1, check_finite=False).T
+            return lu_solve((self._lu, self._piv), S, trans=trans, check_finite=False)
+        return lu_solve((self._lu, self._piv), S.T, trans=trans, check_finite=False).T
 
     def columns(self, positions):
         """Columns ``L[:, positions]`` by solving with unit vectors (no inverse formed)."""
@@ -182,7 +199,7 @@ class LeontiefFactor:
         """Explicit ``L = (I - A)^-1`` from the stored factors (one n-by-n array, C-ordered)."""
         if self.n == 0:
             return np.zeros((0, 0))
-        return _inverse_from_lu(self._lu, self._piv)
+        return _inverse_from_lu(self._lu, self._piv, trans=0 if self._transposed else 1)
 
 
 def _lu_factor_checked(M):
@@ -212,7 +229,8 @@ def leontief_inverse(A):
 
     Notes
     -----
-    ``getrf`` in place on a single copy of ``I - A``, then ``getrs`` on the identity (two n-by-n
+    ``getrf`` in place on a single copy of ``I - A`` (C-ordered input: its transpose, read in
+    Fortran order, so no transposing copy), then ``getrs`` on the identity (two n-by-n
     arrays at the peak, as ``numpy.linalg.inv``; ``getri`` needs one but is twice as slow). Prefer
     :class:`LeontiefFactor` when only products ``L y`` or ``s' L`` are needed.
     """
@@ -221,20 +239,27 @@ def leontief_inverse(A):
         raise ValueError(f"A must be square, got shape {A.shape}")
     if A.shape[0] == 0:
         return np.zeros((0, 0))
-    M = _i_minus(A)
-    lu, piv = _lu_factor_checked(M)
-    return _inverse_from_lu(lu, piv)
+    if not A.flags.c_contiguous:
+        lu, piv = _lu_factor_checked(_i_minus(A))
+        return _inverse_from_lu(lu, piv)
+    # C-ordered I - A is (I - A)' in Fortran order: factor that (no transposing copy), then
+    # solving with the factors of (I - A)' and trans=0 gives X = ((I - A)')^-1 = L', Fortran order.
+    M = np.negative(A)
+    M[np.diag_indices_from(M)] += 1.0
+    lu, piv = _lu_factor_checked(M.T)
+    return _inverse_from_lu(lu, piv, trans=0)
 
 
-def _inverse_from_lu(lu, piv):
+def _inverse_from_lu(lu, piv, trans=1):
     """``(I - A)^-1`` from ``getrf`` factors: ``getrs`` on the identity, transposed.
 
     ``getrs`` (BLAS-3 triangular solves) ran twice as fast as ``getri`` with OpenBLAS at
     N = 3,000-5,000. Solving ``(I - A)' X = I`` gives ``X = L'`` in Fortran order, so ``X.T`` is
-    ``L`` in C order without another copy.
+    ``L`` in C order without another copy. ``trans=1`` when ``lu`` factors ``I - A``; ``trans=0``
+    when it factors ``(I - A)'``.
     """
     eye = np.eye(lu.shape[0], order="F")
-    X, info = lapack.dgetrs(lu, piv, eye, trans=1, overwrite_b=1)
+    X, info = lapack.dgetrs(lu, piv, eye, trans=trans, overwrite_b=1)
     if info != 0:  # pragma: no cover - argument error inside LAPACK
         raise SingularError(f"LAPACK getrs failed with info={info}")
     return X.T

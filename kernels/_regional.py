@@ -24,7 +24,7 @@ import numpy as np
 from numba import njit
 
 from ._balancing import ras
-from ._errors import InfeasibleError
+from ._errors import InfeasibleError, NotConvergedError
 
 __all__ = [
     "slq",
@@ -199,9 +199,17 @@ def distance_decay(distance, beta, form="power"):
     raise ValueError(f"unknown distance-decay form {form!r}; use 'power' or 'exponential'")
 
 
+#: Default weight of the plain-gravity floor in the trade prior (see :func:`gravity_trade`).
+GRAVITY_FLOOR = 1e-3
+
+
 @njit(cache=True)
-def _gravity_prior(origin, destination, decay, intra):
-    """Prior ``T0[r, s]`` for one product (see :func:`gravity_trade`)."""
+def _gravity_prior(origin, destination, decay, intra, floor):
+    """Prior ``T0[r, s]`` for one product (see :func:`gravity_trade`).
+
+    Non-zero exactly on ``{O_r > 0} x {D_s > 0}`` (``f > 0`` is checked by the caller): cells the
+    location-quotient prior leaves at zero get ``floor`` times their plain-gravity value.
+    """
     R = origin.shape[0]
     T0 = np.zeros((R, R))
     for s in range(R):
@@ -224,10 +232,17 @@ def _gravity_prior(origin, destination, decay, intra):
                     T0[r, s] = rest * origin[r] * decay[r, s] / weight
         elif rest > 0.0:
             T0[s, s] = destination[s]
+        # plain-gravity floor on the cells the LQ prior rules out: G[r, s] = D_s O_r f_rs / sum_r' O_r' f_r's
+        total = weight + origin[s] * decay[s, s]
+        if total > 0.0:
+            for r in range(R):
+                if T0[r, s] == 0.0 and origin[r] > 0.0:
+                    T0[r, s] = floor * destination[s] * origin[r] * decay[r, s] / total
     return T0
 
 
-def gravity_trade(origin, destination, decay, intra_share=None, tol=1e-12, max_iter=5000):
+def gravity_trade(origin, destination, decay, intra_share=None, tol=1e-12, max_iter=5000,
+                  floor=GRAVITY_FLOOR):
     """Doubly-constrained gravity flows per product, balanced by Furness (RAS) iteration.
 
     For each product i, finds ``T_i`` (origin r -> destination s) with ``T_i i = O_i`` and
@@ -238,17 +253,30 @@ def gravity_trade(origin, destination, decay, intra_share=None, tol=1e-12, max_i
         T0_i[r, s] = (D_i^s - T0_i[s, s]) O_i^r f(d_rs) / sum_{r' != s} O_i^r' f(d_r's)   (r != s)
 
     where ``q_i^s`` is a location-quotient estimate of the intra-regional share of demand.
+    The location quotients are an estimate, not a constraint: where the formulas above give a
+    zero cell between a supplying region (``O_i^r > 0``) and a demanding one (``D_i^s > 0``) --
+    ``q_i^s = 0`` although region s produces i, or ``q_i^s = 1`` closing column s to other
+    suppliers -- the cell gets ``floor`` times its plain-gravity value
+    ``D_i^s O_i^r f(d_rs) / sum_r' O_i^r' f(d_r's)``. The prior is then positive exactly on
+    ``{O > 0} x {D > 0}``, which admits any non-negative margins with equal totals, so RAS
+    always converges (Bacharach 1970, ch. 4; Pukelsheim 2014); a hard zero could make the
+    margins unreachable (a region whose whole supply has nowhere to go).
 
     Parameters
     ----------
     origin, destination : ndarray of shape (n, R)
         Supply to the domestic market ``O`` and domestic demand ``D`` by product and region,
-        non-negative, ``O.sum(axis=1) == D.sum(axis=1)``.
+        non-negative, ``O.sum(axis=1) == D.sum(axis=1)`` (1e-9 relative).
     decay : ndarray of shape (R, R)
-        ``f(d_rs)``, positive off the diagonal.
+        ``f(d_rs)``, positive everywhere.
     intra_share : ndarray of shape (n, R), optional
         ``q_i^s`` in [0, 1].
     tol, max_iter : as :func:`mrio.kernels.ras` (relative to the product's largest margin).
+    floor : float, default 1e-3
+        Weight of the plain-gravity floor, in (0, 1]. Where the location-quotient prior already
+        admits the margins the result changes by O(floor); where it does not, the floor cells
+        carry the flows that the margins force. Smaller values slow RAS down where the margins
+        force flows onto floor cells (1e-6 needed up to ~3,300 sweeps on random tests, 1e-3 ~550).
 
     Returns
     -------
@@ -258,12 +286,27 @@ def gravity_trade(origin, destination, decay, intra_share=None, tol=1e-12, max_i
     Raises
     ------
     InfeasibleError
-        Negative or unequal margins for a product (``.rows`` = that product's position).
+        Negative margins or unequal totals for a product (``.rows`` = that product's position,
+        ``.columns`` = the regions concerned), or a distance decay that is not positive (``.columns``
+        = the two regions).
     """
     origin = np.ascontiguousarray(origin, dtype=np.float64)
     destination = np.ascontiguousarray(destination, dtype=np.float64)
     decay = np.ascontiguousarray(decay, dtype=np.float64)
     n, R = origin.shape
+    if destination.shape != (n, R) or decay.shape != (R, R):
+        raise InfeasibleError(f"gravity trade: origin {origin.shape}, destination {destination.shape} and "
+                              f"decay {decay.shape} do not match (n products x R regions, R x R)")
+    if not (np.isfinite(origin).all() and np.isfinite(destination).all() and np.isfinite(decay).all()):
+        raise InfeasibleError("gravity trade: NaN or infinite supply, demand or distance decay")
+    if not (decay > 0).all():
+        r, s = np.argwhere(~(decay > 0))[0]
+        raise InfeasibleError(
+            f"gravity trade: the distance decay f(d) is {decay[r, s]:.3g} between regions {r} and {s}; it "
+            "must be positive (zero cells would fix a zero pattern that may not admit the margins; "
+            "exp(-beta d) underflows for beta d > 745)", columns=sorted({int(r), int(s)}))
+    if not 0.0 < floor <= 1.0:
+        raise ValueError(f"floor must be in (0, 1], got {floor}")
     if intra_share is None:
         intra = -np.ones((n, R))
     else:
@@ -273,15 +316,25 @@ def gravity_trade(origin, destination, decay, intra_share=None, tol=1e-12, max_i
     for i in range(n):
         O, D = origin[i], destination[i]
         if (O < 0).any() or (D < 0).any():
-            raise InfeasibleError(f"product {i}: negative supply or demand margins for gravity trade",
-                                  rows=[i])
+            where = np.flatnonzero((O < 0) | (D < 0))
+            raise InfeasibleError(
+                f"product {i}: negative supply (min {O.min():.6g}) or demand (min {D.min():.6g}) for "
+                "interregional trade; trade margins must be non-negative", rows=[i], columns=where)
+        scale = max(O.sum(), D.sum())
+        if abs(O.sum() - D.sum()) > 1e-9 * max(scale, 1e-300):
+            raise InfeasibleError(
+                f"product {i}: regional supply sums to {O.sum():.12g} but regional demand to "
+                f"{D.sum():.12g}; no trade matrix can meet both", rows=[i])
         if O.sum() == 0.0 and D.sum() == 0.0:
             continue
-        T0 = _gravity_prior(O, D, decay, intra[i])
+        T0 = _gravity_prior(O, D, decay, intra[i], float(floor))
         try:
             result = ras(T0, O, D, tol=tol, tol_factors=np.inf, max_iter=max_iter)
         except InfeasibleError as exc:
-            raise InfeasibleError(f"product {i}: {exc}", rows=[i]) from exc
+            raise InfeasibleError(f"product {i}: {exc}", rows=[i], columns=exc.columns) from exc
+        except NotConvergedError as exc:
+            raise NotConvergedError(f"product {i}: {exc}", iterations=exc.iterations,
+                                    residual=exc.residual) from exc
         T[i] = result.X
         iterations[i] = result.iterations
     return T, iterations

@@ -67,7 +67,7 @@ def choose_method(N, n_rhs, nnz, norm_A, block_size=None):
     dense_cost = 2.0 / 3.0 * N**3 + 2.0 * N**2 * n_rhs
     est_iter = neumann_iterations_bound(norm_A, 1e-12)
     if est_iter is None:
-        return "lu", f"||A||_1 = {norm_A:.3g} >= 1: no iteration bound, dense LU"
+        return "lu", f"||A|| = {norm_A:.3g} >= 1: no iteration bound, dense LU"
     krylov_iter = max(10, est_iter // 3)
     iter_cost = krylov_iter * 2.0 * nnz * n_rhs
     if iter_cost < 0.5 * dense_cost:
@@ -109,7 +109,11 @@ def solve_leontief(A, Y, method="auto", block_size=None, tol=1e-12, max_iter=10_
     Y = np.asarray(Y, dtype=np.float64)
     N = A.shape[0]
     n_rhs = 1 if Y.ndim == 1 else Y.shape[1]
-    norm_A = float(np.abs(A).sum(axis=0).max()) if N else 0.0
+    # rho(A) <= min(||A||_1, ||A||_inf): the smaller norm bounds the iterations and certifies
+    # productivity (a transposed system A' has the row sums of A as its column sums)
+    absA = A if N == 0 or A.min() >= 0 else np.abs(A)  # no n x n temporary when A >= 0
+    norm_A = float(min(absA.sum(axis=0).max(), absA.sum(axis=1).max())) if N else 0.0
+    del absA
     reason = f"method {method!r} requested"
     if method == "auto":
         method, reason = choose_method(N, n_rhs, np.count_nonzero(A), norm_A, block_size)

@@ -25,6 +25,13 @@ from .footprints import FootprintAccounts, footprints
 from .io import read, write, write_table
 from . import ario, scenario, shocks
 from .report import build_report, write_report
+from . import dependency, extraction, linkages, paths, structure, trade
+from .dependency import dependency_matrix, pyatt_round, spillover_feedback
+from .extraction import extract, extract_block, extraction_table
+from .linkages import eigenvector_linkages, key_sectors, rasmussen_hirschman
+from .paths import structural_path_analysis
+from .structure import specialisation_and_exposure
+from .trade import kww_decomposition, value_added_in_trade, vax_ratio
 from .multipliers import (
     extension_multipliers,
     income_multipliers,
@@ -69,4 +76,24 @@ __all__ = [
     "shocks",
     "ario",
     "scenario",
+    "dependency",
+    "extraction",
+    "linkages",
+    "paths",
+    "structure",
+    "trade",
+    "dependency_matrix",
+    "spillover_feedback",
+    "pyatt_round",
+    "extract",
+    "extract_block",
+    "extraction_table",
+    "rasmussen_hirschman",
+    "eigenvector_linkages",
+    "key_sectors",
+    "structural_path_analysis",
+    "specialisation_and_exposure",
+    "kww_decomposition",
+    "value_added_in_trade",
+    "vax_ratio",
 ]

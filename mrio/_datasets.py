@@ -35,7 +35,7 @@ _REGISTRY: dict[str, Dataset] = {}
 _CACHE: dict[str, MRIO] = {}
 
 #: The dataset the README's main command and the CLI use by default.
-DEFAULT_DATASET = "nl-2000"
+DEFAULT_DATASET = "nl-corop"
 
 
 def register(dataset: Dataset) -> Dataset:

@@ -55,7 +55,8 @@ def _frozen_array(values: np.ndarray) -> np.ndarray:
     return values
 
 
-def _stored_frame(source: pd.DataFrame, values: np.ndarray, index: pd.Index, columns: pd.Index) -> pd.DataFrame:
+def _stored_frame(source: pd.DataFrame, values: np.ndarray, index: pd.Index,
+                  columns: pd.Index) -> pd.DataFrame:
     """A frame of ``values`` (= ``source`` as float64) that later writes to ``source`` cannot change.
 
     When ``values`` is a view of ``source``'s block (no conversion was needed), a shallow copy keeps

@@ -359,20 +359,21 @@ def ario(system: MRIO, events: Sequence[ARIOEvent], steps: int = 365, *, alpha_b
     with np.errstate(invalid="ignore"):
         stock = tech * x0[np.newaxis, :] * inv[:, np.newaxis]
     stock = np.ascontiguousarray(np.nan_to_num(stock, nan=np.inf, posinf=np.inf))
-    orders = Z0.copy()
-    work = np.zeros((N, 10))
+    gap = np.zeros((n, N))  # orders per (input, buyer); the N x N orders are recomputed, never stored
+    share_sum = np.zeros((2, n, N))
+    work = np.zeros((N, 16))
     work[:, 0] = alpha_base
     work[:, 1] = x0
     status = np.zeros(E, dtype=np.int64)
     current = damage.copy()
     active = np.ones(E, dtype=np.bool_)
-    scratch = np.zeros((2, n, N))
+    scratch = np.zeros((5, n, N))
     chunk = max(1, int(chunk)) if progress is not None else steps
     for t0 in range(0, steps, chunk):
         t1 = min(steps, t0 + chunk)
         kernels.ario_run(x0, Z0, Y0, tech, is_input, inv, restoration, k, params, kinds, times, recovery,
                          functions, slots, damage, rebuild, rebuild_tau, rebuild_factor, fd_dest, len(dest),
-                         out_prod, out_cap, out_fd, out_fd_dest, out_reb, out_min, stock, orders, work,
+                         out_prod, out_cap, out_fd, out_fd_dest, out_reb, out_min, stock, gap, share_sum, work,
                          status, current, active, scratch, t0, t1)
         if progress is not None:
             progress(t1, steps)

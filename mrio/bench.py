@@ -8,12 +8,14 @@ allocates (``tracemalloc``, which sees numpy's buffers), measured in a separate 
 Comparisons (issue 2, "Benchmarks"):
 
 ``leontief_inverse``
-    :func:`mrio.kernels.leontief_inverse` (LAPACK ``getrf`` + ``getri`` in place on one copy) vs
-    ``numpy.linalg.inv(I - A)``. Target: ratio <= 1.05 at N = 5,000.
-``footprints_lu``
-    Footprints ``D = S L Y`` of 10 extensions for 50 demand vectors without forming L: one LU
-    factorisation, its productivity certificate, 10 transposed solves (methods.md 5.2) vs one
-    explicit inverse ``numpy.linalg.inv(I - A)`` alone. Target: ratio <= 0.35 at N = 9,800.
+    :func:`mrio.kernels.leontief_inverse` (LAPACK ``getrf`` on one copy of ``I - A``, then
+    ``getrs`` on the identity) vs ``numpy.linalg.inv(I - A)``. Target: ratio <= 1.05 at N = 5,000.
+``footprints (lu)`` and ``footprints (auto)``
+    Footprints ``D = S L Y`` of 10 extensions for 50 demand vectors without forming L, from 10
+    transposed solves ``(I - A)' M' = S'`` (methods.md 5.2): with one LU factorisation and its
+    productivity certificate, or with the strategy :func:`mrio.kernels.solve_leontief` picks
+    (GMRES on the sparse ``A'`` for large sparse tables; LU up to N = 2,000), vs one explicit
+    inverse ``numpy.linalg.inv(I - A)`` alone. Target: ratio <= 0.35 at N = 9,800.
 ``calc_all``
     From labelled Z, Y and F: mrio's :meth:`MRIO.from_flows` (validation included), ``A``,
     :func:`mrio.extension_multipliers` and :func:`mrio.footprints` (by region and sector) vs
@@ -144,7 +146,10 @@ def tables_from_wiod(folder: str | Path, year: int = 2011, n_extensions: int = 1
     dict with ``Z, Y, F, x, A`` and labels ``countries``, ``industries``.
     """
     data = np.load(Path(folder) / f"wiot_{year}.npz")
-    Z, Y, x = data["Z"].astype(np.float64), data["F"].astype(np.float64), data["x"].astype(np.float64)
+    # the npz arrays are Fortran-ordered: C order as a user's frames would have (and the kernels use)
+    Z = np.ascontiguousarray(data["Z"], dtype=np.float64)
+    Y = np.ascontiguousarray(data["F"], dtype=np.float64)
+    x = data["x"].astype(np.float64)
     countries, industries = list(data["countries"]), list(data["industries"])
     R, n = len(countries), len(industries)
     Y[x == 0, :] = 0.0
@@ -249,21 +254,34 @@ def compare_leontief_inverse(A: np.ndarray, repeat: int = 1, memory: bool = True
     return _row("leontief_inverse", N, mine, ref, "numpy.linalg.inv", _relative_difference(mine[2], ref[2]))
 
 
-def footprints_without_inverse(A: np.ndarray, S: np.ndarray, Y: np.ndarray) -> np.ndarray:
-    """``D = S L Y`` through one LU factorisation and ``k`` transposed solves (L never formed)."""
-    factor = kernels.LeontiefFactor(A)
-    kernels.certify_productive(factor, A)
-    return factor.solve_transposed(S) @ Y
+def footprints_without_inverse(A: np.ndarray, S: np.ndarray, Y: np.ndarray,
+                               method: str = "auto") -> np.ndarray:
+    """``D = S L Y`` from ``k`` transposed solves ``(I - A)' M' = S'`` (L never formed).
+
+    ``method="lu"``: one LU factorisation (certified productive) and ``k`` solves with its
+    factors. ``"auto"``: :func:`mrio.kernels.solve_leontief` picks by N, right-hand sides and
+    density (dense LU up to N = 2,000; GMRES on the sparse ``A'`` for large, sparse tables).
+    """
+    if method == "lu":
+        factor = kernels.LeontiefFactor(A)
+        kernels.certify_productive(factor, A)
+        return factor.solve_transposed(S) @ Y
+    report = kernels.solve_leontief(A.T, S.T, method=method)
+    return report.x.T @ Y
 
 
 def compare_footprints(A: np.ndarray, S: np.ndarray, Y: np.ndarray, repeat: int = 1,
-                       memory: bool = True) -> BenchRow:
-    """Footprints ``S L Y`` by LU solves vs the explicit inverse alone (``numpy.linalg.inv``)."""
+                       memory: bool = True, method: str = "auto") -> BenchRow:
+    """Footprints ``S L Y`` by solves (``method``) vs one explicit inverse (``numpy.linalg.inv``)."""
     N = A.shape[0]
-    mine, ref = measure_pair(lambda: footprints_without_inverse(A, S, Y),
+    mine, ref = measure_pair(lambda: footprints_without_inverse(A, S, Y, method),
                              lambda: np.linalg.inv(np.eye(N) - A), repeat, memory)
     diff = _relative_difference(mine[2], S @ ref[2] @ Y)
-    return _row(f"footprints {S.shape[0]} ext x {Y.shape[1]} demands", N, mine, ref,
+    used = method
+    if method == "auto":
+        used = kernels.choose_method(N, S.shape[0], int(np.count_nonzero(A)),
+                                     min(A.sum(axis=0).max(), A.sum(axis=1).max()))[0]
+    return _row(f"footprints {S.shape[0]} ext x {Y.shape[1]} demands ({used})", N, mine, ref,
                 "numpy.linalg.inv (one inverse)", diff)
 
 
@@ -347,7 +365,9 @@ def run(size: str = "small", repeat: int = 1, memory: bool = True, wiod: str | P
         say(f"{name}: Leontief inverse (N = {N})")
         rows.append(compare_leontief_inverse(A, repeat, memory))
         say(f"{name}: footprints without L")
-        rows.append(compare_footprints(A, S, Yd, repeat, memory))
+        rows.append(compare_footprints(A, S, Yd, repeat, memory, method="lu"))
+        if N > 2000:  # "auto" is LU below N = 2,000
+            rows.append(compare_footprints(A, S, Yd, repeat, memory, method="auto"))
         if with_pymrio:
             say(f"{name}: calc_all vs pymrio")
             rows.append(compare_calc_all(to_frames(tables, R, n), repeat, memory))

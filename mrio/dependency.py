@@ -304,6 +304,20 @@ def spillover_feedback(system: MRIO, measure: str = "output", by: str = "region-
     return frame
 
 
+def _geometric_sum(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(I + X + ... + X^{k-1}, X^k)`` by doubling: ``S_2m = S_m + X^m S_m``, ``S_m+1 = I + X S_m``."""
+    N = X.shape[0]
+    S, P = np.eye(N), X.copy()  # m = 1
+    for bit in bin(k)[3:]:
+        S = S + P @ S           # m -> 2m
+        P = P @ P
+        if bit == "1":          # m -> m + 1
+            S = X @ S
+            S[np.diag_indices(N)] += 1.0
+            P = X @ P
+    return S, P
+
+
 @dataclass(frozen=True)
 class PyattRound:
     """Pyatt-Round multiplicative and Stone additive decompositions of L.
@@ -363,8 +377,10 @@ def pyatt_round(system: MRIO, k: int | None = None) -> PyattRound:
     -----
     Pyatt & Round (1979), Round (1985, 2001), Miller & Blair (2009) sec. 6.6; methods.md 3.1.
     Forms dense N x N matrices (the result *is* the matrices): ``M1`` from R factorisations of
-    n x n blocks, ``M2`` by Horner's rule (k - 1 products), ``M3`` by one LU inverse. Meant for
-    tables of a few thousand industries.
+    n x n blocks, ``M2 = I + A* + ... + A*^{k-1}`` and ``A*^k`` by binary doubling
+    (``2 log2 k`` to ``4 log2 k`` matrix products instead of k), ``M3`` by one LU inverse; the
+    additive summary uses vector-matrix products only. Meant for tables of a few thousand
+    industries (at N = 3,240 and k = 40: about 12 dense products).
     """
     R = system.n_regions
     k = R if k is None else int(k)
@@ -373,27 +389,30 @@ def pyatt_round(system: MRIO, k: int | None = None) -> PyattRound:
     A = system.arrays.A
     n = system.n_sectors
     N = len(system)
+    blocks = _region_blocks(system)
     with kernel_errors(system.index):
         M1 = kernels.block_diagonal_inverse(A, n)
         off = A.copy()
-        for sl in _region_blocks(system):
+        for sl in blocks:
             off[sl, sl] = 0.0
-        A_star = M1 @ off
+        # A* = M1 (A - A_d), block by block since M1 is block diagonal
+        A_star = np.empty_like(off)
+        for sl in blocks:
+            np.matmul(M1[sl, sl], off[sl], out=A_star[sl])
         del off
-        eye = np.eye(N)
-        M2 = eye.copy()          # Horner: M2 = I + A*(I + A*(...)); A*^k = A* M2 - (M2 - I) ... below
-        for _ in range(k - 1):
-            M2 = eye + A_star @ M2
-        A_star_k = A_star @ M2 - M2 + eye  # A* (I + ... + A*^{k-1}) = A* + ... + A*^k
+        M2, A_star_k = _geometric_sum(A_star, k)
         M3 = kernels.leontief_inverse(A_star_k)
+        del A_star_k
         rho = kernels.spectral_radius(A_star)
-    M2M1 = M2 @ M1
-    colsum = lambda X: X.sum(axis=0)  # noqa: E731
+    ones = np.ones(N)
+    c1 = ones @ M1
+    c21 = (ones @ M2) @ M1
+    c321 = ((ones @ M3) @ M2) @ M1
     additive = pd.DataFrame({
-        "initial": np.ones(N),
-        "intra_regional": colsum(M1) - 1.0,
-        "open_loop": colsum(M2M1) - colsum(M1),
-        "closed_loop": colsum(M3 @ M2M1) - colsum(M2M1),
+        "initial": ones,
+        "intra_regional": c1 - 1.0,
+        "open_loop": c21 - c1,
+        "closed_loop": c321 - c21,
     }, index=system.index)
     additive["total"] = additive.sum(axis=1)
     additive.attrs.update(unit=f"{system.units.get('monetary')} per {system.units.get('monetary')}")

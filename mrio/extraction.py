@@ -67,7 +67,8 @@ def select_industries(system: MRIO, regions: Hashable | Sequence | None = None,
     if industries is not None:
         if regions is not None or sectors is not None:
             raise InputError("give either industries or regions/sectors, not both")
-        return np.sort(lab.lookup(system.index, [tuple(i) for i in industries], "industries (region, sector)"))
+        pairs = [tuple(i) for i in industries]
+        return np.sort(lab.lookup(system.index, pairs, "industries (region, sector)"))
     if regions is None and sectors is None:
         raise InputError("nothing to extract: give regions, sectors or industries")
     r_pos = (lab.lookup(system.regions, regions, "regions") if regions is not None
@@ -93,6 +94,12 @@ def _primary_input_coefficients(system: MRIO) -> np.ndarray:
     # all primary inputs per unit of output: v' = i' - i'A for active industries (supply model)
     A, x = system.arrays.A, system.arrays.x
     return np.where(x > 0, 1.0 - A.sum(axis=0), 0.0)
+
+
+def _formed_inverse(system: MRIO) -> np.ndarray | None:
+    """The explicit L if the system has already formed it (cached), else None (use the LU factors)."""
+    L = system.__dict__.get("L")
+    return None if L is None else L.to_numpy()
 
 
 def _check_share(share: float) -> float:
@@ -130,7 +137,8 @@ class ExtractionResult:
     relative_losses: pd.Series
 
 
-def _result(system: MRIO, kind: str, extracted: np.ndarray, share: float, x_bar: np.ndarray) -> ExtractionResult:
+def _result(system: MRIO, kind: str, extracted: np.ndarray, share: float,
+            x_bar: np.ndarray) -> ExtractionResult:
     x = system.arrays.x
     output = pd.DataFrame({"before": x, "after": x_bar, "loss": x - x_bar}, index=system.index)
     output.attrs["unit"] = system.units.get("monetary", "")
@@ -201,15 +209,16 @@ def extract(system: MRIO, kind: str = "backward", *, regions: Hashable | Sequenc
     blocks = _blocks(system, kind, S, scope)
     A, x = system.arrays.A, system.arrays.x
     y = system.arrays.Y.sum(axis=1)
+    L = _formed_inverse(system)
     with kernel_errors(system.index):
         if kind == "forward":
             x_bar = kernels.block_extraction(system.factor, A, blocks, share,
-                                             v=_primary_input_coefficients(system), x=x)
+                                             v=_primary_input_coefficients(system), x=x, L=L)
         else:
             if kind == "total":
                 y = y.copy()
                 y[S] *= 1.0 - share
-            x_bar = kernels.block_extraction(system.factor, A, blocks, share, y=y)
+            x_bar = kernels.block_extraction(system.factor, A, blocks, share, y=y, L=L)
     return _result(system, kind, S, share, x_bar)
 
 
@@ -245,13 +254,14 @@ def extract_block(system: MRIO, rows: dict | Sequence[tuple], columns: dict | Se
 
     R, C = pick(rows, "rows"), pick(columns, "columns")
     A, x = system.arrays.A, system.arrays.x
+    L = _formed_inverse(system)
     with kernel_errors(system.index):
         if model == "supply":
             x_bar = kernels.block_extraction(system.factor, A, [(R, C)], share,
-                                             v=_primary_input_coefficients(system), x=x)
+                                             v=_primary_input_coefficients(system), x=x, L=L)
         else:
             x_bar = kernels.block_extraction(system.factor, A, [(R, C)], share,
-                                             y=system.arrays.Y.sum(axis=1))
+                                             y=system.arrays.Y.sum(axis=1), L=L)
     return _result(system, "block", C, share, x_bar)
 
 
@@ -293,18 +303,20 @@ def extraction_table(system: MRIO, level: str = "industry", measure: str = "outp
         v = _primary_input_coefficients(system)
         rows = []
         with kernel_errors(system.index):
+            # every column and row of L is read over the loop: form L once (cached on the system)
+            L = system.L.to_numpy()
             for label in labels:
                 S = select_industries(system, **{f"{level}s": [label]})
                 out = []
                 for kind in KINDS:
                     blocks = _blocks(system, kind, S, "all")
                     if kind == "forward":
-                        x_bar = kernels.block_extraction(system.factor, A, blocks, share, v=v, x=x)
+                        x_bar = kernels.block_extraction(system.factor, A, blocks, share, v=v, x=x, L=L)
                     else:
                         y_k = y.copy()
                         if kind == "total":
                             y_k[S] *= 1.0 - share
-                        x_bar = kernels.block_extraction(system.factor, A, blocks, share, y=y_k)
+                        x_bar = kernels.block_extraction(system.factor, A, blocks, share, y=y_k, L=L)
                     out.append(float(w @ (x - x_bar)))
                 rows.append(out)
         frame = pd.DataFrame(rows, index=labels, columns=list(KINDS))

@@ -82,7 +82,8 @@ def atomic_path(target: str | os.PathLike, directory: bool = False) -> Iterator[
             os.close(fd)
             tmp = Path(name)
     except OSError as exc:
-        raise FileFormatError(f"cannot write {target}: folder {parent} is not writable ({exc.strerror})") from exc
+        raise FileFormatError(
+            f"cannot write {target}: folder {parent} is not writable ({exc.strerror})") from exc
     try:
         yield tmp
         if directory and target.exists():
@@ -115,8 +116,9 @@ def _read_frame(path: Path, fmt: str, name: str) -> pd.DataFrame:
         if fmt == "parquet":
             frame = pd.read_parquet(path, engine="pyarrow")
         else:
+            # row labels as strings, like the header labels (else "01" would come back as 1)
             frame = pd.read_csv(path, header=list(range(len(cols))), index_col=list(range(len(rows))),
-                                **_CSV_FLOAT)
+                                dtype=dict.fromkeys(range(len(rows)), str), **_CSV_FLOAT)
     except (OSError, ValueError, KeyError, IndexError) as exc:
         raise FileFormatError(f"cannot read {name} from {path}: {exc}") from exc
     except Exception as exc:  # pyarrow raises its own ArrowInvalid etc.

@@ -80,11 +80,12 @@ def rasmussen_hirschman(system: MRIO, forward: str = "ghosh", dispersion: bool =
     if dispersion:
         L = system.L.to_numpy()
         M = system.G.to_numpy() if forward == "ghosh" else L
-        with np.errstate(invalid="ignore", divide="ignore"):
-            frame["backward_cv"] = np.where(active, L.std(axis=0, ddof=1) / L.mean(axis=0), np.nan) \
-                if N > 1 else np.nan
-            frame["forward_cv"] = np.where(active, M.std(axis=1, ddof=1) / M.mean(axis=1), np.nan) \
-                if N > 1 else np.nan
+        if N > 1:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                frame["backward_cv"] = np.where(active, L.std(axis=0, ddof=1) / L.mean(axis=0), np.nan)
+                frame["forward_cv"] = np.where(active, M.std(axis=1, ddof=1) / M.mean(axis=1), np.nan)
+        else:  # one industry: no dispersion
+            frame["backward_cv"] = frame["forward_cv"] = np.nan
     frame.attrs.update(unit="1", method=f"Rasmussen-Hirschman (forward: {forward})")
     return frame
 

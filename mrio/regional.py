@@ -13,7 +13,11 @@ Pipeline (:func:`build_mrio`), every step recorded in the result's ``meta``:
 3. **Interregional trade** per product by a doubly-constrained gravity model (``f(d) = d^-beta`` or
    ``exp(-beta d)``) between supply to the domestic market ``O_i^r = x_i^r - e_i^r - (producer-held
    final demand)`` and domestic demand ``D_i^s = sum_j a_ij x_j^s + sum_c y_ic^s``, with the
-   intra-regional cell set from ``q_i^s`` in the prior, balanced exactly by RAS (Furness).
+   intra-regional cell set from ``q_i^s`` in the prior, balanced exactly by RAS (Furness). Cells
+   the LQ prior leaves at zero between a supplying and a demanding region keep a small share of
+   their plain-gravity value (:func:`mrio.kernels.gravity_trade`), so the prior's zero pattern
+   admits every pair of margins with equal totals. ``O`` and ``D`` are non-negative by
+   construction: negative final-demand cells are producer-held, never traded.
 4. **Assembly** (Chenery-Moses): ``Z^{rs}_ij = t_i^{rs} a_ij x_j^s``, ``Y^{rs}_ic = t_i^{rs} y_ic^s``
    with ``t_i^{rs} = T_i^{rs} / D_i^s``; exports and producer-held final demand (inventory changes,
    negative cells) stay with the producing region ``r`` in proportion to its output; primary inputs
@@ -47,7 +51,14 @@ from mrio import kernels
 from . import _labels as lab
 from ._errors_map import kernel_errors
 from ._system import MRIO
-from .errors import IdentityError, InvalidTableError, LabelError, UnknownLabelError
+from .errors import (
+    ConvergenceError,
+    IdentityError,
+    InfeasibleBalancingError,
+    InvalidTableError,
+    LabelError,
+    UnknownLabelError,
+)
 
 __all__ = [
     "NationalTable",
@@ -323,6 +334,25 @@ def _intra_shares(method, delta, A, x_reg, fd_traded, D, basis_reg, basis_nat):
     return np.clip(q, 0.0, 1.0)
 
 
+def _trade_error(exc, sectors, regions, O, D):
+    """Re-word a kernel failure of the per-product trade balancing with product and region labels."""
+    cause = exc.__cause__
+    rows = list(getattr(cause, "rows", []) or [])
+    cols = list(getattr(cause, "columns", []) or [])
+    reason = str(cause if cause is not None else exc)
+    if reason.startswith("product ") and ": " in reason:
+        reason = reason.split(": ", 1)[1]
+    where = ""
+    if rows:
+        i = rows[0]
+        where = f"product {sectors[i]!r}"
+        if cols:
+            where += ", regions " + ", ".join(
+                f"{regions[r]!r} (supply {O[i, r]:.6g}, demand {D[i, r]:.6g})" for r in cols[:5])
+    message = f"interregional trade balancing failed for {where or 'a product'}: {reason}"
+    return type(exc)(message)
+
+
 def build_mrio(
     national: NationalTable,
     indicators: pd.DataFrame,
@@ -478,8 +508,18 @@ def build_mrio(
     O = (ZN.sum(axis=1) + FN_traded.sum(axis=1))[:, np.newaxis] * share.T  # (n, R)
     q = _intra_shares(method, float(delta), A, x_reg, fd_traded, D, basis_reg, basis_nat)
     decay_matrix = kernels._regional.distance_decay(dist.to_numpy(), beta, decay)
-    with kernel_errors(pd.Index(sectors), pd.Index(regions)):
-        T, _ = kernels.gravity_trade(O, D, decay_matrix, q, tol=1e-13)
+    if not (decay_matrix > 0).all():
+        r, s = np.argwhere(~(decay_matrix > 0))[0]
+        raise InvalidTableError(
+            f"the distance decay {'d^-beta' if decay == 'power' else 'exp(-beta d)'} with beta = {beta} "
+            f"underflows to zero between regions {regions[r]!r} and {regions[s]!r} (distance "
+            f"{dist.iat[r, s]:.6g}): the gravity model could not let trade flow between them; use a "
+            "smaller beta or distances in larger units")
+    try:
+        with kernel_errors(pd.Index(sectors), pd.Index(regions)):
+            T, _ = kernels.gravity_trade(O, D, decay_matrix, q, tol=1e-13)
+    except (InfeasibleBalancingError, ConvergenceError) as exc:
+        raise _trade_error(exc, sectors, regions, O, D) from exc.__cause__
     t = np.zeros_like(T)
     np.divide(T, D[:, np.newaxis, :], out=t, where=D[:, np.newaxis, :] > 0)
 
@@ -515,7 +555,11 @@ def build_mrio(
         + (f" (delta = {delta})" if method in ("flq", "aflq") else "")
         + " in the gravity prior; interregional trade by a doubly-constrained gravity model "
         f"f(d) = {'d^-beta' if decay == 'power' else 'exp(-beta d)'} with beta = {beta}, balanced "
-        "exactly to regional supply and demand by RAS (Furness), per product",
+        "exactly to regional supply and demand by RAS (Furness), per product; the location quotients "
+        "are a prior, not a constraint: a flow they rule out (intra-regional share 0 although the region "
+        "produces the product, or 1 closing the region to other suppliers) keeps "
+        f"{kernels._regional.GRAVITY_FLOOR:g} of its plain-gravity value, so that the regional margins can "
+        "always be met",
         "Chenery-Moses assembly: one trade pattern per product for all buyers in a destination region",
         "exports and producer-held final demand (inventory changes, nationally negative cells) are "
         "allocated to producing regions in proportion to their output",

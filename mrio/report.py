@@ -383,8 +383,11 @@ def _regions(system: MRIO, notes: list[str], top: int) -> ReportSection:
                          "".join(parts), images)
 
 
-def _structure_indices(structure, system: MRIO) -> pd.DataFrame | None:  # pragma: no cover - adapter
-    raise NotImplementedError
+def _structure_indices(structure, system: MRIO) -> pd.DataFrame | None:
+    """Specialisation, diversity and exposure indices by region (value added)."""
+    return structure.specialisation_and_exposure(system, "value-added")[
+        ["krugman", "herfindahl_normalised", "entropy", "related_variety", "unrelated_variety",
+         "external_share", "destination_herfindahl"]]
 
 
 def _key_sectors(linkages, system: MRIO) -> pd.DataFrame:

@@ -195,14 +195,17 @@ def _as_frame(system: MRIO, values: pd.Series | pd.DataFrame, what: str) -> pd.D
 
 def _block_diagonal_solve(system: MRIO, rhs: np.ndarray) -> np.ndarray:
     """``(I - A_d)^-1 rhs`` with ``A_d`` the block diagonal of A (one LU per region)."""
-    n = system.n_sectors
-    out = np.empty_like(rhs)
+    n, R = system.n_sectors, system.n_regions
     A = system.arrays.A
-    with kernel_errors(system.index):
-        for r in range(system.n_regions):
-            block = slice(r * n, (r + 1) * n)
-            out[block] = kernels.LeontiefFactor(A[block, block]).solve(rhs[block])
-    return out
+    # the R diagonal blocks I - A^rr, solved in one batched LAPACK call
+    blocks = np.stack([-A[r * n:(r + 1) * n, r * n:(r + 1) * n] for r in range(R)])
+    blocks[:, np.arange(n), np.arange(n)] += 1.0
+    k = 1 if rhs.ndim == 1 else rhs.shape[1]
+    try:
+        out = np.linalg.solve(blocks, rhs.reshape(R, n, k))
+    except np.linalg.LinAlgError as exc:
+        raise InputError(f"a diagonal block I - A^rr is singular: {exc}") from exc
+    return out.reshape(rhs.shape)
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,8 @@ def _destination_blocks(system: MRIO) -> tuple[np.ndarray, list]:
     Y = system.arrays.Y
     Yd = np.stack([Y[:, np.asarray(regions == d)].sum(axis=1) for d in dest], axis=1)
     # internal regions first, in system order, then outside destinations
-    order = [dest.index(r) for r in system.regions] + [k for k, d in enumerate(dest) if d not in system.regions]
+    order = [dest.index(r) for r in system.regions]
+    order += [k for k, d in enumerate(dest) if d not in system.regions]
     return Yd[:, order], [dest[k] for k in order]
 
 

@@ -52,7 +52,7 @@ def test_info_on_bundled_dataset(runner):
     assert "agriculture_group" in result.output
     assert result.output.count(" ok") == 3 and "VIOLATED" not in result.output
     default = runner.invoke(main, ["info"])
-    assert default.exit_code == 0 and "nl-2000" in default.output
+    assert default.exit_code == 0 and "nl-corop" in default.output  # the default dataset
 
 
 def test_info_on_folder(runner, system_folder):
@@ -143,17 +143,18 @@ def test_usage_errors_exit_2(runner):
 
 def test_console_script_subprocess(tmp_path, non_productive_folder):
     script = Path(sys.executable).with_name("mrio")
-    command = [str(script)] if script.exists() else [sys.executable, "-c", "from mrio.cli import main; main()"]
+    fallback = [sys.executable, "-c", "from mrio.cli import main; main()"]
+    command = [str(script)] if script.exists() else fallback
     env = dict(os.environ)
     ok = subprocess.run([*command, "multipliers", "nl-2000", "--kind", "output", "--out",
                          str(tmp_path / "m.csv")], capture_output=True, text=True, env=env, timeout=120)
     assert ok.returncode == 0, ok.stderr
     assert (tmp_path / "m.csv").exists()
-    bad = subprocess.run([*command, "multipliers", "nl-2000", "--kind", "jobs"], capture_output=True, text=True,
-                         env=env, timeout=120)
+    bad = subprocess.run([*command, "multipliers", "nl-2000", "--kind", "jobs"], capture_output=True,
+                         text=True, env=env, timeout=120)
     assert bad.returncode == 2 and one_line(bad.stderr).startswith("error: unknown multiplier kind")
-    failed = subprocess.run([*command, "multipliers", str(non_productive_folder), "--out", str(tmp_path / "x.csv")],
-                            capture_output=True, text=True, env=env, timeout=120)
+    failed = subprocess.run([*command, "multipliers", str(non_productive_folder), "--out",
+                             str(tmp_path / "x.csv")], capture_output=True, text=True, env=env, timeout=120)
     assert failed.returncode == 1
     assert failed.stderr.strip().splitlines()[-1].startswith("error: the system is not productive")
     assert not (tmp_path / "x.csv").exists()
@@ -163,7 +164,8 @@ def test_console_script_subprocess(tmp_path, non_productive_folder):
 
 def test_bench_small(runner, tmp_path):
     out = tmp_path / "bench.csv"
-    result = runner.invoke(main, ["bench", "--size", "small", "--repeat", "1", "--out", str(out)])
+    result = runner.invoke(main, ["bench", "--size", "small", "--repeat", "1", "--no-memory",
+                                  "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "BLAS: " in result.output and "threads" in result.output
     for text in ("leontief_inverse", "footprints 10 ext x 50 demands", "numpy.linalg.inv", "1,000", "ratio"):

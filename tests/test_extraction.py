@@ -124,7 +124,8 @@ def test_regional_interregional_scope(R, n, seed, theta):
     fwd = extract(system, "forward", regions="R1", scope="interregional", share=theta)
     close(fwd.output["after"], brute_forward(A, x, S, theta, cols=others), x.sum())
     # cancelling only interregional purchases loses less than cancelling all purchases
-    assert back.losses["output"] <= extract(system, "backward", regions="R1", share=theta).losses["output"] + 1e-9
+    full = extract(system, "backward", regions="R1", share=theta)
+    assert back.losses["output"] <= full.losses["output"] + 1e-9
 
 
 @settings(max_examples=25, deadline=None)
@@ -190,3 +191,74 @@ def test_bad_input(random_mrio):
         extract_block(random_mrio, {"region": "R0"}, {"regions": "R1"})
     with pytest.raises(InputError, match="needs industries outside"):
         extract(random_mrio, regions=list(random_mrio.regions), scope="interregional")
+
+
+def test_one_factorisation_for_all_extractions(monkeypatch):
+    # after the system's LU, no extraction factorises again (no re-inversion per extraction)
+    import scipy.linalg
+
+    system = random_mrio(3, 4, 9)
+    system.factor  # noqa: B018 - the one factorisation
+    calls = []
+    real = scipy.linalg.lapack.dgetrf
+
+    def counting(*args, **kwargs):
+        calls.append(args[0].shape)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(scipy.linalg.lapack, "dgetrf", counting)
+    extraction_table(system)
+    extraction_table(system, level="region")
+    extraction_table(system, level="sector", share=0.3)
+    extract(system, "total", regions="R2", sectors=["s0", "s1"])
+    assert calls == []
+
+
+def test_kernels_accept_fortran_and_readonly_inputs():
+    system = random_mrio(2, 3, 4)
+    A = np.asfortranarray(system.arrays.A)
+    assert not system.arrays.A.flags.writeable
+    x, y = system.arrays.x, system.arrays.Y.sum(axis=1)
+    d = kernels.leontief_diagonal(system.factor)
+    w = np.ones(len(system))
+    c = system.leontief_row_product(w)
+    h = system.leontief_product(w * x)
+    ref = kernels.hem_all(d, np.diag(system.arrays.A), x, y, w, c, h)
+    got = kernels.hem_all(np.asfortranarray(d), np.diag(A), x[::-1][::-1], y, w, c, h)
+    for a, b in zip(ref, got, strict=True):
+        np.testing.assert_array_equal(a, b)
+    S = np.array([1, 4])
+    xb_c = kernels.block_extraction(system.factor, system.arrays.A, [(np.arange(6), S)], 1.0, y=y)
+    xb_f = kernels.block_extraction(system.factor, A, [(np.arange(6), S)], 1.0, y=y)
+    np.testing.assert_allclose(xb_c, xb_f, rtol=1e-14)
+    np.testing.assert_allclose(xb_c, brute_backward(system.arrays.A, y, S, 1.0), rtol=1e-10)
+    with pytest.raises(ValueError, match="give y"):
+        kernels.block_extraction(system.factor, A, [(np.arange(6), S)], 1.0)
+
+
+@settings(max_examples=25, deadline=None)
+@given(SIZES, SHARES, st.data())
+def test_explicit_inverse_path_equals_solve_path(size, theta, data):
+    # with L formed, P = L U and W'L come from its columns/rows (L A = A L = L - I)
+    R, n, seed = size
+    system = random_mrio(R, n, seed)
+    A, x = system.arrays.A, system.arrays.x
+    y = system.arrays.Y.sum(axis=1)
+    v = 1 - A.sum(axis=0)
+    N = len(system)
+    everything = np.arange(N)
+    S = np.unique(data.draw(st.lists(st.integers(0, N - 1), min_size=1, max_size=N)))
+    T = np.unique(data.draw(st.lists(st.integers(0, N - 1), min_size=1, max_size=N)))
+    rest = np.setdiff1d(everything, S)
+    cases = [[(everything, S)], [(S, everything)], [(S, T)], [(T, S)]]
+    if rest.size:
+        cases.append([(S, everything), (rest, S)])
+    L = np.linalg.inv(np.eye(N) - A)
+    for blocks in cases:
+        A_bar = kernels.extraction_matrix(A, blocks, theta)
+        L_bar = np.linalg.inv(np.eye(N) - A_bar)
+        for use in (None, L):
+            got = kernels.block_extraction(system.factor, A, blocks, theta, y=y, L=use)
+            close(got, L_bar @ y, x.sum())
+            got = kernels.block_extraction(system.factor, A, blocks, theta, v=v, x=x, L=use)
+            close(got, (v @ L_bar) * x, x.sum())

@@ -62,7 +62,8 @@ def test_overwrite_replaces_whole_folder(system, tmp_path):
     target = tmp_path / "t"
     system.write(target, format="csv")
     random_mrio(2, 2, with_extensions=False).write(target, format="parquet")
-    assert sorted(p.name for p in target.iterdir()) == ["V.parquet", "Y.parquet", "Z.parquet", "metadata.json"]
+    expected = ["V.parquet", "Y.parquet", "Z.parquet", "metadata.json"]
+    assert sorted(p.name for p in target.iterdir()) == expected
     assert len(mrio.read(target)) == 4
     assert [p.name for p in tmp_path.iterdir()] == ["t"]
 
@@ -121,7 +122,8 @@ def test_metadata_not_an_object(written):
 
 def test_missing_table(written):
     (written / "V.parquet").unlink()
-    with pytest.raises(errors.FileFormatError, match=r"table V listed in metadata.json is missing \(V.parquet\)"):
+    with pytest.raises(errors.FileFormatError,
+                       match=r"table V listed in metadata.json is missing \(V.parquet\)"):
         mrio.read(written)
 
 
@@ -238,3 +240,15 @@ def test_write_table_errors_leave_nothing(tmp_path, monkeypatch):
     with pytest.raises(errors.FileFormatError, match=r"cannot write .*out.csv: ValueError: boom"):
         mrio.write_table(pd.DataFrame({"a": [1.0]}), tmp_path / "out.csv")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_round_trip_numeric_looking_labels(tmp_path, fmt):
+    s = random_mrio(2, 2, with_extensions=False)
+    idx = pd.MultiIndex.from_product([["2021", "2022"], ["01", "02"]], names=["region", "sector"])
+    cols = pd.MultiIndex.from_tuples([("2021", "hh"), ("2021", "inv"), ("2022", "hh"), ("2022", "inv"),
+                                      ("RoW", "exports")], names=["region", "category"])
+    t = mrio.MRIO.from_flows(s.Z.set_axis(idx, axis=0).set_axis(idx, axis=1),
+                             s.Y.set_axis(idx, axis=0).set_axis(cols, axis=1), V=s.V.set_axis(idx, axis=1))
+    t.write(tmp_path / "t", format=fmt)
+    assert_same_system(t, mrio.read(tmp_path / "t"))

@@ -189,3 +189,12 @@ def test_sparse_lu_singular():
     A = np.array([[1.0, 0.0], [0.0, 0.0]])
     with pytest.raises(kernels.SingularError):
         kernels.solve_leontief(A, np.ones(2), method="sparse-lu", check_productive=False)
+
+
+@pytest.mark.parametrize("method", ["lu", "neumann", "gmres"])
+def test_solve_leontief_negative_entries(method):
+    # negative cells (e.g. subsidies booked in Z) skip the certificate but still solve
+    A = np.array([[0.2, -0.05, 0.1], [0.3, 0.1, 0.0], [0.0, 0.2, 0.3]])
+    y = np.array([1.0, 2.0, 3.0])
+    rep = kernels.solve_leontief(A, y, method=method)
+    np.testing.assert_allclose(rep.x, np.linalg.solve(np.eye(3) - A, y), rtol=1e-11)

@@ -183,3 +183,12 @@ def test_choose_method_by_size_and_rhs():
     assert method == "gmres" and "flops" in reason
     assert kernels.choose_method(20_000, 5_000, 20_000**2, 0.6)[0] == "lu"  # many dense RHS
     assert kernels.choose_method(20_000, 1, 1000, 1.2)[0] == "lu"  # no Neumann bound
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_leontief_inverse_any_layout_returns_c_order(order):
+    A = np.asarray(random_A(25, seed=9), order=order)
+    L = kernels.leontief_inverse(A)
+    assert L.flags.c_contiguous
+    np.testing.assert_allclose(L, np.linalg.inv(np.eye(25) - A), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(kernels.LeontiefFactor(A).inverse(), L, rtol=1e-12, atol=1e-15)

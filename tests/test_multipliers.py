@@ -114,7 +114,8 @@ def test_type_ii_needs_household_column():
     with pytest.raises(errors.InputError, match="which final-demand category is household consumption"):
         mrio.type_ii_multipliers(t)
     ok = mrio.type_ii_multipliers(t, consumption_category="private")
-    np.testing.assert_allclose(ok["output_type_II"], mrio.type_ii_multipliers(s)["output_type_II"], rtol=1e-12)
+    np.testing.assert_allclose(ok["output_type_II"], mrio.type_ii_multipliers(s)["output_type_II"],
+                               rtol=1e-12)
     with pytest.raises(errors.UnknownLabelError, match="'government'"):
         mrio.type_ii_multipliers(t, consumption_category="government")
 

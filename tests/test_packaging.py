@@ -12,16 +12,17 @@ import zipfile
 from importlib import metadata, resources
 from pathlib import Path
 
+import mrio.kernels
 import pytest
 
 import mrio
-import mrio.kernels
 
 ROOT = Path(mrio.__file__).resolve().parent.parent
 
 
 def run_python(code: str) -> str:
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         check=True)
     return out.stdout
 
 

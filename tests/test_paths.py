@@ -33,8 +33,8 @@ def test_miller_blair_paths_by_hand(miller_blair_system):
     res = structural_path_analysis(miller_blair_system, threshold=0.0, max_depth=1, top=10)
     f, y = np.array([0.65, 0.70]), np.array([350.0, 1700.0])
     A = np.array([[0.15, 0.25], [0.20, 0.05]])
-    expected = sorted([f[0] * y[0], f[1] * y[1]] + [f[i] * A[i, j] * y[j] for i in range(2) for j in range(2)],
-                      reverse=True)
+    order1 = [f[i] * A[i, j] * y[j] for i in range(2) for j in range(2)]
+    expected = sorted([f[0] * y[0], f[1] * y[1]] + order1, reverse=True)
     np.testing.assert_allclose(res.paths["value"], expected, rtol=1e-12)
     top = res.paths.iloc[0]
     assert top["path"] == "r/s2" and top["order"] == 0 and top["value"] == pytest.approx(1190.0)

@@ -135,7 +135,8 @@ def test_region_permutation_permutes_results(s, random):
     order = list(s.regions)
     random.shuffle(order)
     idx = pd.MultiIndex.from_product([order, list(s.sectors)], names=["region", "sector"])
-    cols = [c for r in order for c in s.Y.columns if c[0] == r] + [c for c in s.Y.columns if c[0] not in order]
+    cols = ([c for r in order for c in s.Y.columns if c[0] == r]
+            + [c for c in s.Y.columns if c[0] not in order])
     cols = pd.MultiIndex.from_tuples(cols, names=["region", "category"])
     t = mrio.MRIO.from_flows(s.Z.loc[idx, idx], s.Y.loc[idx, cols], V=s.V.loc[:, idx],
                              extensions=s.F.loc[:, idx], extensions_final_demand=s.F_Y.loc[:, cols],

@@ -63,7 +63,8 @@ def test_footprints_by_sector(system, reference, account):
     ref = getattr(reference.emissions, f"D_{account}")
     assert list(mine.columns) == list(ref.columns)
     assert_parity(mine.loc[EMISSIONS], ref)
-    assert_parity(fp.by_sector[account].loc[["Value Added"]], getattr(reference.factor_inputs, f"D_{account}"))
+    assert_parity(fp.by_sector[account].loc[["Value Added"]],
+                  getattr(reference.factor_inputs, f"D_{account}"))
 
 
 @pytest.mark.parametrize(("attribute", "account"), [("consumption_based", "cba"), ("production_based", "pba"),

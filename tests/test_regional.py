@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from mrio import kernels
-from mrio.errors import InvalidTableError, LabelError, UnknownLabelError
+from mrio.errors import InfeasibleBalancingError, InvalidTableError, LabelError, UnknownLabelError
 from mrio.regional import NationalTable, build_mrio, flq_sensitivity, national_consistency, read_national, \
     write_national
 
@@ -114,6 +114,85 @@ def test_gravity_trade_meets_margins(R, n, seed):
         assert (T >= 0).all()
 
 
+@st.composite
+def _trade_margins(draw):
+    """Equal-total non-negative margins with zeros, and intra shares including the extremes 0 and 1."""
+    R = draw(st.integers(2, 6))
+    n = draw(st.integers(1, 4))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    O = rng.uniform(0, 10, (n, R)) * (rng.random((n, R)) < 0.7)
+    D = rng.uniform(0, 10, (n, R)) * (rng.random((n, R)) < 0.7)
+    O[:, 0] += 1.0
+    D[:, -1] += 1.0
+    D *= O.sum(axis=1, keepdims=True) / D.sum(axis=1, keepdims=True)
+    q = rng.choice([0.0, 1.0, 0.5], (n, R)) if draw(st.booleans()) else rng.uniform(0, 1, (n, R))
+    pts = rng.uniform(0, 100, (R, 2))
+    dist = np.linalg.norm(pts[:, None] - pts[None], axis=2) + np.eye(R) * 5
+    return O, D, q, kernels._regional.distance_decay(dist, draw(st.floats(0.2, 3.0)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(_trade_margins())
+def test_gravity_trade_meets_any_consistent_margins(problem):
+    # whatever the intra-regional shares (0 = "no local supply", 1 = "closed to other regions"), any
+    # non-negative margins with equal totals are met: the prior is positive on {O > 0} x {D > 0}
+    O, D, q, decay = problem
+    T, iterations = kernels.gravity_trade(O, D, decay, q, tol=1e-13)
+    scale = np.maximum(1.0, np.abs(O).max(axis=1, keepdims=True))
+    assert (np.abs(T.sum(axis=2) - O) <= 1e-9 * scale).all()
+    assert (np.abs(T.sum(axis=1) - D) <= 1e-9 * scale).all()
+    assert (T >= 0).all()
+    support = (O[:, :, None] > 0) & (D[:, None, :] > 0)
+    assert (T[~support] == 0).all()  # no flow from a region without supply or to one without demand
+    assert iterations.max() < 5000
+
+
+def test_gravity_trade_lq_prior_with_an_unreachable_margin():
+    # the issue-3 failure reduced to one product: North supplies 119 but q_North = 0 (no local cell)
+    # and East's q = 1 closes East to North, so the LQ prior alone has an all-zero North row
+    O = np.array([[119.2907216, 113.69991891]])
+    D = np.array([[157.36930788, 75.62133263]])
+    decay = kernels._regional.distance_decay(np.array([[25.5, 51.0], [51.0, 25.5]]), 1.0)
+    T, _ = kernels.gravity_trade(O, D, decay, np.array([[0.0, 1.0]]), tol=1e-13)
+    np.testing.assert_allclose(T[0].sum(axis=1), O[0], rtol=1e-12)
+    np.testing.assert_allclose(T[0].sum(axis=0), D[0], rtol=1e-12)
+    assert (T[0] > 0).all()
+    # the 2 x 2 solution is fixed by the margins and the prior's cross-ratio, in which the floor
+    # weight cancels: any floor gives the same table
+    T2, _ = kernels.gravity_trade(O, D, decay, np.array([[0.0, 1.0]]), tol=1e-13, floor=0.1)
+    np.testing.assert_allclose(T2, T, rtol=1e-9)
+
+
+def test_gravity_floor_leaves_a_feasible_lq_prior_alone():
+    # q strictly inside (0, 1): the LQ prior has no zero cell, so the floor never applies
+    rng = np.random.default_rng(11)
+    O = rng.uniform(1, 10, (3, 4))
+    D = rng.uniform(1, 10, (3, 4))
+    D *= O.sum(axis=1, keepdims=True) / D.sum(axis=1, keepdims=True)
+    decay = kernels._regional.distance_decay(rng.uniform(10, 90, (4, 4)), 1.5)
+    q = rng.uniform(0.05, 0.95, (3, 4))
+    T1, _ = kernels.gravity_trade(O, D, decay, q, floor=1e-3)
+    T2, _ = kernels.gravity_trade(O, D, decay, q, floor=0.5)
+    np.testing.assert_array_equal(T1, T2)
+
+
+def test_gravity_trade_bad_margins():
+    decay = np.ones((2, 2))
+    with pytest.raises(kernels.InfeasibleError,
+                       match="product 1: regional supply sums to 3 but regional demand to 4") as info:
+        kernels.gravity_trade(np.array([[1.0, 1.0], [1.0, 2.0]]), np.array([[1.0, 1.0], [2.0, 2.0]]), decay)
+    assert info.value.rows == [1]
+    with pytest.raises(kernels.InfeasibleError, match="product 0: negative supply") as info:
+        kernels.gravity_trade(np.array([[2.0, -1.0]]), np.array([[0.5, 0.5]]), decay)
+    assert info.value.columns == [1]
+    # a zero distance decay (exp(-beta d) underflow) would fix zero cells: rejected, naming the pair
+    cut = np.array([[1.0, 0.0], [0.0, 1.0]])
+    with pytest.raises(kernels.InfeasibleError,
+                       match="distance decay f\\(d\\) is 0 between regions 0 and 1") as info:
+        kernels.gravity_trade(np.array([[1.0, 1.0]]), np.array([[1.5, 0.5]]), cut)
+    assert info.value.columns == [0, 1]
+
+
 def test_stronger_distance_decay_keeps_more_trade_inside():
     R = 4
     pts = np.array([[0, 0], [10, 0], [0, 10], [10, 10]], float)
@@ -185,6 +264,10 @@ def test_pipeline_is_nationally_consistent(method):
 @settings(max_examples=25, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.integers(1, 5), st.sampled_from(["flq", "gravity", "aflq"]),
        st.floats(0.0, 0.9), st.floats(0.2, 3.0))
+# issue 3 regressions: North has agri value added (so output) but no agri employment (the LQ basis),
+# so q = 0 left its supply without a cell in the trade prior -> infeasible RAS
+@example(seed=0, R=2, method="flq", delta=0.0, beta=1.0)
+@example(seed=0, R=2, method="flq", delta=0.5, beta=1.0)
 def test_pipeline_consistency_property(seed, R, method, delta, beta):
     rng = np.random.default_rng(seed)
     regions = REGIONS + ["West", "Centre"]
@@ -207,6 +290,63 @@ def test_pipeline_consistency_property(seed, R, method, delta, beta):
         gva = indicators.query("group == @g and indicator == 'gva'").set_index("region")["value"].reindex(regions)
         np.testing.assert_allclose(x[:, cols].sum(axis=1) / x[:, cols].sum(), gva / gva.sum(), rtol=1e-9,
                                    atol=1e-12)
+
+
+def _national_negative_final_demand(seed):
+    """A nation whose traded categories have negative cells and no category is producer-held.
+
+    Output, Z and V are those of :func:`_national`; the changes to final demand are offset in exports.
+    """
+    base = _national(seed)
+    rng = np.random.default_rng(seed + 1)
+    fd = base.final_demand.copy()
+    change = pd.DataFrame(0.0, index=fd.index, columns=fd.columns)
+    change["government"] = -rng.uniform(0, 60, len(fd))  # some cells turn negative (net sales)
+    change.iloc[0, 0] = -(fd.iloc[0, 0] + 5.0)  # a product with net negative household consumption
+    change.iloc[1, 1] = -(fd.iloc[1, 1] + 10.0)  # and one with net negative government consumption
+    fd += change
+    exports = base.exports - change.sum(axis=1).to_numpy()[:, np.newaxis]
+    assert (fd.to_numpy() < 0).sum() >= 2 and (exports.to_numpy() >= 0).all()
+    return NationalTable(Z=base.Z, final_demand=fd, exports=exports, V=base.V,
+                         value_added_components=base.value_added_components, meta=base.meta)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(2, 5), st.sampled_from(["flq", "aflq", "gravity"]))
+def test_pipeline_with_negative_final_demand(seed, R, method):
+    # negative final-demand cells are never traded (they stay with the producers), so the trade
+    # margins stay non-negative and the build is exact
+    national = _national_negative_final_demand(seed)
+    regions = (REGIONS + ["West", "Centre"])[:R]
+    rng = np.random.default_rng(seed)
+    indicators = _indicators(rng, regions)
+    indicators.loc[rng.random(len(indicators)) < 0.15, "value"] = 0.0
+    for (_, _), frame in indicators.groupby(["group", "indicator"]):
+        if frame["value"].sum() == 0:
+            indicators.loc[frame.index[0], "value"] = 1.0
+    system = build_mrio(national, indicators, CONCORDANCE, _distances(regions), method=method)
+    assert national_consistency(system, national)["max_relative_error"].max() <= RTOL
+    assert (system.Z.to_numpy() >= 0).all()
+
+
+def test_distance_decay_underflow_names_the_regions():
+    # exp(-beta d) underflows to 0 (beta d > 745): no trade could flow, rejected up front
+    with pytest.raises(InvalidTableError, match="exp\\(-beta d\\) with beta = 100.0 underflows to zero "
+                       "between regions 'North' and 'North'"):
+        _build(decay="exponential", beta=100.0)
+    _build(decay="exponential", beta=0.05)  # a sensible beta builds
+
+
+def test_trade_balancing_failure_names_product_and_region(monkeypatch):
+    # the pipeline's margins are consistent by construction, so a kernel failure is forced here to
+    # check the wording the user would see
+    def failing(O, D, decay, q, **kwargs):
+        raise kernels.InfeasibleError("product 2: RAS diverged", rows=[2], columns=[1])
+
+    monkeypatch.setattr(kernels, "gravity_trade", failing)
+    with pytest.raises(InfeasibleBalancingError, match="trade balancing failed for product 'energy', regions "
+                       "'East' \\(supply [0-9.]+, demand [0-9.]+\\): RAS diverged"):
+        _build()
 
 
 def test_a_single_region_reproduces_the_national_table():

@@ -153,7 +153,8 @@ def test_replace_returns_new_validated_system():
 
 
 # ---------------------------------------------------------------------------------- solve
-@pytest.mark.parametrize("method", ["auto", "lu", "neumann", "block-jacobi", "gmres", "bicgstab", "sparse-lu"])
+@pytest.mark.parametrize("method", ["auto", "lu", "neumann", "block-jacobi", "gmres", "bicgstab",
+                                    "sparse-lu"])
 def test_solve_methods_agree(method):
     s = random_mrio(3, 4, seed=6)
     res = s.solve(method=method)
@@ -234,7 +235,8 @@ def test_zero_output_with_inputs_is_an_error():
     Z, Y = zero_output_system()
     Z.iloc[0, 1] = 5.0  # an input into the dead industry
     Y.iloc[0, 0] -= 5.0
-    with pytest.raises(errors.InvalidTableError, match=r"\('r', 'dead'\) have zero gross output but non-zero"):
+    with pytest.raises(errors.InvalidTableError,
+                       match=r"\('r', 'dead'\) have zero gross output but non-zero"):
         mrio.MRIO.from_flows(Z, Y)
 
 

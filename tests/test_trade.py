@@ -51,7 +51,8 @@ def naive_kww(system: mrio.MRIO, v: np.ndarray) -> np.ndarray:
              sum(vs @ L[b(s), b(r)] @ A[b(r), b(s)] @ loc[s] @ Yd[b(s), s] for r in others),
              sum(vs @ L[b(s), b(r)] @ A[b(r), b(s)] @ loc[s] @ E[s] for r in others),
              sum(v[b(t)] @ L[b(t), b(s)] @ fin for t in others),
-             sum(v[b(t)] @ L[b(t), b(s)] @ A[b(s), b(r)] @ loc[r] @ Yd[b(r), r] for t in others for r in others),
+             sum(v[b(t)] @ L[b(t), b(s)] @ A[b(s), b(r)] @ loc[r] @ Yd[b(r), r]
+                 for t in others for r in others),
              sum(v[b(t)] @ L[b(t), b(s)] @ A[b(s), b(r)] @ loc[r] @ E[r] for t in others for r in others)]
         out.append([float(np.sum(t)) for t in T] + [float(E[s].sum())])
     return np.array(out)

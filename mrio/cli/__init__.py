@@ -11,16 +11,28 @@ import click
 from ._bench import bench_command
 from ._build import build_command
 from ._common import MRIOGroup
+from ._dependency import (
+    dependency_command,
+    extract_command,
+    linkages_command,
+    paths_command,
+    trade_command,
+)
 from ._core import datasets_command, info_command, multipliers_command
 from ._shock import shock_command
 from ._report import report_command
 
-EPILOG = """Examples on the bundled data:
+EPILOG = """Examples on the bundled data (40 Dutch COROP regions x 81 industries, 2018):
 
 \b
   mrio datasets
-  mrio info nl-2000
-  mrio multipliers nl-2000 --kind income --out income.csv
+  mrio info nl-corop
+  mrio dependency nl-corop --measure value-added --table split
+  mrio dependency nl-corop --measure jobs --regroup province --out jobs.csv
+  mrio multipliers nl-provinces --kind type-ii --out type2.parquet
+  mrio extract nl-corop --help
+  mrio shock data/examples/groningen_gas.toml --out groningen/
+  mrio report nl-corop --out report.html
 """
 
 
@@ -41,3 +53,8 @@ main.add_command(bench_command)
 main.add_command(build_command)
 main.add_command(report_command)
 main.add_command(shock_command)
+main.add_command(dependency_command)
+main.add_command(extract_command)
+main.add_command(linkages_command)
+main.add_command(paths_command)
+main.add_command(trade_command)

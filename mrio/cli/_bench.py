@@ -8,8 +8,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from .. import bench
-from ..io import write_table
+from mrio import bench
+from mrio.io import write_table
 
 
 @click.command("bench")
@@ -46,9 +46,9 @@ def bench_command(size: str, wiod: Path | None, repeat: int, memory: bool, out: 
         return "-" if value != value else format(value, fmt)  # NaN: memory not measured
 
     for r in rows:
-        table.add_row(r.operation, f"{r.N:,}", f"{r.mrio_seconds:.3f}", r.reference, f"{r.reference_seconds:.3f}",
-                      f"{r.ratio:.2f}", number(r.mrio_peak_mb, ",.0f"), number(r.reference_peak_mb, ",.0f"),
-                      number(r.memory_ratio, ".2f"))
+        table.add_row(r.operation, f"{r.N:,}", f"{r.mrio_seconds:.3f}", r.reference,
+                      f"{r.reference_seconds:.3f}", f"{r.ratio:.2f}", number(r.mrio_peak_mb, ",.0f"),
+                      number(r.reference_peak_mb, ",.0f"), number(r.memory_ratio, ".2f"))
     console.print(table)
     if out is not None:
         write_table(bench.rows_to_frame(rows), out)

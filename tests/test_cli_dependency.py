@@ -1,0 +1,146 @@
+"""Command line: mrio dependency, extract, linkages, paths, trade."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import mrio
+from mrio.cli import main
+from mrio.dependency import dependency_matrix, spillover_feedback
+from mrio.extraction import extract, extraction_table
+from mrio.linkages import eigenvector_linkages
+from mrio.testing import random_mrio
+from mrio.trade import kww_decomposition
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture
+def system_folder(tmp_path):
+    random_mrio(4, 3, seed=42).write(tmp_path / "sys")
+    return tmp_path / "sys"
+
+
+def one_line(text):
+    lines = [line for line in text.strip().splitlines() if line]
+    assert len(lines) == 1, text
+    return lines[0]
+
+
+def test_dependency_writes_the_matrix(runner, system_folder, tmp_path):
+    out = tmp_path / "dep.csv"
+    result = runner.invoke(main, ["dependency", str(system_folder), "--measure", "jobs", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out, index_col=0)
+    expected = dependency_matrix(mrio.read(system_folder), "jobs").by_destination
+    np.testing.assert_allclose(table.to_numpy(), expected.to_numpy(), rtol=1e-12)
+    assert list(table.columns) == list(expected.columns)
+
+
+def test_dependency_regroup_csv_and_tables(runner, system_folder, tmp_path):
+    concordance = tmp_path / "groups.csv"
+    concordance.write_text("region,group\nR0,north\nR1,north\nR2,south\nR3,south\n")
+    out = tmp_path / "split.parquet"
+    result = runner.invoke(main, ["dependency", str(system_folder), "--by", "region-sector", "--regroup",
+                                  str(concordance), "--table", "split", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_parquet(out)
+    system = mrio.read(system_folder)
+    assert table["total"].sum() == pytest.approx(system.value_added.sum(), rel=1e-12)
+    assert set(table.index.get_level_values("region")) == {"north", "south"}
+    shares = runner.invoke(main, ["dependency", str(system_folder), "--table", "shares"])
+    assert shares.exit_code == 0 and "R0 / household" in shares.output
+    effects = tmp_path / "effects.csv"
+    result = runner.invoke(main, ["dependency", str(system_folder), "--table", "effects",
+                                  "--out", str(effects)])
+    assert result.exit_code == 0, result.output
+    expected = spillover_feedback(system, "value-added", by="region")["spillover"]
+    np.testing.assert_allclose(pd.read_csv(effects, index_col=0)["spillover"], expected, rtol=1e-12)
+    both = runner.invoke(main, ["dependency", str(system_folder), "--table", "effects", "--regroup",
+                                str(concordance)])
+    assert both.exit_code == 2 and "--regroup" in both.output
+
+
+def test_extract_each_and_selection(runner, system_folder, tmp_path):
+    system = mrio.read(system_folder)
+    out = tmp_path / "hem.csv"
+    result = runner.invoke(main, ["extract", str(system_folder), "--each", "industry",
+                                  "--measure", "value-added", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out, index_col=[0, 1])
+    np.testing.assert_allclose(table["backward"], extraction_table(system, measure="value-added")["backward"],
+                               rtol=1e-12)
+    result = runner.invoke(main, ["extract", str(system_folder), "--region", "R1", "--sector", "s0,s2",
+                                  "--kind", "backward", "--share", "0.5"])
+    assert result.exit_code == 0, result.output
+    expected = extract(system, "backward", regions=["R1"], sectors=["s0", "s2"], share=0.5).losses["output"]
+    assert f"{expected:.4f}"[:8] in result.output
+    each_region = runner.invoke(main, ["extract", str(system_folder), "--each", "region", "--kind", "total"])
+    assert each_region.exit_code == 0 and "total_normalised" in each_region.output
+
+
+def test_linkages_paths_trade(runner, system_folder, tmp_path):
+    system = mrio.read(system_folder)
+    out = tmp_path / "ev.csv"
+    result = runner.invoke(main, ["linkages", str(system_folder), "--method", "eigenvector",
+                                  "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out, index_col=[0, 1])
+    expected = eigenvector_linkages(system)
+    np.testing.assert_allclose(table["backward"], expected.loc[table.index, "backward"], rtol=1e-10)
+    key = runner.invoke(main, ["linkages", "nl-2000", "--key-only"])
+    assert key.exit_code == 0 and "key" in key.output
+    paths = runner.invoke(main, ["paths", str(system_folder), "--measure", "co2", "--depth", "3",
+                                 "--top", "40", "--final-demand", "RoW"])
+    assert paths.exit_code == 0, paths.output
+    assert "paths enumerated cover" in paths.output and "<-" in paths.output
+    out = tmp_path / "kww.csv"
+    result = runner.invoke(main, ["trade", str(system_folder), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    np.testing.assert_allclose(pd.read_csv(out, index_col=0)["gross_exports"],
+                               kww_decomposition(system)["gross_exports"], rtol=1e-12)
+    vax = runner.invoke(main, ["trade", "nl-2000", "--table", "vax"])
+    assert vax.exit_code == 0 and "vax_ratio" in vax.output
+
+
+def test_bad_input_exits_2_with_one_line(runner, system_folder, tmp_path):
+    bad_csv = tmp_path / "bad.csv"
+    bad_csv.write_text("corop,province\nR0,a\n")
+    cases = [
+        (["dependency", "nl-2000", "--measure", "water"], "unknown measure 'water'"),
+        (["dependency", str(system_folder), "--regroup", "counties"], "neither a named concordance"),
+        (["dependency", str(system_folder), "--regroup", str(bad_csv)], "needs the columns 'region,group'"),
+        (["extract", "nl-2000", "--region", "Atlantis"], "unknown regions: 'Atlantis'"),
+        (["extract", "nl-2000", "--sector", "nope", "--kind", "forward"], "unknown sectors: 'nope'"),
+        (["extract", "nl-2000"], "nothing to extract"),
+        (["paths", "nl-2000", "--final-demand", "Mars"], "unknown final-demand destination 'Mars'"),
+    ]
+    for args, message in cases:
+        result = runner.invoke(main, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert message in one_line(result.output), (args, result.output)
+    usage = runner.invoke(main, ["extract", "nl-2000", "--each", "industry", "--region", "NL"])
+    assert usage.exit_code == 2 and "--each replaces" in usage.output
+    missing = tmp_path / "groups.csv"
+    incomplete = runner.invoke(main, ["dependency", str(system_folder), "--regroup", str(missing)])
+    assert incomplete.exit_code == 2
+    missing.write_text("region,group\nR0,a\n")
+    incomplete = runner.invoke(main, ["dependency", str(system_folder), "--regroup", str(missing)])
+    assert incomplete.exit_code == 2 and "does not map" in one_line(incomplete.output)
+
+
+def test_dependency_regroup_named_concordance_on_nl_corop(runner, tmp_path):
+    if "nl-corop" not in mrio.datasets().index:
+        pytest.skip("nl-corop dataset not built")
+    out = tmp_path / "provinces.csv"
+    result = runner.invoke(main, ["dependency", "nl-corop", "--regroup", "province", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out, index_col=0)
+    assert len(table) == 12 and "RoW" in table.columns
+    assert table.to_numpy().sum() == pytest.approx(mrio.load("nl-corop").value_added.sum(), rel=1e-9)
