@@ -30,8 +30,8 @@ VA = (SYSTEM.x - SYSTEM.Z.sum(axis=0)).clip(lower=0)
 
 
 def _boario(system, event, steps, **model_kw):
-    pytest.importorskip("boario")
-    pytest.importorskip("progressbar")
+    # boario and its undeclared dependency progressbar2 are test requirements (pyproject [test]):
+    # a missing install must fail, not skip.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # BoARIO warns about its own defaults (4/1 capital ratio...)
         from boario.extended_models import ARIOPsiModel

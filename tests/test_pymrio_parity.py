@@ -8,7 +8,7 @@ import pytest
 
 import mrio
 
-pymrio = pytest.importorskip("pymrio")
+import pymrio  # a test requirement (pyproject [test]): a missing install must fail, not skip
 
 RTOL = 1e-10
 EMISSIONS = ["emission_type1 | air", "emission_type2 | water"]
