@@ -2,13 +2,13 @@
 
 Run from the repository root::
 
-    python data/build_nl_corop.py [--shared ../shared/data] [--year 2018]
+    python data/build_nl_corop.py [--shared ../shared/data] [--year 2018 ...]
 
 Reads the shared copies of the public sources and writes ``data/nl_corop/``:
 
-* ``national_<year>/``: the CBS national table for the year as read by ``mrio._cbs.read_cbs_iot``
-  (margins reallocated, subsidies negative): ``Z.csv``, ``final_demand.csv``, ``exports.csv``,
-  ``V.csv``, ``meta.json``;
+* ``national_<year>/``: the CBS national table for each year 2015-2021 (current prices; default all
+  years, ``--year`` to pick some) as read by ``mrio._cbs.read_cbs_iot`` (margins reallocated,
+  subsidies negative): ``Z.csv``, ``final_demand.csv``, ``exports.csv``, ``V.csv``, ``meta.json``;
 * ``indicators.csv``: Eurostat NUTS-3 (= COROP) gross value added 2018 and employment 2015 and 2018
   by region and indicator group (A*10 with B-E split into C and B, D, E = "B-E" minus "C"), tidy;
 * ``regions.csv``: the 40 COROP regions (number, CBS code, NUTS 2024 code, name, province of the
@@ -30,6 +30,8 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 GROUPS = ["A", "BDE", "C", "F", "G-I", "J", "K", "L", "M_N", "O-Q", "R-U"]
 KM_PER_DEGREE = 111.32
+#: CBS input-output tables in current prices available in ../shared/data/cbs_nl_iot.
+NATIONAL_YEARS = range(2015, 2022)
 
 
 def _wide_to_tidy(path: Path, regions: pd.DataFrame, indicator: str, year: int) -> pd.DataFrame:
@@ -46,7 +48,8 @@ def _wide_to_tidy(path: Path, regions: pd.DataFrame, indicator: str, year: int) 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=HERE.parent.parent / "shared" / "data")
-    parser.add_argument("--year", type=int, default=2018)
+    parser.add_argument("--year", type=int, nargs="+", default=list(NATIONAL_YEARS),
+                        help="CBS years to derive national tables for (default 2015-2021)")
     parser.add_argument("--out", type=Path, default=HERE / "nl_corop")
     args = parser.parse_args(argv)
     from mrio._cbs import read_cbs_iot  # the installed package
@@ -88,12 +91,14 @@ def main(argv: list[str] | None = None) -> int:
     indicators["value"] = indicators["value"].round(6)
     indicators.to_csv(out / "indicators.csv", index=False)
 
-    # ---- national table for the year
-    national = read_cbs_iot(shared / "cbs_nl_iot" / f"cbs_iot_{args.year}_current.csv", year=args.year)
-    national = replace(national, meta={**national.meta,
-                                       "source": national.meta["source"].replace("file ", "file cbs_nl_iot/")})
-    write_national(national, out / f"national_{args.year}")
-    print(f"wrote {out}: {len(regions)} regions, {len(indicators)} indicator cells, national {args.year}")
+    # ---- national tables, one folder per year
+    for year in args.year:
+        national = read_cbs_iot(shared / "cbs_nl_iot" / f"cbs_iot_{year}_current.csv", year=year)
+        national = replace(national, meta={**national.meta,
+                                           "source": national.meta["source"].replace("file ", "file cbs_nl_iot/")})
+        write_national(national, out / f"national_{year}")
+    print(f"wrote {out}: {len(regions)} regions, {len(indicators)} indicator cells, national "
+          f"{', '.join(map(str, args.year))}")
     return 0
 
 

@@ -50,6 +50,8 @@ def safe_divide(numerator, denominator):
     """
     numerator = np.asarray(numerator, dtype=np.float64)
     denominator = np.asarray(denominator, dtype=np.float64)
+    if denominator.size <= numerator.size and np.all(denominator != 0):
+        return numerator / denominator  # common case: one pass, no zero-filled buffer
     out = np.zeros(np.broadcast_shapes(numerator.shape, denominator.shape))
     np.divide(numerator, denominator, out=out, where=denominator != 0)
     return out

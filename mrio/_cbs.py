@@ -37,10 +37,10 @@ import numpy as np
 import pandas as pd
 
 from ._system import MRIO
-from .errors import FileFormatError, IdentityError
+from .errors import FileFormatError, IdentityError, UnknownLabelError
 from .regional import NationalTable
 
-__all__ = ["read_cbs_iot", "cbs_sector_labels", "build_nl_corop", "nl_indicators", "DEFAULT_YEAR",
+__all__ = ["read_cbs_iot", "cbs_sector_labels", "build_nl_corop", "nl_indicators", "DEFAULT_YEAR", "NL_YEARS",
            "CBS_CATEGORIES", "CBS_V_ROWS"]
 
 N_INDUSTRIES = 81
@@ -239,6 +239,8 @@ def _check_totals(t: pd.DataFrame, path: Path) -> None:
 #: Default year of the bundled Dutch table: the only year with both Eurostat NUTS-3 gross value added
 #: and employment (nama_10r_3gva is available for 2018 only; employment for 2015 and 2018).
 DEFAULT_YEAR = 2018
+#: CBS years with a bundled national table (``data/nl_corop/national_<year>``, current prices).
+NL_YEARS = tuple(range(2015, 2022))
 
 
 def nl_inputs_folder():
@@ -293,9 +295,20 @@ def build_nl_corop(national: NationalTable | None = None, folder: Path | None = 
     indicators = nl_indicators(folder, year)
     used_years = {k: sorted(indicators.loc[indicators["indicator"] == k, "year"].unique().tolist())
                   for k in ("gva", "employment")}
+    national_year = national.meta.get("year", year)
     meta = {
         "name": "nl-corop",
-        "title": f"Netherlands {national.meta.get('year', year)}, 40 COROP regions x 81 industries",
+        "title": f"Netherlands {national_year}, 40 COROP regions x 81 industries",
+        "year": national_year,
+        "regional_years": {
+            "national_table": national_year,
+            "gva": used_years["gva"],
+            "employment": used_years["employment"],
+            "note": f"national CBS table {national_year} distributed over the regions with the regional "
+                    f"shares of Eurostat GVA {'/'.join(map(str, used_years['gva']))} and employment "
+                    f"{'/'.join(map(str, used_years['employment']))} (nearest published year; regional "
+                    "structure held fixed, national totals exact)",
+        },
         "regions_source": "COROP regions (= NUTS-3 2024), labels as CBS areaname",
         "indicator_sources": {
             "gva": f"Eurostat nama_10r_3gva, {used_years['gva']} (million EUR, current prices)",
@@ -350,33 +363,58 @@ def _input_hash(folder: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def load_nl(name: str = "nl-corop") -> MRIO:
+def check_nl_year(year: int | None) -> int:
+    """``year`` (default :data:`DEFAULT_YEAR`) if a bundled CBS table exists for it.
+
+    Raises
+    ------
+    UnknownLabelError
+        A year outside 2015-2021.
+    """
+    if year is None:
+        return DEFAULT_YEAR
+    if isinstance(year, bool) or not isinstance(year, int | np.integer) or int(year) not in NL_YEARS:
+        raise UnknownLabelError(f"no bundled CBS table for year {year!r}; available: "
+                                f"{NL_YEARS[0]}-{NL_YEARS[-1]}")
+    return int(year)
+
+
+def load_nl(name: str = "nl-corop", year: int | None = None) -> MRIO:
     """Build (or read from the cache) the bundled Dutch table ``"nl-corop"`` or ``"nl-provinces"``.
 
+    Parameters
+    ----------
+    name : {"nl-corop", "nl-provinces"}
+    year : int, optional
+        CBS year 2015-2021 of the national table (default 2018). Every year uses the same
+        regional shares (Eurostat GVA 2018, employment of the nearest published year 2015 or
+        2018); ``meta["regional_years"]`` records which.
+
     The build is deterministic; the result is cached in :func:`cache_dir` under a key made of the
-    inputs' and code's hash, written atomically with :func:`mrio.io.write`.
+    year and the inputs' and code's hash, written atomically with :func:`mrio.io.write`.
     """
     from .io import read, write
 
     if name not in ("nl-corop", "nl-provinces"):
         raise FileFormatError(f"no Dutch dataset {name!r}")
+    year = check_nl_year(year)
     with nl_inputs_folder() as folder:
         key = _input_hash(Path(folder))
-    target = cache_dir() / f"{name}-{DEFAULT_YEAR}-{key}"
+    target = cache_dir() / f"{name}-{year}-{key}"
     if (target / "metadata.json").is_file():
         try:
             return read(target)
         except Exception:  # noqa: BLE001 - a damaged cache entry is rebuilt, never trusted
             pass
     if name == "nl-corop":
-        system = build_nl_corop()
+        system = build_nl_corop(year=year)
     else:
         from .concordances import regroup
 
-        corop = load_nl("nl-corop")
+        corop = load_nl("nl-corop", year)
         system = regroup(corop, regions="province")
         system = system.replace(meta={**dict(system.meta), "name": "nl-provinces",
-                                      "title": f"Netherlands {DEFAULT_YEAR}, 12 provinces x 81 industries",
+                                      "title": f"Netherlands {year}, 12 provinces x 81 industries",
                                       "built_from": "nl-corop regrouped by COROP -> province"})
     try:
         cache_dir().mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,7 @@ import pandas as pd
 from mrio import kernels
 
 from . import _labels as lab
+from ._display import result_html
 from ._errors_map import kernel_errors
 from .errors import ConvergenceError, InvalidTableError, UnknownLabelError
 
@@ -42,6 +43,7 @@ class Balanced:
     column_factors: pd.Series
     iterations: int
     residual: float
+    _repr_html_ = result_html
 
 
 def _margin(values, labels: pd.Index, what: str) -> np.ndarray:

@@ -29,6 +29,7 @@ import pandas as pd
 from mrio import kernels
 
 from . import _labels as lab
+from ._display import result_html
 from ._errors_map import kernel_errors
 from ._system import MRIO
 from .errors import InputError, UnknownLabelError
@@ -160,6 +161,7 @@ class DependencyResult:
     split: pd.DataFrame
     measure: str
     unit: str
+    _repr_html_ = result_html
 
 
 def dependency_matrix(system: MRIO, measure: str = "value-added", by: str = "region",
@@ -347,6 +349,7 @@ class PyattRound:
     additive: pd.DataFrame
     spillover_radius: float
     k: int
+    _repr_html_ = result_html
 
     def stone_components(self) -> dict[str, pd.DataFrame]:
         """The four N x N matrices of Stone's additive form (they sum to L)."""

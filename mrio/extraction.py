@@ -29,6 +29,7 @@ import pandas as pd
 from mrio import kernels
 
 from . import _labels as lab
+from ._display import result_html
 from ._errors_map import kernel_errors
 from ._system import MRIO
 from .dependency import measure_intensity
@@ -135,6 +136,7 @@ class ExtractionResult:
     output: pd.DataFrame
     losses: pd.Series
     relative_losses: pd.Series
+    _repr_html_ = result_html
 
 
 def _result(system: MRIO, kind: str, extracted: np.ndarray, share: float,

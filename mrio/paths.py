@@ -17,6 +17,7 @@ import pandas as pd
 from mrio import kernels
 
 from . import _labels as lab
+from ._display import result_html
 from ._system import MRIO
 from .dependency import measure_intensity
 from .errors import InputError, UnknownLabelError
@@ -64,6 +65,7 @@ class PathResult:
     unit: str
     threshold: float
     max_depth: int
+    _repr_html_ = result_html
 
     @property
     def completeness_residual(self) -> float:

@@ -54,6 +54,7 @@ from . import _labels as lab
 from . import ario as ario_mod
 from . import shocks as sh
 from ._datasets import _REGISTRY, load
+from ._display import result_html
 from ._system import MRIO
 from .errors import MRIOError, ScenarioError
 from .io import read, write_table
@@ -116,6 +117,7 @@ class Scenario:
     measures: tuple | None = None
     top: int = 10
     path: Path | None = None
+    _repr_html_ = result_html
 
     def system(self) -> MRIO:
         """Load (and regroup) the scenario's system."""
@@ -336,6 +338,7 @@ class ScenarioRun:
     tables: dict[str, pd.DataFrame]
     summary: str
     files: list[Path]
+    _repr_html_ = result_html
 
 
 def _top(series: pd.Series, k: int) -> str:

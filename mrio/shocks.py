@@ -26,6 +26,7 @@ import pandas as pd
 from mrio import kernels
 
 from . import _labels as lab
+from ._display import result_html
 from ._errors_map import kernel_errors
 from ._system import MRIO
 from .errors import InputError, UnknownLabelError
@@ -234,6 +235,7 @@ class DemandShockResult:
     interregional: pd.DataFrame
     coefficients: pd.DataFrame
     units: Mapping[str, str] = field(default_factory=dict)
+    _repr_html_ = result_html
 
     @property
     def scenarios(self) -> pd.Index:
@@ -355,6 +357,7 @@ class SupplyShockResult:
     primary_input_change: pd.DataFrame
     output: pd.DataFrame
     caveat: str = GHOSH_CAVEAT
+    _repr_html_ = result_html
 
     def by_region(self) -> pd.DataFrame:
         return self.output.groupby(level="region", sort=False).sum()
@@ -425,6 +428,7 @@ class MixedModelResult:
     final_demand_change: pd.Series
     fixed: pd.Index
     rationing_needed: pd.Index
+    _repr_html_ = result_html
 
 
 def mixed_model(system: MRIO, fixed_output: pd.Series | Mapping,
@@ -509,6 +513,7 @@ class InoperabilityResult:
     inoperability: pd.DataFrame
     loss: pd.DataFrame
     perturbation: pd.DataFrame
+    _repr_html_ = result_html
 
 
 def _a_star_inputs(system: MRIO):
@@ -575,6 +580,7 @@ class DynamicInoperabilityResult:
     resilience: pd.Series
     steady_state: pd.Series
     dt: float
+    _repr_html_ = result_html
 
     @property
     def total_loss(self) -> pd.Series:

@@ -30,6 +30,7 @@ import pandas as pd
 
 from mrio import kernels
 
+from ._display import result_html
 from ._errors_map import kernel_errors
 from ._system import MRIO
 from .dependency import dependency_matrix
@@ -192,6 +193,7 @@ class TradeAccounts:
     vax: pd.DataFrame
     kww: pd.DataFrame
     unit: str
+    _repr_html_ = result_html
 
 
 def trade_accounts(system: MRIO) -> TradeAccounts:

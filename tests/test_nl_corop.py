@@ -190,3 +190,30 @@ def test_reader_rejects_other_layouts(tmp_path):
         _cbs.read_cbs_iot(bad)
     with pytest.raises(FileFormatError, match="does not exist"):
         _cbs.read_cbs_iot(tmp_path / "missing.csv")
+
+
+@pytest.mark.parametrize(("year", "employment_year"), [(2016, 2015), (2020, 2018)])
+def test_load_builds_every_cbs_year_from_the_bundled_tables(cache, built, year, employment_year):
+    system = mrio.load("nl-corop", year=year)
+    national, reference = built[year]
+    assert system.meta["year"] == year and f"Netherlands {year}" in system.meta["title"]
+    check = national_consistency(system, national)  # against the shared CBS file of that year
+    assert check["max_relative_error"].max() <= RTOL, check
+    np.testing.assert_array_equal(system.Z.to_numpy(), reference.Z.to_numpy())
+    used = system.meta["regional_years"]
+    assert used["national_table"] == year and used["gva"] == [2018] and used["employment"] == [employment_year]
+    assert any(p.name.startswith(f"nl-corop-{year}-") for p in cache.iterdir())  # cache keyed by year
+    assert mrio.load("nl-corop", year=year) is system  # in-process cache keyed by year
+    assert mrio.load("nl-corop", year=2018).meta["year"] == 2018
+
+
+def test_load_rejects_years_without_a_table(cache):
+    from mrio.errors import UnknownLabelError
+
+    with pytest.raises(UnknownLabelError, match="year 2014; years: 2015, 2016"):
+        mrio.load("nl-provinces", year=2014)
+    with pytest.raises(UnknownLabelError, match="'nl-2000' is not available for year 2018"):
+        mrio.load("nl-2000", year=2018)
+    with pytest.raises(UnknownLabelError, match="no bundled CBS table for year 2030"):
+        _cbs.load_nl("nl-corop", 2030)
+    assert "2015, 2016, 2017, 2018, 2019, 2020, 2021" in mrio.datasets().loc["nl-corop", "years"]

@@ -1,7 +1,10 @@
 """The ``mrio`` command line (click).
 
 Exit codes: 0 success, 2 bad usage or input, 1 a computation that failed. Errors print as one
-line; ``--debug`` adds the traceback.
+line; ``--debug`` adds the traceback. Every subcommand that reads a table takes ``DATASET_OR_PATH``
+(bundled name or folder), ``--year`` and (where regrouping the table makes sense) ``--regroup``;
+``--out`` picks the format from the suffix (.csv, .parquet, .xlsx). Nothing is written when a
+command fails.
 """
 
 from __future__ import annotations
@@ -22,17 +25,23 @@ from ._core import datasets_command, info_command, multipliers_command
 from ._shock import shock_command
 from ._report import report_command
 
-EPILOG = """Examples on the bundled data (40 Dutch COROP regions x 81 industries, 2018):
+EPILOG = """Examples on the bundled data (40 Dutch COROP regions x 81 industries, 2018; --year 2015-2021):
 
 \b
   mrio datasets
   mrio info nl-corop
+  mrio info nl-corop --year 2020 --regroup province
   mrio dependency nl-corop --measure value-added --table split
   mrio dependency nl-corop --measure jobs --regroup province --out jobs.csv
   mrio multipliers nl-provinces --kind type-ii --out type2.parquet
   mrio extract nl-corop --help
   mrio shock data/examples/groningen_gas.toml --out groningen/
   mrio report nl-corop --out report.html
+  mrio build --year 2016 --out nl2016
+
+\b
+Exit codes: 0 success, 2 bad usage or input, 1 failure; errors are one line (mrio --debug for
+the traceback); nothing is written when a command fails.
 """
 
 

@@ -7,9 +7,11 @@ from pathlib import Path
 import click
 import pandas as pd
 
+from .._cbs import check_nl_year, nl_indicators, nl_inputs_folder
 from ..errors import FileFormatError, LabelError
 from ..io import write
 from ..regional import LQ_METHODS, build_mrio, read_distances, read_indicators, read_national
+from ._common import check_folder, progress
 
 EXISTING_FILE = click.Path(exists=True, path_type=Path)
 
@@ -46,15 +48,20 @@ def _concordance(path: Path | None, sectors: pd.Index) -> pd.Series:
 
 
 @click.command("build")
-@click.option("--national", "national_path", type=EXISTING_FILE, required=True,
+@click.option("--national", "national_path", type=EXISTING_FILE, default=None,
               help="National table: a CBS input-output CSV, a national-table folder (Z.csv, final_demand.csv, "
-                   "exports.csv, V.csv, meta.json) or a single-region mrio folder.")
-@click.option("--regional", "regional_path", type=EXISTING_FILE, required=True,
+                   "exports.csv, V.csv, meta.json) or a single-region mrio folder. Default: the bundled CBS "
+                   "table of --year.")
+@click.option("--regional", "regional_path", type=EXISTING_FILE, default=None,
               help="Regional indicators CSV: region,group,indicator,value[,year]; indicator is output, gva "
-                   "or employment.")
-@click.option("--distances", "distances_path", type=EXISTING_FILE, required=True,
+                   "or employment. Default: the bundled Eurostat COROP indicators (nearest year per kind).")
+@click.option("--distances", "distances_path", type=EXISTING_FILE, default=None,
               help="Square distance matrix CSV; first column and header are the region labels (their order "
-                   "is the order of the result).")
+                   "is the order of the result). Default: the bundled COROP distances (with their internal "
+                   "distances).")
+@click.option("--year", type=int, default=None,
+              help="Year of the bundled CBS national table, 2015-2021 (default 2018), used when --national "
+                   "is omitted; also selects the bundled indicators nearest to it.")
 @click.option("--concordance", "concordance_path", type=EXISTING_FILE, default=None,
               help="CSV sector,group mapping national sectors to indicator groups (default for CBS tables: "
                    "NACE A*10 with B-E split into C and BDE).")
@@ -71,34 +78,58 @@ def _concordance(path: Path | None, sectors: pd.Index) -> pd.Series:
 @click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True)
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder to write the system to (replaced atomically).")
-def build_command(national_path, regional_path, distances_path, concordance_path, internal_path, method, delta,
-                  beta, decay, indicator_year, fmt, out) -> None:
+def build_command(national_path, regional_path, distances_path, year, concordance_path, internal_path, method,
+                  delta, beta, decay, indicator_year, fmt, out) -> None:
     """Build a multi-regional table consistent with the national table.
 
     Summing the result over regions reproduces the national intermediate flows, final demand by
     category, exports and primary inputs exactly; the check is printed and stored in the
     metadata together with every assumption.
 
+    Omitted inputs default to the bundled Dutch ones (CBS table of --year, Eurostat COROP
+    indicators, COROP distances).
+
     \b
-    Example (the Dutch inputs bundled with mrio):
+    Examples (the Dutch inputs bundled with mrio):
+      mrio build --out nl2018    # the bundled nl-corop table (= mrio.load("nl-corop"))
+      mrio build --year 2020 --out nl2020
       mrio build --national data/nl_corop/national_2018 \\
                  --regional data/nl_corop/indicators.csv \\
                  --distances data/nl_corop/distances_km.csv --method flq --delta 0.25 --out nl2018
     """
-    national = read_national(national_path)
-    indicators = _latest_per_kind(read_indicators(regional_path), indicator_year)
-    distances = read_distances(distances_path)
-    internal = None
-    if internal_path is not None:
+    check_folder(out, directory=True)
+    year = check_nl_year(year) if national_path is None or year is not None else None
+    with nl_inputs_folder() as bundled:
+        bundled = Path(bundled)
+        national = read_national(national_path or bundled / f"national_{year}")
+        if regional_path is None:
+            indicators = (_latest_per_kind(read_indicators(bundled / "indicators.csv"), indicator_year)
+                          if indicator_year is not None else nl_indicators(bundled, year or national.meta.get("year") or 2018))
+        else:
+            indicators = _latest_per_kind(read_indicators(regional_path), indicator_year)
+        distances = read_distances(distances_path or bundled / "distances_km.csv")
+        if distances_path is None and internal_path is None:
+            regions = pd.read_csv(bundled / "regions.csv")
+            internal_path = "bundled"
+            internal = pd.Series(regions["internal_distance_km"].to_numpy(), index=regions["region"].to_numpy())
+    national_year = national.meta.get("year")
+    if year is not None and national_path is not None and national_year not in (None, year):
+        raise LabelError(f"--year {year}: the national table {national_path} is for year {national_year}")
+    if internal_path is None:
+        internal = None
+    elif internal_path != "bundled":
         table = pd.read_csv(internal_path)
         internal = pd.Series(table.iloc[:, 1].to_numpy(dtype=float), index=table.iloc[:, 0].astype(str).to_numpy())
     indicators = indicators.assign(region=indicators["region"].astype(str))
-    system = build_mrio(national, indicators, _concordance(concordance_path, national.sectors), distances,
-                        method=method, delta=delta, beta=beta, decay=decay, internal_distances=internal,
-                        meta={"built_by": "mrio build", "inputs": {"national": str(national_path),
-                                                                   "regional": str(regional_path),
-                                                                   "distances": str(distances_path)}})
-    write(system, out, format=fmt)
+    bundled_name = "bundled data/nl_corop"
+    inputs = {"national": str(national_path or f"{bundled_name}/national_{year}"),
+              "regional": str(regional_path or f"{bundled_name}/indicators.csv"),
+              "distances": str(distances_path or f"{bundled_name}/distances_km.csv")}
+    with progress(f"building {distances.shape[0]} regions x {len(national.sectors)} sectors"):
+        system = build_mrio(national, indicators, _concordance(concordance_path, national.sectors), distances,
+                            method=method, delta=delta, beta=beta, decay=decay, internal_distances=internal,
+                            meta={"built_by": "mrio build", "inputs": inputs})
+        write(system, out, format=fmt)
     click.echo(f"wrote {out}: {system.n_regions} regions x {system.n_sectors} sectors ({fmt})")
     click.echo("national consistency (max relative error, sum over regions vs national table):")
     for item, err in system.meta["national_consistency"].items():

@@ -1,53 +1,229 @@
-"""Shared pieces of the command line: loading a system, writing outputs, error handling."""
+"""Shared pieces of the command line: loading a system, the common options, writing outputs, errors.
+
+Every subcommand that reads a table takes the same ``DATASET_OR_PATH`` argument (a bundled dataset
+name or a folder written by :func:`mrio.write`), ``--year`` (bundled datasets: the table's year)
+and, where regrouping the table is the right semantics, ``--regroup`` (applied here, by
+:func:`mrio.regroup`, before the analysis). Outputs go through :func:`emit`, which writes
+atomically with the format taken from the suffix.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import tempfile
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 import pandas as pd
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from .._datasets import DEFAULT_DATASET, _REGISTRY, load
+from .._datasets import _CACHE, _REGISTRY, DEFAULT_DATASET, load
 from .._system import MRIO
-from ..errors import FileFormatError, InputError, MRIOError
+from ..errors import FileFormatError, InputError, MRIOError, UnknownLabelError
 from ..io import read, write_table
 
 #: Exit codes scripts can rely on.
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
+#: Named region concordances accepted by ``--regroup`` (see :mod:`mrio.concordances`).
+NAMED_REGROUPS = ("province", "metro")
+
+#: Suffixes ``--out`` understands for tables.
+TABLE_SUFFIXES = (".csv", ".parquet", ".xlsx")
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
 
 class MRIOGroup(click.Group):
-    """A click group that prints mrio errors as one line with a reliable exit code."""
+    """A click group that prints errors as one line with a reliable exit code.
+
+    ``mrio.errors.InputError`` (bad file, unknown label, bad option value) exits 2, like click's
+    own usage errors; any other failure exits 1. ``mrio --debug`` adds the traceback.
+    """
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
         except MRIOError as exc:
-            if ctx.obj and ctx.obj.get("debug"):
-                traceback.print_exc()
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(EXIT_BAD_INPUT if isinstance(exc, InputError) else EXIT_FAILURE)
+            self._fail(ctx, f"error: {_one_line(exc)}", EXIT_BAD_INPUT if isinstance(exc, InputError)
+                       else EXIT_FAILURE)
+        except Exception as exc:  # noqa: BLE001 - any failure is one line and exit 1 for scripts
+            self._fail(ctx, f"error: {type(exc).__name__}: {_one_line(exc)} (run `mrio --debug ...` for the "
+                            "traceback)", EXIT_FAILURE)
+
+    @staticmethod
+    def _fail(ctx: click.Context, message: str, code: int) -> None:
+        if ctx.obj and ctx.obj.get("debug"):
+            traceback.print_exc()
+        click.echo(message, err=True)
+        sys.exit(code)
 
 
-def load_system(source: str | None) -> MRIO:
-    """A bundled dataset by name, or a system folder written by :func:`mrio.write`."""
+def read_regroup(spec: str | None) -> pd.Series | str | None:
+    """``--regroup``: a named Dutch concordance (``province``, ``metro``) or a CSV ``region,group``.
+
+    Returns the name itself for named concordances (``mrio.regroup`` resolves it) or a Series
+    region -> group read from the CSV.
+
+    Raises
+    ------
+    UnknownLabelError
+        Neither a named concordance nor an existing file.
+    FileFormatError
+        A CSV that is not ``region,group`` or lists a region twice.
+    """
+    if spec is None or spec in NAMED_REGROUPS:
+        return spec
+    path = Path(spec)
+    if not path.is_file():
+        raise UnknownLabelError(
+            f"--regroup {spec!r} is neither a named concordance ({', '.join(NAMED_REGROUPS)}) nor a CSV file")
+    try:
+        table = pd.read_csv(path, dtype=str)
+    except (ValueError, OSError) as exc:
+        raise FileFormatError(f"cannot read the concordance {path}: {exc}") from exc
+    if list(table.columns[:2]) != ["region", "group"]:
+        raise FileFormatError(f"{path}: a concordance CSV needs the columns 'region,group', got "
+                              f"{', '.join(map(str, table.columns))}")
+    if table["region"].duplicated().any():
+        dup = table.loc[table["region"].duplicated(), "region"].tolist()
+        raise FileFormatError(f"{path}: regions listed twice: {', '.join(dup[:5])}")
+    return pd.Series(table["group"].to_numpy(), index=table["region"], name="group")
+
+
+def regroup_series(spec: str | None) -> pd.Series | None:
+    """``--regroup`` as a Series region -> group (named concordances resolved)."""
+    value = read_regroup(spec)
+    if isinstance(value, str):
+        from .. import concordances
+
+        return concordances.corop_to_province() if value == "province" else concordances.corop_to_metro()
+    return value
+
+
+@contextlib.contextmanager
+def progress(description: str, *, enabled: bool = True) -> Iterator[None]:
+    """A transient rich spinner with elapsed time on stderr (only when stderr is a terminal)."""
+    console = Console(stderr=True)
+    if not enabled or not console.is_terminal:
+        yield
+        return
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
+                  transient=True) as bar:
+        bar.add_task(description, total=None)
+        yield
+
+
+def load_system(source: str | None, regroup: str | None = None, year: int | None = None) -> MRIO:
+    """A bundled dataset by name, or a system folder written by :func:`mrio.write`.
+
+    Parameters
+    ----------
+    source : str, optional
+        Dataset name or folder; default :data:`mrio.DEFAULT_DATASET` (``nl-corop``).
+    regroup : str, optional
+        ``--regroup``: the table is regrouped exactly (flows summed) with :func:`mrio.regroup`.
+    year : int, optional
+        ``--year``: the bundled table of that year; for a folder, the folder's ``meta["year"]``
+        must match.
+
+    Raises
+    ------
+    FileFormatError
+        Neither a bundled dataset nor an existing folder.
+    UnknownLabelError
+        A year the dataset is not available for, or an unknown concordance.
+    LabelError
+        A concordance that does not cover the system's regions.
+    """
+    from ..concordances import regroup as regroup_system
+
     source = source or DEFAULT_DATASET
+    concordance = read_regroup(regroup)  # validate options before any loading
     if source in _REGISTRY:
-        return load(source)
-    path = Path(source)
-    if path.exists():
-        return read(path)
-    raise FileFormatError(
-        f"{source!r} is neither a bundled dataset ({', '.join(_REGISTRY)}) nor an existing folder")
+        cold = (source, year or _REGISTRY[source].year) not in _CACHE
+        with progress(f"loading {source}{'' if year is None else f' {year}'} (built on first use)", enabled=cold):
+            system = load(source, year=year)
+    else:
+        path = Path(source)
+        if not path.exists():
+            raise FileFormatError(f"{source!r} is neither a bundled dataset ({', '.join(_REGISTRY)}) nor an "
+                                  "existing folder")
+        with progress(f"reading {path}"):
+            system = read(path)
+        table_year = system.meta.get("year")
+        if year is not None and table_year != year:
+            raise UnknownLabelError(f"--year {year}: the table in {path} is for year {table_year!r}; --year "
+                                    "selects the year of bundled datasets")
+    if concordance is not None:
+        with progress(f"regrouping regions ({regroup})"):
+            system = regroup_system(system, regions=concordance)
+    return system
 
 
 SYSTEM_ARGUMENT = click.argument("source", required=False, metavar="DATASET_OR_PATH")
 
+REGROUP_OPTION = click.option(
+    "--regroup", default=None, metavar="NAME_OR_CSV",
+    help="Regroup regions first: 'province' or 'metro' (COROP concordances) or a CSV with columns "
+         "region,group (flows are summed exactly).")
+
+YEAR_OPTION = click.option(
+    "--year", type=int, default=None, metavar="YEAR",
+    help="Year of a bundled table: nl-corop and nl-provinces 2015-2021 (default 2018; the CBS table of "
+         "that year with the 2018 regional shares).")
+
+
+def system_options(regroup: bool = True):
+    """``DATASET_OR_PATH [--year YEAR] [--regroup NAME_OR_CSV]``: the options of every table reader."""
+    def decorate(func):
+        if regroup:
+            func = REGROUP_OPTION(func)
+        return SYSTEM_ARGUMENT(YEAR_OPTION(func))
+    return decorate
+
+
+def check_table_output(out: Path | None) -> None:
+    """Fail before any computation when ``--out`` cannot be written (suffix, folder)."""
+    if out is None:
+        return
+    if out.suffix.lower() not in TABLE_SUFFIXES:
+        raise InputError(f"cannot write {out}: unknown suffix {out.suffix!r}; use .csv, .parquet or .xlsx")
+    check_folder(out)
+
+
+def check_folder(out: Path, directory: bool = False) -> None:
+    """Fail before any computation when the folder of ``out`` is missing or not writable.
+
+    ``directory``: ``out`` is a folder to create or replace, not a file.
+    """
+    import os
+
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        raise FileFormatError(f"cannot write {out}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise FileFormatError(f"cannot write {out}: folder {parent} is not writable")
+    try:  # os.access is not enough (root, read-only or special file systems): probe, leave nothing
+        with tempfile.TemporaryFile(dir=parent, prefix=f".{out.name}.", suffix=".probe"):
+            pass
+    except OSError as exc:
+        raise FileFormatError(f"cannot write {out}: folder {parent} is not writable ({exc.strerror})") from exc
+    if out.exists() and out.is_dir() != directory:
+        raise FileFormatError(f"cannot write {out}: a {'file' if directory else 'folder'} of that name exists")
+
 
 def out_option(required: bool = False):
-    """``--out FILE``: the format follows the suffix (.csv, .parquet, .xlsx)."""
+    """``--out FILE``: the format follows the suffix (.csv, .parquet, .xlsx); checked before computing."""
     return click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=required,
                         help="Write the table here; format from the suffix: .csv, .parquet, .xlsx.")
 

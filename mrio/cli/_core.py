@@ -8,18 +8,23 @@ import click
 
 from .._datasets import datasets
 from ..multipliers import MULTIPLIER_KINDS, multipliers
-from ._common import SYSTEM_ARGUMENT, emit, load_system, out_option
+from ._common import check_table_output, emit, load_system, out_option, system_options
 
 
 @click.command("info")
-@SYSTEM_ARGUMENT
-def info_command(source: str | None) -> None:
+@system_options()
+def info_command(source: str | None, year: int | None, regroup: str | None) -> None:
     """Describe a system: regions, sectors, totals, metadata and identity checks.
 
     DATASET_OR_PATH is a bundled dataset name (see `mrio datasets`) or a folder written by
     mrio; default: the bundled default dataset.
+
+    \b
+    Examples:
+      mrio info nl-corop
+      mrio info nl-corop --year 2020 --regroup province
     """
-    system = load_system(source)
+    system = load_system(source, regroup, year)
     click.echo(repr(system))
     for key, value in system.summary().items():
         click.echo(f"  {key:<24} {value:,.6g}" if isinstance(value, float) else f"  {key:<24} {value}")
@@ -35,10 +40,18 @@ def info_command(source: str | None) -> None:
 
 @click.command("datasets")
 def datasets_command() -> None:
-    """List the bundled datasets with year, source and licence."""
+    """List the bundled datasets with year, source and licence.
+
+    \b
+    Example (then pick one, e.g. the Dutch COROP table):
+      mrio datasets
+      mrio info nl-corop
+    """
     table = datasets()
     for name, row in table.iterrows():
         click.echo(f"{name}: {row['description']} ({row['year']})")
+        if row["years"] != str(row["year"]):
+            click.echo(f"    years: {row['years']} (--year; default {row['year']})")
         click.echo(f"    source: {row['source']}")
         click.echo(f"    licence: {row['licence']}")
         if row["assumptions"]:
@@ -46,11 +59,19 @@ def datasets_command() -> None:
 
 
 @click.command("multipliers")
-@SYSTEM_ARGUMENT
+@system_options()
 @click.option("--kind", default="output", show_default=True,
               help=f"One of {', '.join(MULTIPLIER_KINDS)} or a stressor name (extension multipliers).")
 @out_option()
-def multipliers_command(source: str | None, kind: str, out: Path | None) -> None:
-    """Multipliers by industry (type I output, value added, income, type II, extensions)."""
-    system = load_system(source)
+def multipliers_command(source: str | None, year: int | None, regroup: str | None, kind: str,
+                        out: Path | None) -> None:
+    """Multipliers by industry (type I output, value added, income, type II, extensions).
+
+    \b
+    Examples:
+      mrio multipliers nl-corop --kind value-added --out va.csv
+      mrio multipliers nl-corop --regroup province --kind type-ii --out type2.xlsx
+    """
+    check_table_output(out)
+    system = load_system(source, regroup, year)
     emit(multipliers(system, kind), out, title=f"{kind} multipliers")

@@ -8,72 +8,64 @@ import click
 import pandas as pd
 
 from ..dependency import dependency_matrix, spillover_feedback
-from ..errors import FileFormatError, UnknownLabelError
 from ..extraction import KINDS, extract, extraction_table
 from ..linkages import linkages
 from ..paths import structural_path_analysis
 from ..trade import kww_decomposition, vax_ratio
-from ._common import SYSTEM_ARGUMENT, emit, load_system, out_option
+from ._common import (
+    NAMED_REGROUPS,  # noqa: F401 - re-exported for callers of the former location
+    REGROUP_OPTION,
+    SYSTEM_ARGUMENT,
+    YEAR_OPTION,
+    check_table_output,
+    emit,
+    load_system,
+    out_option,
+    progress,
+    read_regroup,  # noqa: F401 - re-exported for callers of the former location
+    regroup_series,
+    system_options,
+)
 
 MEASURE_HELP = "value-added, jobs, output, or a stressor (extension) name."
-NAMED_REGROUPS = ("province", "metro")
-
-
-def read_regroup(spec: str | None) -> pd.Series | None:
-    """``--regroup``: a named Dutch concordance (province, metro) or a CSV file ``region,group``."""
-    if spec is None:
-        return None
-    if spec in NAMED_REGROUPS:
-        from .. import concordances
-
-        return concordances.corop_to_province() if spec == "province" else concordances.corop_to_metro()
-    path = Path(spec)
-    if not path.exists():
-        raise UnknownLabelError(
-            f"--regroup {spec!r} is neither a named concordance ({', '.join(NAMED_REGROUPS)}) nor a CSV file")
-    try:
-        table = pd.read_csv(path, dtype=str)
-    except (ValueError, OSError) as exc:
-        raise FileFormatError(f"cannot read the concordance {path}: {exc}") from exc
-    if list(table.columns[:2]) != ["region", "group"]:
-        raise FileFormatError(f"{path}: a concordance CSV needs the columns 'region,group', got "
-                              f"{', '.join(map(str, table.columns))}")
-    if table["region"].duplicated().any():
-        dup = table.loc[table["region"].duplicated(), "region"].tolist()
-        raise FileFormatError(f"{path}: regions listed twice: {', '.join(dup[:5])}")
-    return pd.Series(table["group"].to_numpy(), index=table["region"], name="group")
 
 
 @click.command("dependency")
 @SYSTEM_ARGUMENT
+@YEAR_OPTION
 @click.option("--measure", default="value-added", show_default=True, help=MEASURE_HELP)
 @click.option("--by", type=click.Choice(["region", "region-sector"]), default="region", show_default=True,
               help="Origins by region, or by region and sector.")
-@click.option("--regroup", default=None, metavar="NAME_OR_CSV",
-              help="Regroup regions: 'province' or 'metro' (COROP concordances) or a CSV with columns "
-                   "region,group. Results are exact sums of the detailed attribution.")
+@REGROUP_OPTION
 @click.option("--table", "table", default="destination", show_default=True,
               type=click.Choice(["destination", "amounts", "shares", "split", "effects"]),
               help="destination: origin x destination region; amounts: by final-demand category; shares: "
                    "amounts as shares of the origin total; split: own region / other regions / outside; "
                    "effects: intra-regional, feedback and spillover effects (Miller).")
 @out_option()
-def dependency_command(source: str | None, measure: str, by: str, regroup: str | None, table: str,
-                       out: Path | None) -> None:
+def dependency_command(source: str | None, year: int | None, measure: str, by: str, regroup: str | None,
+                       table: str, out: Path | None) -> None:
     """Who depends on whose final demand: value added, jobs or output by origin and destination.
 
     Attribution D = s_hat L Y (Johnson & Noguera 2012): rows are origins, columns destinations;
-    rows sum to the origin's total. Example: mrio dependency nl-corop --measure jobs --by region
-    --regroup province --out jobs.csv
+    rows sum to the origin's total. With --regroup the detailed (COROP) attribution is computed
+    and then summed into the groups, so results are exact sums of the detailed ones.
+
+    \b
+    Examples:
+      mrio dependency nl-corop --measure jobs --by region --regroup province --out jobs.csv
+      mrio dependency nl-corop --measure value-added --table split --year 2020
     """
-    system = load_system(source)
+    check_table_output(out)
+    concordance = regroup_series(regroup)
+    system = load_system(source, year=year)
     if table == "effects":
         if regroup is not None:
             raise click.UsageError("--regroup applies to attribution tables, not to --table effects")
         frame = spillover_feedback(system, measure, by=by)
         emit(frame, out, title=f"intra-regional, feedback and spillover effects ({frame.attrs['unit']})")
         return
-    result = dependency_matrix(system, measure, by=by, regroup=read_regroup(regroup))
+    result = dependency_matrix(system, measure, by=by, regroup=concordance)
     frame = {"destination": result.by_destination, "amounts": result.amounts, "shares": result.shares,
              "split": result.split}[table]
     if isinstance(frame.columns, pd.MultiIndex):
@@ -88,7 +80,7 @@ def _split(values: tuple[str, ...]) -> list[str] | None:
 
 
 @click.command("extract")
-@SYSTEM_ARGUMENT
+@system_options()
 @click.option("--kind", type=click.Choice([*KINDS, "all"]), default="all", show_default=True,
               help="Backward (no purchases), forward (no sales), total (deleted), or all three.")
 @click.option("--region", "regions", multiple=True, help="Region(s) to extract (repeat or comma-separate).")
@@ -102,19 +94,25 @@ def _split(values: tuple[str, ...]) -> list[str] | None:
 @click.option("--measure", default="output", show_default=True,
               help="Loss measure for --each: " + MEASURE_HELP)
 @out_option()
-def extract_command(source: str | None, kind: str, regions: tuple[str, ...], sectors: tuple[str, ...],
-                    each: str | None, share: float, scope: str, measure: str, out: Path | None) -> None:
+def extract_command(source: str | None, year: int | None, regroup: str | None, kind: str,
+                    regions: tuple[str, ...], sectors: tuple[str, ...], each: str | None, share: float,
+                    scope: str, measure: str, out: Path | None) -> None:
     """Hypothetical extraction of a sector, region, region's sector, or of each in turn.
 
-    Uses one LU factorisation and Sherman-Morrison-Woodbury updates; never re-inverts. Examples:
-    mrio extract nl-corop --each industry --measure value-added --out hem.csv;
-    mrio extract nl-corop --region Rijnmond --kind total
+    Uses one LU factorisation and Sherman-Morrison-Woodbury updates; never re-inverts.
+
+    \b
+    Examples:
+      mrio extract nl-corop --region Rijnmond --kind total
+      mrio extract nl-corop --regroup province --each region --measure value-added --out hem.csv
     """
-    system = load_system(source)
+    check_table_output(out)
+    system = load_system(source, regroup, year)
     if each is not None:
         if regions or sectors:
             raise click.UsageError("--each replaces --region/--sector; give one or the other")
-        frame = extraction_table(system, level=each, measure=measure, share=share)
+        with progress(f"extracting each {each}"):
+            frame = extraction_table(system, level=each, measure=measure, share=share)
         if kind != "all":
             frame = frame[[kind, f"{kind}_normalised"]]
         emit(frame, out, title=f"extraction losses in {frame.attrs['measure']} ({frame.attrs['unit']})")
@@ -132,16 +130,24 @@ def extract_command(source: str | None, kind: str, regions: tuple[str, ...], sec
 
 
 @click.command("linkages")
-@SYSTEM_ARGUMENT
+@system_options()
 @click.option("--method",
               type=click.Choice(["rasmussen-hirschman", "rasmussen-hirschman-leontief", "eigenvector"]),
               default="rasmussen-hirschman", show_default=True,
               help="Rasmussen-Hirschman (forward from Ghosh or Leontief) or Dietzenbacher eigenvector.")
 @click.option("--key-only", is_flag=True, help="List key sectors only (both indices above one).")
 @out_option()
-def linkages_command(source: str | None, method: str, key_only: bool, out: Path | None) -> None:
-    """Backward and forward linkages and key sectors, strongest first."""
-    system = load_system(source)
+def linkages_command(source: str | None, year: int | None, regroup: str | None, method: str, key_only: bool,
+                     out: Path | None) -> None:
+    """Backward and forward linkages and key sectors, strongest first.
+
+    \b
+    Examples:
+      mrio linkages nl-corop --key-only
+      mrio linkages nl-corop --regroup province --method eigenvector --out linkages.parquet
+    """
+    check_table_output(out)
+    system = load_system(source, regroup, year)
     frame = linkages(system, method)
     strength = frame["backward"] + frame["forward"]
     frame = frame.loc[strength.sort_values(ascending=False, kind="stable").index]
@@ -152,7 +158,7 @@ def linkages_command(source: str | None, method: str, key_only: bool, out: Path 
 
 
 @click.command("paths")
-@SYSTEM_ARGUMENT
+@system_options()
 @click.option("--measure", default="value-added", show_default=True, help=MEASURE_HELP)
 @click.option("--final-demand", "final_demand", default=None, metavar="DESTINATION",
               help="Destination whose final demand starts the paths (default: all final demand).")
@@ -161,12 +167,20 @@ def linkages_command(source: str | None, method: str, key_only: bool, out: Path 
 @click.option("--depth", type=click.IntRange(min=0), default=6, show_default=True, help="Highest path order.")
 @click.option("--top", type=click.IntRange(min=1), default=50, show_default=True, help="Paths listed.")
 @out_option()
-def paths_command(source: str | None, measure: str, final_demand: str | None, threshold: float, depth: int,
-                  top: int, out: Path | None) -> None:
-    """Structural path analysis: the largest supply chains from final demand to a measure."""
-    system = load_system(source)
-    result = structural_path_analysis(system, measure, final_demand=final_demand, threshold=threshold,
-                                      max_depth=depth, top=top)
+def paths_command(source: str | None, year: int | None, regroup: str | None, measure: str,
+                  final_demand: str | None, threshold: float, depth: int, top: int, out: Path | None) -> None:
+    """Structural path analysis: the largest supply chains from final demand to a measure.
+
+    \b
+    Examples:
+      mrio paths nl-corop --measure value-added --final-demand Amsterdam --top 20
+      mrio paths nl-corop --regroup province --measure jobs --depth 4 --out paths.csv
+    """
+    check_table_output(out)
+    system = load_system(source, regroup, year)
+    with progress("enumerating supply-chain paths"):
+        result = structural_path_analysis(system, measure, final_demand=final_demand, threshold=threshold,
+                                          max_depth=depth, top=top)
     frame = result.paths.assign(final_demand=result.paths["final_demand"].map("/".join),
                                 source=result.paths["source"].map("/".join))
     emit(frame, out, title=(f"{result.measure}: total {result.total:,.6g} {result.unit}; "
@@ -176,12 +190,20 @@ def paths_command(source: str | None, measure: str, final_demand: str | None, th
 
 
 @click.command("trade")
-@SYSTEM_ARGUMENT
+@system_options()
 @click.option("--table", "table", type=click.Choice(["kww", "vax"]), default="kww", show_default=True,
               help="kww: Koopman-Wang-Wei decomposition of gross exports; vax: value-added exports.")
 @out_option()
-def trade_command(source: str | None, table: str, out: Path | None) -> None:
-    """Value added in trade: KWW decomposition of each region's gross exports, or VAX ratios."""
-    system = load_system(source)
+def trade_command(source: str | None, year: int | None, regroup: str | None, table: str,
+                  out: Path | None) -> None:
+    """Value added in trade: KWW decomposition of each region's gross exports, or VAX ratios.
+
+    \b
+    Examples:
+      mrio trade nl-corop --table vax
+      mrio trade nl-corop --regroup province --out kww.xlsx
+    """
+    check_table_output(out)
+    system = load_system(source, regroup, year)
     frame = kww_decomposition(system) if table == "kww" else vax_ratio(system)
     emit(frame, out, title=f"{table} ({frame.attrs['unit']})")

@@ -9,20 +9,21 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..report import _geometry, build_report, check_output, scenario_views
-from ._common import SYSTEM_ARGUMENT, load_system
+from ._common import load_system, system_options
 
 EXAMPLES = """Examples:
 
 \b
   mrio report nl-2000 --out nl2000.html
   mrio report nl-corop --out corop.html
+  mrio report nl-corop --regroup province --year 2021 --out provinces2021.html
   mrio report nl-corop --scenario groningen_gas.toml --out groningen.html
   mrio report my_table/ --geometry regions.geojson --out mine.html
 """
 
 
 @click.command("report", epilog=EXAMPLES)
-@SYSTEM_ARGUMENT
+@system_options()
 @click.option("--scenario", "scenario", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="A scenario file (TOML, see `mrio shock`): adds maps of the losses, the most "
                    "affected regions and sectors and, for dynamic models, time series.")
@@ -34,8 +35,8 @@ EXAMPLES = """Examples:
 @click.option("--top", default=5, show_default=True, type=click.IntRange(min=1),
               help="Rows in the 'most affected' and 'key sectors' tables.")
 @click.option("--title", default=None, help="Report title.")
-def report_command(source: str | None, scenario: Path | None, out: Path, geometry: str | None, top: int,
-                   title: str | None) -> None:
+def report_command(source: str | None, year: int | None, regroup: str | None, scenario: Path | None, out: Path,
+                   geometry: str | None, top: int, title: str | None) -> None:
     """Write an HTML report: dependency map and heat map, key sectors, scenario losses.
 
     DATASET_OR_PATH is a bundled dataset name (see `mrio datasets`) or a folder written by mrio.
@@ -43,7 +44,7 @@ def report_command(source: str | None, scenario: Path | None, out: Path, geometr
     """
     # fail fast, before anything is computed: output path, table, scenario, map
     check_output(out)
-    system = load_system(source)
+    system = load_system(source, regroup, year)
     views, summary = scenario_views(system, scenario) if scenario is not None else (None, "")
     _geometry(system, geometry)
     console = Console(stderr=True)
