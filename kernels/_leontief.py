@@ -14,7 +14,7 @@ Miller, R. E. & Blair, P. D. (2009). *Input-Output Analysis: Foundations and Ext
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import lapack, lu_factor, lu_solve, norm
+from scipy.linalg import lapack, lu_solve, norm
 
 from ._errors import SingularError
 
@@ -290,8 +290,9 @@ def ghosh_inverse_from_leontief(L, x):
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 1:
         raise ValueError(f"x must be a 1-D vector, got shape {x.shape}")
-    G = safe_divide(L * x[np.newaxis, :], x[:, np.newaxis])
+    G = L * x[np.newaxis, :]  # one n-by-n result, scaled in place below
     inactive = np.flatnonzero(x == 0)
+    G /= np.where(x == 0, 1.0, x)[:, np.newaxis]
     G[inactive, :] = 0.0
     G[inactive, inactive] = 1.0
     return G

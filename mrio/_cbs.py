@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ._system import MRIO
-from .errors import FileFormatError, IdentityError, UnknownLabelError
+from .errors import FileFormatError, IdentityError, MRIOError, UnknownLabelError
 from .regional import NationalTable
 
 __all__ = ["read_cbs_iot", "cbs_sector_labels", "build_nl_corop", "nl_indicators", "DEFAULT_YEAR", "NL_YEARS",
@@ -404,7 +404,7 @@ def load_nl(name: str = "nl-corop", year: int | None = None) -> MRIO:
     if (target / "metadata.json").is_file():
         try:
             return read(target)
-        except Exception:  # noqa: BLE001 - a damaged cache entry is rebuilt, never trusted
+        except (MRIOError, OSError):  # a damaged cache entry is rebuilt, never trusted
             pass
     if name == "nl-corop":
         system = build_nl_corop(year=year)

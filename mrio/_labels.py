@@ -109,6 +109,10 @@ def lookup(index: pd.Index, wanted: Iterable[Hashable], what: str) -> np.ndarray
     wanted = list(wanted)
     if not wanted:
         raise UnknownLabelError(f"empty selection of {what}")
+    seen: set = set()
+    repeated = [w for w in wanted if w in seen or seen.add(w)]
+    if repeated:
+        raise LabelError(f"{what} listed more than once: {_show(dict.fromkeys(repeated))}")
     positions = index.get_indexer(wanted)
     unknown = [w for w, p in zip(wanted, positions, strict=True) if p < 0]
     if unknown:
@@ -127,3 +131,29 @@ def mapping_to_series(mapping: Mapping | pd.Series, labels: pd.Index, what: str)
     if series.isna().any():
         raise LabelError(f"the {what} concordance maps {_show(series.index[series.isna()])} to nothing")
     return series.loc[labels]
+
+
+def as_list(value: Hashable | Iterable[Hashable] | None) -> list | None:
+    """``None`` stays ``None``; a single label (str, tuple, number) becomes a one-item list."""
+    if value is None:
+        return None
+    if isinstance(value, str | tuple) or not isinstance(value, Iterable):
+        return [value]
+    return list(value)
+
+
+def industry_positions(regions_index: pd.Index, sectors_index: pd.Index, regions=None,
+                       sectors=None) -> np.ndarray:
+    """Positions ``r n + s`` of ``regions`` x ``sectors`` in a region-major system (``None`` = all).
+
+    Raises
+    ------
+    UnknownLabelError
+        Naming every unknown region or sector (or an empty selection).
+    LabelError
+        If a label is listed twice (it would count a shock twice).
+    """
+    regions, sectors = as_list(regions), as_list(sectors)
+    r_pos = lookup(regions_index, regions, "regions") if regions is not None else np.arange(len(regions_index))
+    s_pos = lookup(sectors_index, sectors, "sectors") if sectors is not None else np.arange(len(sectors_index))
+    return (r_pos[:, np.newaxis] * len(sectors_index) + s_pos[np.newaxis, :]).ravel()

@@ -17,7 +17,14 @@ from mrio import kernels
 
 from . import _labels as lab
 from ._errors_map import kernel_errors
-from .errors import IdentityError, InvalidTableError, LabelError, MRIOWarning, NonProductiveSystemError
+from .errors import (
+    IdentityError,
+    InputError,
+    InvalidTableError,
+    LabelError,
+    MRIOWarning,
+    NonProductiveSystemError,
+)
 
 __all__ = ["MRIO", "SolveResult"]
 
@@ -335,8 +342,9 @@ class MRIO:
         ----------
         iosystem : pymrio.IOSystem
         extensions : sequence of str, optional
-            Names of pymrio extensions to carry over (default: all). Their stressor rows are
-            prefixed ``"<extension>: "`` only if names would collide.
+            Names of pymrio extensions to carry over (default: all). Multi-level stressor rows
+            are flattened to ``"stressor | compartment"``; names that collide across extensions
+            raise :class:`~mrio.errors.LabelError`.
         **kwargs
             Passed on to :meth:`from_flows`.
         """
@@ -522,6 +530,8 @@ class MRIO:
             final_demand = self._Y.sum(axis=1)
         lab.check_same(final_demand.index, self.index, "final_demand index", "the system's industries")
         y = lab.check_finite(final_demand, "final_demand")
+        if method not in kernels.METHODS:
+            raise InputError(f"unknown solver method {method!r}; choose from {', '.join(kernels.METHODS)}")
         A = self.arrays.A
         reason = f"method {method!r} requested"
         if method == "auto":

@@ -41,12 +41,7 @@ __all__ = ["KINDS", "ExtractionResult", "select_industries", "extract", "extract
 KINDS = ("backward", "forward", "total")
 
 
-def _as_list(value) -> list | None:
-    if value is None:
-        return None
-    if isinstance(value, str | tuple) or not isinstance(value, Sequence | pd.Index | np.ndarray):
-        return [value]
-    return list(value)
+_as_list = lab.as_list
 
 
 def select_industries(system: MRIO, regions: Hashable | Sequence | None = None,
@@ -72,12 +67,7 @@ def select_industries(system: MRIO, regions: Hashable | Sequence | None = None,
         return np.sort(lab.lookup(system.index, pairs, "industries (region, sector)"))
     if regions is None and sectors is None:
         raise InputError("nothing to extract: give regions, sectors or industries")
-    r_pos = (lab.lookup(system.regions, regions, "regions") if regions is not None
-             else np.arange(system.n_regions))
-    s_pos = (lab.lookup(system.sectors, sectors, "sectors") if sectors is not None
-             else np.arange(system.n_sectors))
-    n = system.n_sectors
-    return np.sort((np.unique(r_pos)[:, None] * n + np.unique(s_pos)[None, :]).ravel())
+    return np.sort(lab.industry_positions(system.regions, system.sectors, regions, sectors))
 
 
 def _weights(system: MRIO) -> dict[str, tuple[np.ndarray, str]]:

@@ -91,7 +91,12 @@ def atomic_path(target: str | os.PathLike, directory: bool = False) -> Iterator[
                 raise FileFormatError(f"cannot write folder {target}: a file of that name exists")
             old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=parent))
             os.replace(target, old / "content")
-            os.replace(tmp, target)
+            try:
+                os.replace(tmp, target)
+            except BaseException:
+                os.replace(old / "content", target)  # put the previous folder back whole
+                shutil.rmtree(old, ignore_errors=True)
+                raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, target)
@@ -153,7 +158,10 @@ def write(system: MRIO, path: str | os.PathLike, format: str = "parquet") -> Non
     }
     with atomic_path(path, directory=True) as tmp:
         for name, filename in files.items():
-            _write_frame(tables[name], tmp / filename, format)
+            try:
+                _write_frame(tables[name], tmp / filename, format)
+            except Exception as exc:  # pyarrow/OS errors: report as ours; atomic_path cleans up
+                raise FileFormatError(f"cannot write table {name} to {path}: {type(exc).__name__}: {exc}") from exc
         (tmp / "metadata.json").write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n",
                                            encoding="utf-8")
 

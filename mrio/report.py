@@ -15,8 +15,7 @@ embedded as base64 PNG, styles are inline, no script and no network access. Sect
    national-consistency check.
 
 The analyses come from :mod:`mrio.dependency`, :mod:`mrio.linkages`, :mod:`mrio.structure`,
-:mod:`mrio.paths`, :mod:`mrio.shocks`, :mod:`mrio.scenario` and :mod:`mrio.ario`; a section whose
-module is not installed says so in the report instead of failing.
+:mod:`mrio.paths`, :mod:`mrio.shocks`, :mod:`mrio.scenario` and :mod:`mrio.ario`.
 
 :func:`build_report` returns the :class:`Report` without writing it; it displays inline in a
 notebook (``_repr_html_``).
@@ -195,18 +194,8 @@ def _plot():
 
 
 def _optional(module: str):
-    """Import an analysis module of mrio; None only when that module itself does not exist."""
-    try:
-        return importlib.import_module(f"mrio.{module}")
-    except ModuleNotFoundError as exc:
-        if exc.name in (f"mrio.{module}", "mrio"):
-            return None
-        raise
-
-
-def _unavailable(what: str, module: str) -> str:
-    return (f'<p class="note">{html.escape(what)}: not available (the module '
-            f"<code>mrio.{html.escape(module)}</code> is not installed).</p>")
+    """Import an analysis module of mrio (all are part of the package: a missing one is an error)."""
+    return importlib.import_module(f"mrio.{module}")
 
 
 def _img(fig, alt: str, caption: str = "", dpi: int = 100) -> str:
@@ -291,10 +280,6 @@ def _overview(system: MRIO) -> ReportSection:
 
 def _dependency(system: MRIO, geo: plot.Geometry | None, notes: list[str]) -> ReportSection:
     dependency = _optional("dependency")
-    if dependency is None:
-        notes.append("interregional dependency: mrio.dependency not installed")
-        return ReportSection("dependency", "Interregional dependency",
-                             _unavailable("Dependency analysis", "dependency"))
     result = dependency.dependency_matrix(system, "value-added", by="region")
     split = result.split
     outside_share = (1.0 - split["own_region_share"]).rename("outside_region_share")
@@ -341,44 +326,25 @@ def _regions(system: MRIO, notes: list[str], top: int) -> ReportSection:
     parts.append("<p>Per region: key sectors (Rasmussen-Hirschman backward and forward linkages), "
                  "specialisation and exposure indices, and the largest supply-chain paths.</p>")
     linkages, structure, paths = _optional("linkages"), _optional("structure"), _optional("paths")
-    indices = None
-    if structure is None:
-        notes.append("specialisation and exposure: mrio.structure not installed")
-        parts.append(_unavailable("Specialisation and exposure indices", "structure"))
-    else:
-        indices = _structure_indices(structure, system)
-        if indices is not None and len(indices):
-            parts.append("<h3>Specialisation and exposure</h3>")
-            parts.append(_table(indices))
-    key = None
-    if linkages is None:
-        notes.append("key sectors: mrio.linkages not installed")
-        parts.append(_unavailable("Key sectors", "linkages"))
-    else:
-        key = _key_sectors(linkages, system)
-    path_frame = None
-    if paths is None:
-        notes.append("supply-chain paths: mrio.paths not installed")
-        parts.append(_unavailable("Supply-chain paths", "paths"))
-    else:
-        path_frame, summary = _path_table(paths, system)
-        parts.append(f"<p>{html.escape(summary)} Per region: the largest paths that end in its value "
-                     "added and have at least one intermediate link.</p>")
+    indices = _structure_indices(structure, system)
+    if len(indices):
+        parts.append("<h3>Specialisation and exposure</h3>")
+        parts.append(_table(indices))
+    key = _key_sectors(linkages, system)
+    path_frame, summary = _path_table(paths, system)
+    parts.append(f"<p>{html.escape(summary)} Per region: the largest paths that end in its value "
+                 "added and have at least one intermediate link.</p>")
     va_region = system.value_added.groupby(level="region", sort=False).sum()
     for region in system.regions:
-        inner = []
-        if key is not None:
-            sub = key.xs(region, level="region") if isinstance(key.index, pd.MultiIndex) else key
-            inner.append("<h3>Key sectors</h3>" + _table(sub.head(top)))
-        if path_frame is not None:
-            table = _region_paths(path_frame, region, top, float(va_region[region]))
-            inner.append("<h3>Top supply-chain paths</h3>" + (
-                _table(table, index=False) if len(table) else "<p>No path with an intermediate link above "
-                "the threshold.</p>"))
-        if inner:
-            opened = " open" if system.n_regions <= 3 else ""
-            parts.append(f"<details{opened}><summary>{html.escape(str(region))}</summary>{''.join(inner)}"
-                         "</details>")
+        sub = key.xs(region, level="region") if isinstance(key.index, pd.MultiIndex) else key
+        table = _region_paths(path_frame, region, top, float(va_region[region]))
+        inner = ["<h3>Key sectors</h3>" + _table(sub.head(top)),
+                 "<h3>Top supply-chain paths</h3>" + (
+                     _table(table, index=False) if len(table) else "<p>No path with an intermediate link "
+                     "above the threshold.</p>")]
+        opened = " open" if system.n_regions <= 3 else ""
+        parts.append(f"<details{opened}><summary>{html.escape(str(region))}</summary>{''.join(inner)}"
+                     "</details>")
     return ReportSection("regions", "Regions: key sectors, specialisation, exposure, paths",
                          "".join(parts), images)
 
@@ -772,8 +738,6 @@ def _from_file(system: MRIO, path: Path) -> tuple[list[ScenarioView], str]:
     if not path.is_file():
         raise ScenarioError(f"scenario file {str(path)!r} does not exist")
     scenario_mod = _optional("scenario")
-    if scenario_mod is None:
-        raise ScenarioError("scenario files need the module mrio.scenario, which is not installed")
     import tempfile
 
     scenario = scenario_mod.load_scenario(path)

@@ -365,7 +365,8 @@ def _run_static(system: MRIO, shock: Shock, scenario: Scenario, lines: list[str]
             if amount is None:
                 base = sh.final_demand_change(system, None, shock.sectors, share=1.0,
                                               categories=shock.categories, destinations=shock.destinations)
-                amount = shock.share * float(base.sum()) / len(shock.sectors)
+                by_sector = base.groupby(level="sector", sort=False).sum()
+                amount = shock.share * by_sector.loc[list(shock.sectors)].to_numpy()  # share of each sector
             dy = sh.national_final_demand_change(system, list(shock.sectors), shock.sign * amount,
                                                  basis=shock.basis, categories=shock.categories,
                                                  destinations=shock.destinations)

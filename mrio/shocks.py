@@ -60,12 +60,7 @@ PARTS = ("direct", "intra_regional", "interregional")
 
 
 # ------------------------------------------------------------------------------------ selection
-def _as_list(value: Hashable | Sequence[Hashable] | None) -> list | None:
-    if value is None:
-        return None
-    if isinstance(value, str | tuple) or not isinstance(value, Sequence | pd.Index | np.ndarray):
-        return [value]
-    return list(value)
+_as_list = lab.as_list
 
 
 def select_industries(system: MRIO, regions: Hashable | Sequence[Hashable] | None = None,
@@ -76,13 +71,10 @@ def select_industries(system: MRIO, regions: Hashable | Sequence[Hashable] | Non
     ------
     UnknownLabelError
         Naming every region or sector that is not in the system.
+    LabelError
+        If a region or sector is listed twice.
     """
-    regions_l, sectors_l = _as_list(regions), _as_list(sectors)
-    r_pos = (lab.lookup(system.regions, regions_l, "regions") if regions_l is not None
-             else np.arange(system.n_regions))
-    s_pos = (lab.lookup(system.sectors, sectors_l, "sectors") if sectors_l is not None
-             else np.arange(system.n_sectors))
-    return (r_pos[:, np.newaxis] * system.n_sectors + s_pos[np.newaxis, :]).ravel()
+    return lab.industry_positions(system.regions, system.sectors, regions, sectors)
 
 
 def _final_demand_columns(system: MRIO, categories, destinations) -> np.ndarray:
@@ -147,11 +139,13 @@ def final_demand_change(system: MRIO, regions=None, sectors=None, *, share: floa
     return pd.Series(dy, index=system.index, name=name)
 
 
-def national_final_demand_change(system: MRIO, sectors, amount: float, *, basis: str = "final_demand",
-                                 categories=None, destinations=None, name: str = "shock") -> pd.Series:
+def national_final_demand_change(system: MRIO, sectors, amount: float | Sequence[float], *,
+                                 basis: str = "final_demand", categories=None, destinations=None,
+                                 name: str = "shock") -> pd.Series:
     """A national change in final demand, distributed over regions by their share of use.
 
-    For each sector j, ``amount`` (for each sector separately) is split over the supplying
+    For each sector j, ``amount`` (one number for every sector, or one per sector in the order of
+    ``sectors``) is split over the supplying
     regions r in proportion to ``w_rj``: their sales to final users of j (``basis="final_demand"``,
     optionally restricted to ``categories``/``destinations``), or their gross output of j
     (``basis="output"``).
@@ -169,9 +163,10 @@ def national_final_demand_change(system: MRIO, sectors, amount: float, *, basis:
         weight = system.arrays.x
     else:
         raise InputError(f"basis must be 'final_demand' or 'output', got {basis!r}")
+    amounts = np.broadcast_to(np.asarray(amount, dtype=np.float64), (len(sector_list),))
     dy = np.zeros(len(system))
     n = system.n_sectors
-    for s, label in zip(s_pos, sector_list, strict=True):
+    for s, label, amount in zip(s_pos, sector_list, amounts, strict=True):
         pos = np.arange(system.n_regions) * n + s
         w = weight[pos]
         if w.sum() <= 0:

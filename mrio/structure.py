@@ -28,7 +28,6 @@ import numpy as np
 import pandas as pd
 from scipy.cluster import hierarchy
 from scipy.spatial.distance import pdist
-from scipy.stats import spearmanr
 
 from . import _labels as lab
 from ._system import MRIO
@@ -259,6 +258,8 @@ def specialisation_and_exposure(system: MRIO, measure: str = "value-added",
         for col in ("external_share", "destination_herfindahl", "largest_external_share"):
             pair = frame[["krugman", col]].astype(float).dropna()
             if len(pair) >= 3 and pair.nunique().min() > 1:
+                from scipy.stats import spearmanr  # scipy.stats costs ~0.4 s to import: only here
+
                 correlations[col] = float(spearmanr(pair["krugman"], pair[col]).statistic)
     frame.attrs.update(unit="1 (entropy and varieties in bits)", measure=measure,
                        rank_correlation=correlations)

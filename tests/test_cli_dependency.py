@@ -136,8 +136,6 @@ def test_bad_input_exits_2_with_one_line(runner, system_folder, tmp_path):
 
 
 def test_dependency_regroup_named_concordance_on_nl_corop(runner, tmp_path):
-    if "nl-corop" not in mrio.datasets().index:
-        pytest.skip("nl-corop dataset not built")
     out = tmp_path / "provinces.csv"
     result = runner.invoke(main, ["dependency", "nl-corop", "--regroup", "province", "--out", str(out)])
     assert result.exit_code == 0, result.output

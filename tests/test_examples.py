@@ -18,8 +18,6 @@ NAMES = ["groningen_gas", "rotterdam_port", "brainport_boom"]
 
 @pytest.fixture(scope="module")
 def nl_corop() -> mrio.MRIO:
-    if "nl-corop" not in mrio.datasets().index:
-        pytest.skip("the nl-corop dataset is not registered yet")
     return mrio.load("nl-corop")
 
 

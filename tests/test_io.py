@@ -162,7 +162,7 @@ def test_failed_system_write_leaves_nothing(system, tmp_path, monkeypatch):
         frame.to_parquet(path)
 
     monkeypatch.setattr(io, "_write_frame", failing)
-    with pytest.raises(RuntimeError, match="disk full"):
+    with pytest.raises(errors.FileFormatError, match="cannot write table Y .*disk full"):
         system.write(tmp_path / "t")
     assert list(tmp_path.iterdir()) == []
 
@@ -176,7 +176,7 @@ def test_failed_overwrite_keeps_old_content(system, tmp_path, monkeypatch):
         raise RuntimeError("interrupted")
 
     monkeypatch.setattr(io, "_write_frame", failing)
-    with pytest.raises(RuntimeError, match="interrupted"):
+    with pytest.raises(errors.FileFormatError, match="interrupted"):
         random_mrio(2, 2).write(target)
     assert {p.name: p.read_bytes() for p in target.iterdir()} == before
     assert [p.name for p in tmp_path.iterdir()] == ["t"]
@@ -252,3 +252,23 @@ def test_round_trip_numeric_looking_labels(tmp_path, fmt):
                              s.Y.set_axis(idx, axis=0).set_axis(cols, axis=1), V=s.V.set_axis(idx, axis=1))
     t.write(tmp_path / "t", format=fmt)
     assert_same_system(t, mrio.read(tmp_path / "t"))
+
+
+def test_failed_swap_puts_the_previous_folder_back(system, tmp_path, monkeypatch):
+    """If moving the new folder into place fails, the old folder is restored whole."""
+    target = tmp_path / "t"
+    system.write(target)
+    before = {p.name: p.read_bytes() for p in target.iterdir()}
+    real_replace = io.os.replace
+
+    def replace(src, dst):
+        if str(src).endswith(".tmp") and dst == target:
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(io.os, "replace", replace)
+    with pytest.raises(OSError, match="No space left"):
+        random_mrio(2, 2).write(target)
+    monkeypatch.undo()
+    assert {p.name: p.read_bytes() for p in target.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["t"]

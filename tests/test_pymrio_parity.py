@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pymrio  # a test requirement (pyproject [test]): a missing install must fail, not skip
 import pytest
 
 import mrio
-
-import pymrio  # a test requirement (pyproject [test]): a missing install must fail, not skip
 
 RTOL = 1e-10
 EMISSIONS = ["emission_type1 | air", "emission_type2 | water"]

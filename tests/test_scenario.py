@@ -181,3 +181,30 @@ def test_cli_shock(folder):
     result = runner.invoke(main, ["shock", str(bad), "--out", str(folder / "cli2")])
     assert result.exit_code == 2
     assert "Atlantis" in result.output and "ghosh" in result.output
+
+
+def test_national_share_shock_is_that_share_of_each_sector(folder):
+    """A national shock given as a share changes each sector's final demand by that share of it."""
+    path = write(folder, '''
+        [scenario]
+        table = "system"
+        [[shocks]]
+        name = "national"
+        model = "national_demand"
+        sectors = ["s0", "s3"]
+        share = 0.1
+        direction = "decrease"
+        ''')
+    sc.run_scenario(sc.load_scenario(path), folder / "out")
+    system = mrio.read(folder / "system")
+    national = pd.read_parquet(folder / "out" / "national_industries.parquet")
+    direct = national[national.measure == "output"].groupby("sector")["direct"].sum()
+    demand = system.Y.sum(axis=1).groupby(level="sector").sum()
+    assert demand["s0"] != pytest.approx(demand["s3"])  # unequal sectors: a mean would be wrong
+    for sector in ("s0", "s3"):
+        assert direct[sector] == pytest.approx(-0.1 * demand[sector], rel=1e-12)
+
+
+def test_a_sector_listed_twice_is_rejected(folder):
+    _error(folder, '[scenario]\ntable = "system"\n[[shocks]]\nmodel="demand"\nregions=["R0"]\n'
+                   'sectors=["s1", "s1"]\namount=5.0\n', r"listed more than once: 's1'")

@@ -377,3 +377,9 @@ def test_singular_system_raises():
     with pytest.raises(errors.SingularSystemError, match="singular"):
         _ = s.factor
     assert issubclass(errors.SingularSystemError, errors.MRIOError)
+
+
+def test_unknown_solver_method_is_an_input_error():
+    system = random_mrio(2, 3, seed=5)
+    with pytest.raises(errors.InputError, match="unknown solver method 'cholesky'; choose from auto, lu"):
+        system.solve(method="cholesky")

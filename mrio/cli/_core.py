@@ -28,9 +28,9 @@ def info_command(source: str | None, year: int | None, regroup: str | None) -> N
     click.echo(repr(system))
     for key, value in system.summary().items():
         click.echo(f"  {key:<24} {value:,.6g}" if isinstance(value, float) else f"  {key:<24} {value}")
-    click.echo(f"  {'regions':<24} {', '.join(map(str, system.regions[:12]))}"
+    click.echo(f"  {'region names':<24} {', '.join(map(str, system.regions[:12]))}"
                + (" ..." if system.n_regions > 12 else ""))
-    click.echo(f"  {'sectors':<24} {', '.join(map(str, system.sectors[:12]))}"
+    click.echo(f"  {'sector names':<24} {', '.join(map(str, system.sectors[:12]))}"
                + (" ..." if system.n_sectors > 12 else ""))
     click.echo("identity checks (max relative error):")
     for name, row in system.identity_checks().iterrows():
