@@ -31,7 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from ._errors import InfeasibleError, NotConvergedError
 
@@ -83,82 +83,220 @@ def _scale_factor(target, p, n):
     return 1.0  # empty line with zero target: factor irrelevant
 
 
+# Rows per block of the sweep. The blocks are fixed by the matrix size alone (never by the thread
+# count), each has its own column accumulators, and the blocks are summed in order: results are
+# bit-for-bit the same for any number of threads.
+_BLOCK_ROWS = 128
+# Below this many cells the sweep runs on one thread (thread start-up would dominate); the
+# arithmetic, and so the result, is identical on both paths.
+_PARALLEL_CELLS = 250_000
+
+
+@njit(cache=True, parallel=True)
+def _negative_entries(X0):
+    """The negative part ``N`` of ``X0 = P - N`` as compressed rows: ``(indptr, columns, n_ij > 0)``.
+
+    ``P = max(X0, 0)`` is read from ``X0`` itself; only ``N`` (usually sparse) is stored.
+    """
+    m, n = X0.shape
+    counts = np.zeros(m, np.int64)
+    for i in prange(m):
+        c = 0
+        for j in range(n):
+            if X0[i, j] < 0.0:
+                c += 1
+        counts[i] = c
+    indptr = np.zeros(m + 1, np.int64)
+    for i in range(m):
+        indptr[i + 1] = indptr[i] + counts[i]
+    columns = np.empty(indptr[m], np.int64)
+    values = np.empty(indptr[m])
+    for i in prange(m):
+        k = indptr[i]
+        for j in range(n):
+            x = X0[i, j]
+            if x < 0.0:
+                columns[k] = j
+                values[k] = -x
+                k += 1
+    return indptr, columns, values
+
+
+@njit(cache=True)
+def _row_step(i, X0, indptr, columns, values, u, s, r, r_new, row_n, res):
+    """Row step for row ``i`` given ``p_i(s)`` in ``r_new[i]``: residual and the new factor."""
+    pi = r_new[i]
+    ni = 0.0
+    for k in range(indptr[i], indptr[i + 1]):
+        ni += values[k] / s[columns[k]]
+    ri = r[i]
+    res[i] = abs(ri * pi - ni / ri - u[i]) if ri != 0.0 else abs(u[i])
+    r_new[i] = _scale_factor(u[i], pi, ni)
+    row_n[i] = ni
+
+
+@njit(cache=True)
+def _sweep_block(b, X0, indptr, columns, values, u, s, r, r_new, row_n, res, acc_p, acc_n, row_step):
+    """Rows of block ``b``: the row step with ``s`` (if ``row_step``), then the block's share of the
+    next column sums with the new row factors (``r`` itself when not ``row_step``).
+
+    Rows are taken four at a time (four independent sums per column of ``X0``); every sum still
+    runs over its terms in the original order.
+    """
+    m, n = X0.shape
+    ap = acc_p[b]
+    an = acc_n[b]
+    for j in range(n):
+        ap[j] = 0.0
+        an[j] = 0.0
+    first = b * _BLOCK_ROWS
+    last = min(m, first + _BLOCK_ROWS)
+    factors = r_new if row_step else r
+    i = first
+    while i < last:
+        if i + 4 <= last:
+            if row_step:
+                a0 = 0.0
+                a1 = 0.0
+                a2 = 0.0
+                a3 = 0.0
+                for j in range(n):
+                    sj = s[j]
+                    x0 = X0[i, j]
+                    x1 = X0[i + 1, j]
+                    x2 = X0[i + 2, j]
+                    x3 = X0[i + 3, j]
+                    a0 += (x0 if x0 > 0.0 else 0.0) * sj
+                    a1 += (x1 if x1 > 0.0 else 0.0) * sj
+                    a2 += (x2 if x2 > 0.0 else 0.0) * sj
+                    a3 += (x3 if x3 > 0.0 else 0.0) * sj
+                r_new[i] = a0
+                r_new[i + 1] = a1
+                r_new[i + 2] = a2
+                r_new[i + 3] = a3
+                for k in range(i, i + 4):
+                    _row_step(k, X0, indptr, columns, values, u, s, r, r_new, row_n, res)
+            f0 = factors[i]
+            f1 = factors[i + 1]
+            f2 = factors[i + 2]
+            f3 = factors[i + 3]
+            for j in range(n):
+                x0 = X0[i, j]
+                x1 = X0[i + 1, j]
+                x2 = X0[i + 2, j]
+                x3 = X0[i + 3, j]
+                acc = ap[j]
+                acc += (x0 if x0 > 0.0 else 0.0) * f0
+                acc += (x1 if x1 > 0.0 else 0.0) * f1
+                acc += (x2 if x2 > 0.0 else 0.0) * f2
+                acc += (x3 if x3 > 0.0 else 0.0) * f3
+                ap[j] = acc
+            step = 4
+        else:
+            if row_step:
+                a0 = 0.0
+                for j in range(n):
+                    x0 = X0[i, j]
+                    a0 += (x0 if x0 > 0.0 else 0.0) * s[j]
+                r_new[i] = a0
+                _row_step(i, X0, indptr, columns, values, u, s, r, r_new, row_n, res)
+            f0 = factors[i]
+            for j in range(n):
+                x0 = X0[i, j]
+                ap[j] += (x0 if x0 > 0.0 else 0.0) * f0
+            step = 1
+        for row in range(i, i + step):
+            f = factors[row]
+            for k in range(indptr[row], indptr[row + 1]):
+                an[columns[k]] += values[k] / f
+        i += step
+
+
+@njit(cache=True, parallel=True)
+def _sweep_parallel(X0, indptr, columns, values, u, s, r, r_new, row_n, res, acc_p, acc_n, row_step):
+    for b in prange(acc_p.shape[0]):
+        _sweep_block(b, X0, indptr, columns, values, u, s, r, r_new, row_n, res, acc_p, acc_n, row_step)
+
+
+@njit(cache=True)
+def _sweep(X0, indptr, columns, values, u, s, r, r_new, row_n, res, acc_p, acc_n, row_step, col_p, col_n):
+    """One pass over ``X0``: row step, then column sums ``col_p = P'r_new``, ``col_n = N'(1/r_new)``."""
+    m, n = X0.shape
+    if m * n >= _PARALLEL_CELLS:
+        _sweep_parallel(X0, indptr, columns, values, u, s, r, r_new, row_n, res, acc_p, acc_n, row_step)
+    else:
+        for b in range(acc_p.shape[0]):
+            _sweep_block(b, X0, indptr, columns, values, u, s, r, r_new, row_n, res, acc_p, acc_n, row_step)
+    for j in range(n):
+        col_p[j] = 0.0
+        col_n[j] = 0.0
+    for b in range(acc_p.shape[0]):
+        for j in range(n):
+            col_p[j] += acc_p[b, j]
+            col_n[j] += acc_n[b, j]
+
+
 @njit(cache=True)
 def _gras_loop(X0, u, v, tol_abs, tol_factors, max_iter, r, s):
     """Alternate column and row steps in place on ``r`` and ``s``.
 
-    Returns ``(status, iterations, residual)``; ``residual`` is the absolute row residual
-    after the last column step.
+    Each sweep reads ``X0`` once: the row step of iteration k and the column sums for iteration
+    k + 1 are fused (the row factors are kept apart until the stopping test has been passed).
+    Returns ``(status, iterations, residual)``; ``residual`` is the absolute row residual after
+    the last column step.
     """
     m, n = X0.shape
-    pj = np.empty(n)
-    nj = np.empty(n)
-    pi = np.empty(m)
-    ni = np.empty(m)
+    indptr, columns, values = _negative_entries(X0)
+    n_blocks = (m + _BLOCK_ROWS - 1) // _BLOCK_ROWS
+    acc_p = np.empty((n_blocks, n))
+    acc_n = np.empty((n_blocks, n))
+    col_p = np.empty(n)
+    col_n = np.empty(n)
+    r_new = np.empty(m)
+    row_n = np.zeros(m)
+    res = np.zeros(m)
     s_old = np.empty(n)
+    # column sums for the first column step (r = 1)
+    _sweep(X0, indptr, columns, values, u, s, r, r_new, row_n, res, acc_p, acc_n, False, col_p, col_n)
     residual = np.inf
     for it in range(1, max_iter + 1):
         # ---- column step: s from the current r
-        for j in range(n):
-            pj[j] = 0.0
-            nj[j] = 0.0
-        for i in range(m):
-            ri = r[i]
-            for j in range(n):
-                x = X0[i, j]
-                if x > 0.0:
-                    pj[j] += x * ri
-                elif x < 0.0:
-                    nj[j] -= x / ri
         delta = 0.0
         for j in range(n):
             s_old[j] = s[j]
-            s[j] = _scale_factor(v[j], pj[j], nj[j])
+            s[j] = _scale_factor(v[j], col_p[j], col_n[j])
             d = abs(s[j] - s_old[j])
             if d > delta:
                 delta = d
-            if not (abs(s[j]) < DIVERGENCE) or (s[j] == 0.0 and nj[j] > 0.0):
+            if not (abs(s[j]) < DIVERGENCE) or (s[j] == 0.0 and col_n[j] > 0.0):
                 return _DIVERGED, it, np.inf
-        # ---- row sums with the new s: residual, then the row step
-        for i in range(m):
-            pi[i] = 0.0
-            ni[i] = 0.0
-        for i in range(m):
-            acc_p = 0.0
-            acc_n = 0.0
-            for j in range(n):
-                x = X0[i, j]
-                if x > 0.0:
-                    acc_p += x * s[j]
-                elif x < 0.0:
-                    acc_n -= x / s[j]
-            pi[i] = acc_p
-            ni[i] = acc_n
+        # ---- row sums with the new s: residual, the row step into r_new, next column sums
+        _sweep(X0, indptr, columns, values, u, s, r, r_new, row_n, res, acc_p, acc_n, True, col_p, col_n)
         residual = 0.0
         for i in range(m):
-            d = abs(r[i] * pi[i] - ni[i] / r[i] - u[i]) if r[i] != 0.0 else abs(u[i])
-            if d > residual:
-                residual = d
+            if res[i] > residual:
+                residual = res[i]
         if residual <= tol_abs and delta < tol_factors:
             return _OK, it, residual
         for i in range(m):
-            r[i] = _scale_factor(u[i], pi[i], ni[i])
-            if not (abs(r[i]) < DIVERGENCE) or (r[i] == 0.0 and ni[i] > 0.0):
+            r[i] = r_new[i]
+            if not (abs(r[i]) < DIVERGENCE) or (r[i] == 0.0 and row_n[i] > 0.0):
                 return _DIVERGED, it, np.inf
     return _CAP, max_iter, residual
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _apply_factors(X0, r, s):
     m, n = X0.shape
     X = np.empty((m, n))
-    for i in range(m):
+    for i in prange(m):
+        ri = r[i]
         for j in range(n):
             x = X0[i, j]
             if x > 0.0:
-                X[i, j] = r[i] * x * s[j]
+                X[i, j] = ri * x * s[j]
             elif x < 0.0:
-                X[i, j] = x / (r[i] * s[j])
+                X[i, j] = x / (ri * s[j])
             else:
                 X[i, j] = 0.0
     return X

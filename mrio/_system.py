@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from mrio import kernels
 
@@ -633,23 +634,33 @@ class MRIO:
         r_code = new_regions.get_indexer(region_map.loc[self.index.get_level_values("region")])
         s_code = new_sectors.get_indexer(sector_map.loc[self.index.get_level_values("sector")])
         group = r_code * len(new_sectors) + s_code
-        G = np.zeros((len(self), len(new_index)))
-        G[np.arange(len(self)), group] = 1.0  # industry -> group concordance (sparse would do too)
+        # industry -> group and Y column -> group concordances as sparse 0/1 matrices: each
+        # product below costs O(N^2) (a sum per group), never a dense N x N' multiplication
+        G = sp.csr_array((np.ones(len(self)), (np.arange(len(self)), group)),
+                         shape=(len(self), len(new_index)))
         fd_region_map = {r: region_map.get(r, r) for r in self.final_demand_regions}
         y_cols = pd.MultiIndex.from_arrays(
             [[fd_region_map[r] for r in self._Y.columns.get_level_values("region")],
              self._Y.columns.get_level_values("category")], names=list(lab.FINAL_DEMAND_LEVELS))
         new_y_cols = pd.MultiIndex.from_tuples(list(dict.fromkeys(y_cols)), names=list(lab.FINAL_DEMAND_LEVELS))
-        Yc = np.zeros((len(self._Y.columns), len(new_y_cols)))
-        Yc[np.arange(len(y_cols)), new_y_cols.get_indexer(y_cols)] = 1.0
-        Z = pd.DataFrame(G.T @ self.arrays.Z @ G, index=new_index, columns=new_index)
-        Y = pd.DataFrame(G.T @ self.arrays.Y @ Yc, index=new_index, columns=new_y_cols)
-        V = pd.DataFrame(self.arrays.V @ G, index=self._V.index, columns=new_index)
+        Yc = sp.csr_array((np.ones(len(y_cols)), (np.arange(len(y_cols)), new_y_cols.get_indexer(y_cols))),
+                          shape=(len(y_cols), len(new_y_cols)))
+
+        def by_rows(M: np.ndarray, C: sp.csr_array) -> np.ndarray:  # C' M
+            return np.asarray(C.T @ M)
+
+        def by_columns(M: np.ndarray, C: sp.csr_array) -> np.ndarray:  # M C
+            return np.asarray(C.T @ M.T).T
+
+        Z = pd.DataFrame(by_columns(by_rows(self.arrays.Z, G), G), index=new_index, columns=new_index)
+        Y = pd.DataFrame(by_columns(by_rows(self.arrays.Y, G), Yc), index=new_index, columns=new_y_cols)
+        V = pd.DataFrame(by_columns(self.arrays.V, G), index=self._V.index, columns=new_index)
         F = F_Y = None
         if self._F is not None:
-            F = pd.DataFrame(self.arrays.F @ G, index=self.stressors, columns=new_index)
+            F = pd.DataFrame(by_columns(self.arrays.F, G), index=self.stressors, columns=new_index)
             if self._F_Y is not None:
-                F_Y = pd.DataFrame(self._F_Y.to_numpy() @ Yc, index=self.stressors, columns=new_y_cols)
+                F_Y = pd.DataFrame(by_columns(self._F_Y.to_numpy(), Yc), index=self.stressors,
+                                   columns=new_y_cols)
         meta = dict(self._meta)
         meta["aggregated_from"] = f"{self.n_regions} regions x {self.n_sectors} sectors"
         return type(self).from_flows(Z, Y, V=V, extensions=F, extensions_final_demand=F_Y,

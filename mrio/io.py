@@ -205,6 +205,8 @@ def read(path: str | os.PathLike, rtol: float | None = None) -> MRIO:
         metadata = json.loads(meta_path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise FileFormatError(f"{meta_path} is not valid JSON: {exc}") from exc
+    except OSError as exc:
+        raise FileFormatError(f"cannot read {meta_path}: {exc.strerror or exc}") from exc
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_NAME:
         raise FileFormatError(f"{meta_path} does not describe an mrio system (missing format: {FORMAT_NAME!r})")
     if metadata.get("version") != FORMAT_VERSION:
@@ -216,7 +218,11 @@ def read(path: str | os.PathLike, rtol: float | None = None) -> MRIO:
     frames: dict[str, pd.DataFrame] = {}
     for name in _TABLES:
         if name in files:
-            file = path / files[name]
+            entry = files[name]
+            if not isinstance(entry, str) or Path(entry).name != entry:
+                raise FileFormatError(f"{meta_path}: files.{name} must be a file name inside {path}, "
+                                      f"got {entry!r}")
+            file = path / entry
             if not file.is_file():
                 raise FileFormatError(f"{path}: table {name} listed in metadata.json is missing ({file.name})")
             frames[name] = _read_frame(file, fmt, name)

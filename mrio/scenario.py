@@ -17,7 +17,8 @@ Format (read with the standard library :mod:`tomllib`)::
     sectors = ["Extraction of crude petroleum and natural gas"]
     share = 1.0                     # in [0, 1]; or amount = 120.0 (monetary units, >= 0)
     direction = "decrease"          # or "increase" (demand, national_demand, supply, mixed)
-    categories = ["exports_goods"]  # optional: final-demand categories (demand models)
+    categories = ["exports_goods"]  # optional: final-demand categories (demand, national_demand, iim,
+                                    # diim with duration); destinations likewise
     start = 1                       # first step (ario), >= 1
     duration = 30                   # steps before recovery starts (ario) / demand lasts (diim)
     recovery = 180                  # recovery time in steps (diim, ario)
@@ -34,7 +35,13 @@ What each model does with ``share``: *demand* changes the selected final demand 
 *national_demand* changes national final demand for the sectors by it, spread over regions by
 their share of use; *supply* changes value added (Ghosh; caveat in the summary); *mixed* fixes
 output at ``(1 -/+ share) x``; *iim* reduces final demand by it; *diim* starts from inoperability
-``share``; *ario* destroys that share of capital (recover/rebuild) or of capacity.
+``share`` or, with ``duration``, reduces the selected final demand by ``share`` for ``duration``
+steps from ``q = 0`` (Lian & Haimes 2006; :func:`mrio.shocks.dynamic_inoperability`); *ario*
+destroys that share of capital (recover/rebuild) or of capacity.
+
+A key that the shock's model does not use (e.g. ``categories`` for *supply*, ``kind`` for
+*demand*, ``rebuilding_sectors`` for a non-rebuild ARIO event) is rejected with a
+:class:`~mrio.errors.ScenarioError` naming the entry, never silently ignored.
 """
 
 from __future__ import annotations
@@ -65,6 +72,18 @@ MODELS = ("demand", "national_demand", "supply", "mixed", "iim", "diim", "ario")
 _SHOCK_KEYS = {"name", "model", "regions", "sectors", "share", "amount", "direction", "categories",
                "destinations", "start", "duration", "recovery", "kind", "rebuilding_sectors",
                "recovery_function", "basis"}
+_COMMON_KEYS = {"name", "model", "regions", "sectors", "share", "amount", "direction"}
+_DEMAND_KEYS = {"categories", "destinations"}
+# the keys each model reads (validated in _parse_shock: any other key is an error, not ignored)
+_MODEL_KEYS = {
+    "demand": _COMMON_KEYS | _DEMAND_KEYS,
+    "national_demand": _COMMON_KEYS | _DEMAND_KEYS | {"basis"},
+    "supply": _COMMON_KEYS,
+    "mixed": _COMMON_KEYS,
+    "iim": _COMMON_KEYS | _DEMAND_KEYS,
+    "diim": _COMMON_KEYS | _DEMAND_KEYS | {"duration", "recovery"},
+    "ario": _COMMON_KEYS | {"start", "duration", "recovery", "kind", "rebuilding_sectors", "recovery_function"},
+}
 _SCENARIO_KEYS = {"name", "description", "dataset", "table", "aggregate"}
 _OUTPUT_KEYS = {"format", "steps", "measures", "top"}
 
@@ -83,7 +102,7 @@ class Shock:
     categories: list | None = None
     destinations: list | None = None
     start: int = 1
-    duration: int = 1
+    duration: int | None = None  # None: ario 1 step; diim starts from inoperability share
     recovery: int = 90
     kind: str = "recover"
     rebuilding_sectors: Mapping[str, float] = field(default_factory=dict)
@@ -186,6 +205,17 @@ def _parse_shock(raw: Any, i: int, path: Path | None) -> Shock:
     model = raw.get("model")
     if model not in MODELS:
         raise _err(path, f"{where}.model", f"must be one of {', '.join(MODELS)}, got {model!r}")
+    unused = [key for key in raw if key not in _MODEL_KEYS[model]]
+    if unused:
+        raise _err(path, f"{where}.{unused[0]}", f"not used by model {model!r}"
+                   + (f" (nor {', '.join(unused[1:])})" if unused[1:] else "")
+                   + f"; it takes {', '.join(sorted(_MODEL_KEYS[model] - {'name', 'model'}))}")
+    if model == "diim" and "duration" not in raw:
+        for key in ("categories", "destinations"):
+            if key in raw:
+                raise _err(path, f"{where}.{key}", "a diim shock selects final demand only with duration "
+                           "(a demand reduction lasting duration steps); without it, share is the initial "
+                           "inoperability of the selected industries")
     has_share, has_amount = "share" in raw, "amount" in raw
     if has_share == has_amount:
         raise _err(path, where, "give exactly one of share and amount")
@@ -206,7 +236,8 @@ def _parse_shock(raw: Any, i: int, path: Path | None) -> Shock:
         if sectors is None:
             raise _err(path, f"{where}.sectors", "a national shock needs sectors")
     start = _number(raw.get("start", 1), path, f"{where}.start", 1, integer=True)
-    duration = _number(raw.get("duration", 1), path, f"{where}.duration", 0, integer=True)
+    duration = _number(raw["duration"], path, f"{where}.duration", 0, integer=True) \
+        if "duration" in raw else None
     recovery = _number(raw.get("recovery", 90), path, f"{where}.recovery", 1, integer=True)
     kind = raw.get("kind", "recover")
     if kind not in ario_mod.EVENT_KINDS:
@@ -222,6 +253,9 @@ def _parse_shock(raw: Any, i: int, path: Path | None) -> Shock:
         raise _err(path, f"{where}.rebuilding_sectors", f"shares must sum to 1, got {sum(rebuilding.values())}")
     if model == "ario" and kind == "rebuild" and not rebuilding:
         raise _err(path, f"{where}.rebuilding_sectors", "a rebuild event needs rebuilding sectors")
+    if model == "ario" and kind != "rebuild" and "rebuilding_sectors" in raw:
+        raise _err(path, f"{where}.rebuilding_sectors", f"not used by an ario event of kind {kind!r} "
+                   "(only kind = 'rebuild')")
     function = raw.get("recovery_function", "linear")
     if function not in ario_mod.RECOVERY_FUNCTIONS:
         raise _err(path, f"{where}.recovery_function",
@@ -473,11 +507,18 @@ def run_scenario(scenario: Scenario | str | os.PathLike, out: str | os.PathLike,
             continue
         lines.append(f"shock {shock.name!r} ({shock.model})")
         if shock.model == "diim":
-            pos = sh.select_industries(system, shock.regions, shock.sectors)
-            q0 = pd.Series(0.0, index=system.index)
-            q0.iloc[pos] = shock.share
-            res = sh.dynamic_inoperability(system, q0, recovery_time=float(shock.recovery),
-                                           steps=scenario.steps)
+            if shock.duration is None:  # share = initial inoperability of the selected industries
+                pos = sh.select_industries(system, shock.regions, shock.sectors)
+                q0 = pd.Series(0.0, index=system.index)
+                q0.iloc[pos] = shock.share
+                res = sh.dynamic_inoperability(system, q0, recovery_time=float(shock.recovery),
+                                               steps=scenario.steps)
+            else:  # selected final demand reduced by share for duration steps, from q = 0
+                reduction = _selected_final_demand(system, shock) * shock.share
+                res = sh.dynamic_inoperability(system, recovery_time=float(shock.recovery),
+                                               demand_reduction=reduction, duration=shock.duration,
+                                               steps=scenario.steps)
+                lines.append(f"  final demand reduced by {reduction.sum():,.6g} for {shock.duration} steps")
             loss = res.loss.sum(axis=1)
             lines.append(f"  total output loss: {res.total_loss.sum():,.6g}; peak loss {loss.max():,.6g} "
                          f"at step {int(np.argmax(loss.to_numpy()))}")
@@ -496,7 +537,8 @@ def run_scenario(scenario: Scenario | str | os.PathLike, out: str | os.PathLike,
         events = []
         capital = None
         for shock in ario_shocks:
-            kw = dict(occurrence=shock.start, duration=shock.duration, recovery_time=shock.recovery,
+            kw = dict(occurrence=shock.start, duration=1 if shock.duration is None else shock.duration,
+                      recovery_time=shock.recovery,
                       recovery_function=shock.recovery_function, rebuild_time=shock.recovery,
                       rebuilding_sectors=shock.rebuilding_sectors, name=shock.name)
             if shock.kind == "capacity":

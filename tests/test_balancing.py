@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 import pandas as pd
 import pytest
@@ -146,3 +147,32 @@ def test_margin_labels_that_match_nothing_raise():
         ras(prior, [2.0, np.nan], [2.0, 2.0])
     with pytest.raises(InvalidTableError, match="3 entries"):
         ras(prior, [1.0, 1.0, 2.0], [2.0, 2.0])
+
+
+def test_gras_result_does_not_depend_on_thread_count():
+    # Large enough for the parallel sweep (> _PARALLEL_CELLS cells) and several row blocks with a
+    # partial last block and a row-group tail; 2 % negative cells.
+    rng = np.random.default_rng(7)
+    m, n = 603, 517
+    X0 = rng.uniform(0.1, 10.0, (m, n)) * (rng.random((m, n)) < 0.9)
+    X0 *= np.where(rng.random((m, n)) < 0.02, -1.0, 1.0)
+    np.fill_diagonal(X0, np.abs(np.diag(X0)) + 1.0)
+    target = X0 * rng.uniform(0.7, 1.4, (m, n))
+    u, v = target.sum(axis=1), target.sum(axis=0)
+    assert m * n >= kernels._balancing._PARALLEL_CELLS and m > 2 * kernels._balancing._BLOCK_ROWS
+    threads = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = kernels.gras(X0, u, v)
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        two = kernels.gras(X0, u, v)
+    finally:
+        numba.set_num_threads(threads)
+    np.testing.assert_array_equal(one.X, two.X)
+    np.testing.assert_array_equal(one.r, two.r)
+    np.testing.assert_array_equal(one.s, two.s)
+    assert one.iterations == two.iterations and one.residual == two.residual
+    scale = max(1.0, np.abs(u).max(), np.abs(v).max())
+    assert np.abs(one.X.sum(axis=1) - u).max() <= 1e-9 * scale
+    assert np.abs(one.X.sum(axis=0) - v).max() <= 1e-9 * scale
+    assert np.array_equal(np.sign(one.X), np.sign(X0))

@@ -363,3 +363,116 @@ def test_console_script_subprocess(tmp_path):
                            text=True, env=env, timeout=300)
     assert debug.returncode == 2 and "Traceback" in debug.stderr
     assert debug.stderr.strip().splitlines()[-1].startswith("error: ")
+
+
+# ------------------------------------------------------------------------------------ shock --out result sets
+def _table_scenario(folder: Path, shocks: str, name: str) -> Path:
+    path = folder / f"{name}.toml"
+    path.write_text(f'[scenario]\nname = "{name}"\ntable = "sys"\n[outputs]\nformat = "csv"\n{shocks}',
+                    encoding="utf-8")
+    return path
+
+
+TWO_SHOCKS = ('[[shocks]]\nname = "a"\nmodel = "demand"\nregions = "R0"\nshare = 0.1\n'
+              '[[shocks]]\nname = "b"\nmodel = "iim"\nregions = "R1"\nshare = 0.2\n')
+ONE_SHOCK = '[[shocks]]\nname = "c"\nmodel = "supply"\nregions = "R1"\nshare = 0.1\n'
+
+
+def test_shock_out_holds_exactly_the_latest_result_set(runner, tmp_path):
+    random_mrio(2, 3, seed=3).write(tmp_path / "sys")
+    first, second = _table_scenario(tmp_path, TWO_SHOCKS, "first"), _table_scenario(tmp_path, ONE_SHOCK, "second")
+    out = tmp_path / "run"
+    result = runner.invoke(main, ["shock", str(first), "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert listing(out) == {"a_industries.csv", "b_industries.csv", "summary.txt", ".mrio-shock.json"}
+    (out / "my_notes.txt").write_text("keep me")  # a user's file added to the output folder
+    result = runner.invoke(main, ["shock", str(second), "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    # the first run's results are gone, the user's file stays, the manifest lists the new set
+    assert listing(out) == {"c_industries.csv", "summary.txt", ".mrio-shock.json", "my_notes.txt"}
+    assert "scenario second" in (out / "summary.txt").read_text()
+    import json
+    assert json.loads((out / ".mrio-shock.json").read_text())["files"] == ["c_industries.csv", "summary.txt"]
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_shock_refuses_a_non_empty_folder_that_is_no_previous_output(runner, tmp_path):
+    random_mrio(2, 3, seed=3).write(tmp_path / "sys")
+    spec = _table_scenario(tmp_path, TWO_SHOCKS, "first")
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "summary.txt").write_text("my own summary")
+    (out / "data.csv").write_text("x\n1\n")
+    before = listing(tmp_path)
+    result = runner.invoke(main, ["shock", str(spec), "--out", str(out), "--quiet"])
+    assert result.exit_code == 2
+    assert one_line(result.output).startswith(f"error: cannot write {out}: the folder is not empty and holds no "
+                                              "previous `mrio shock` output")
+    assert listing(tmp_path) == before and (out / "summary.txt").read_text() == "my own summary"
+    # an empty existing folder is fine; a manifest listing paths outside the folder is refused
+    (tmp_path / "empty").mkdir()
+    assert runner.invoke(main, ["shock", str(spec), "--out", str(tmp_path / "empty"), "--quiet"]).exit_code == 0
+    (tmp_path / "empty" / ".mrio-shock.json").write_text('{"files": ["../sys/metadata.json"]}')
+    before = listing(tmp_path)
+    result = runner.invoke(main, ["shock", str(spec), "--out", str(tmp_path / "empty"), "--quiet"])
+    assert result.exit_code == 2 and "plain file names" in one_line(result.output)
+    assert listing(tmp_path) == before
+
+
+def test_a_failed_rerun_keeps_the_previous_result_set(runner, tmp_path, monkeypatch):
+    from mrio import scenario as scenario_module
+
+    random_mrio(2, 3, seed=3).write(tmp_path / "sys")
+    out = tmp_path / "run"
+    assert runner.invoke(main, ["shock", str(_table_scenario(tmp_path, TWO_SHOCKS, "first")), "--out", str(out),
+                                "--quiet"]).exit_code == 0
+    contents = {p: (out / p).read_bytes() for p in listing(out)}
+
+    def fail(table, path):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(scenario_module, "write_table", fail)
+    result = runner.invoke(main, ["shock", str(_table_scenario(tmp_path, ONE_SHOCK, "second")), "--out", str(out),
+                                  "--quiet"])
+    assert result.exit_code == 1
+    assert {p: (out / p).read_bytes() for p in listing(out)} == contents
+
+
+# ------------------------------------------------------------------------------------ build --internal-distances
+INTERNAL = [
+    # (file content, start of the message after "error: ")
+    (b"\x00\xff\xfe garbage\n\"unclosed", "cannot read the internal distances"),
+    ("", "cannot read the internal distances"),
+    ("name,km\nGroningen,5\n", "{path}: internal distances need exactly the columns region,distance"),
+    ("region,distance\n", "{path}: no internal distances"),
+    ("region,distance\nOost-Groningen,abc\n", "{path}: internal distances must be finite numbers >= 0"),
+    ("region,distance\nOost-Groningen,-3\n", "{path}: internal distances must be finite numbers >= 0"),
+    ("region,distance\nOost-Groningen,inf\n", "{path}: internal distances must be finite numbers >= 0"),
+    ("region,distance\nOost-Groningen,\n", "{path}: internal distances must be finite numbers >= 0"),
+    ("region,distance\nOost-Groningen,3\nOost-Groningen,4\n", "{path}: regions listed more than once"),
+    ("region,distance\nAtlantis,3\n", "{path}: regions not in the distance matrix: 'Atlantis'"),
+    ("region,distance\nOost-Groningen,3\n", "{path}: internal distances missing for"),
+]
+
+
+@pytest.mark.parametrize("content, message", INTERNAL)
+def test_build_rejects_malformed_internal_distances(runner, tmp_path, content, message):
+    path = tmp_path / "internal.csv"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    before = listing(tmp_path)
+    result = runner.invoke(main, ["build", "--year", "2018", "--internal-distances", str(path), "--out",
+                                  str(tmp_path / "b")])
+    assert result.exit_code == 2, result.output
+    line = one_line(result.output)
+    assert line.startswith("error: " + message.replace("{path}", str(path))), line
+    assert str(path) in line and "Traceback" not in result.output
+    assert listing(tmp_path) == before
+
+
+def test_valid_internal_distances_are_read_by_region(tmp_path):
+    from mrio.cli._build import _internal_distances
+
+    path = tmp_path / "internal.csv"
+    path.write_text("region,distance\nB,0\nA,2.5\n")  # any order; 0 = the documented default
+    got = _internal_distances(path, pd.Index(["A", "B"]))
+    pd.testing.assert_series_equal(got.loc[["A", "B"]], pd.Series([2.5, 0.0], index=["A", "B"], name="distance"))

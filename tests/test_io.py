@@ -272,3 +272,13 @@ def test_failed_swap_puts_the_previous_folder_back(system, tmp_path, monkeypatch
     monkeypatch.undo()
     assert {p.name: p.read_bytes() for p in target.iterdir()} == before
     assert [p.name for p in tmp_path.iterdir()] == ["t"]
+
+
+def test_metadata_naming_files_outside_the_folder_is_rejected(system, tmp_path):
+    target = tmp_path / "t"
+    system.write(target)
+    meta = json.loads((target / "metadata.json").read_text())
+    meta["files"]["Z"] = "../elsewhere/Z.parquet"
+    (target / "metadata.json").write_text(json.dumps(meta))
+    with pytest.raises(errors.FileFormatError, match=r"files.Z must be a file name inside"):
+        mrio.read(target)

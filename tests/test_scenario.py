@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -208,3 +209,87 @@ def test_national_share_shock_is_that_share_of_each_sector(folder):
 def test_a_sector_listed_twice_is_rejected(folder):
     _error(folder, '[scenario]\ntable = "system"\n[[shocks]]\nmodel="demand"\nregions=["R0"]\n'
                    'sectors=["s1", "s1"]\namount=5.0\n', r"listed more than once: 's1'")
+
+
+# ------------------------------------------------------------------------------------ keys a model does not use
+UNUSED = [
+    # (shock entries after name/model/share, model, the offending key)
+    ('regions = "R1"\ncategories = ["household"]', "supply", "categories"),
+    ('regions = "R1"\ndestinations = ["R0"]', "supply", "destinations"),
+    ('regions = "R2"\nsectors = "s3"\ncategories = ["household"]', "mixed", "categories"),
+    ('regions = "R0"\nsectors = "s0"\ncategories = ["household"]', "ario", "categories"),
+    ('regions = "R0"\nduration = 5', "demand", "duration"),
+    ('regions = "R0"\nkind = "capacity"', "iim", "kind"),
+    ('regions = "R0"\nbasis = "output"', "demand", "basis"),
+    ('regions = "R0"\nrecovery = 20', "supply", "recovery"),
+    ('regions = "R0"\nstart = 3', "diim", "start"),
+    ('sectors = "s0"\nstart = 3', "national_demand", "start"),
+]
+
+
+@pytest.mark.parametrize("body, model, key", UNUSED, ids=lambda v: v if isinstance(v, str) and "\n" not in v
+                         else None)
+def test_a_key_the_model_does_not_use_is_rejected(folder, body, model, key):
+    text = f'[scenario]\ntable = "system"\n[[shocks]]\nname = "x"\nmodel = "{model}"\nshare = 0.1\n{body}\n'
+    _error(folder, text, rf"s\.toml: shocks\[0\] \('x'\)\.{key}: not used by model '{model}'")
+
+
+def test_diim_categories_need_duration_and_rebuilding_sectors_need_rebuild(folder):
+    head = '[scenario]\ntable = "system"\n[[shocks]]\nname = "x"\n'
+    _error(folder, head + 'model = "diim"\nshare = 0.1\ncategories = ["household"]\n',
+           r"shocks\[0\] \('x'\)\.categories: a diim shock selects final demand only with duration")
+    _error(folder, head + 'model = "ario"\nkind = "recover"\nshare = 0.1\nrebuilding_sectors = { s2 = 1.0 }\n',
+           r"shocks\[0\] \('x'\)\.rebuilding_sectors: not used by an ario event of kind 'recover'")
+    # GOOD itself uses only keys its models read
+    assert len(sc.load_scenario(write(folder, GOOD)).shocks) == 7
+
+
+def test_shipped_examples_use_only_keys_their_models_read():
+    for path in sorted((Path(__file__).parents[1] / "data" / "examples").glob("*.toml")):
+        assert sc.load_scenario(path).shocks, path
+
+
+def _diim(folder, extra: str, steps: int, name: str) -> pd.DataFrame:
+    path = write(folder, f'''
+        [scenario]
+        table = "system"
+        [[shocks]]
+        name = "d"
+        model = "diim"
+        regions = ["R1"]
+        sectors = ["s0", "s2"]
+        categories = ["household"]
+        share = 0.4
+        recovery = 8
+        {extra}
+        [outputs]
+        format = "csv"
+        steps = {steps}
+        ''', f"{name}.toml")
+    sc.run_scenario(sc.load_scenario(path), folder / name)
+    return pd.read_csv(folder / name / "d_trajectory.csv")
+
+
+def test_diim_duration_is_how_long_the_demand_reduction_lasts(folder):
+    """With duration, diim reduces the selected final demand by share for duration steps from q = 0.
+
+    Known answer (Lian & Haimes 2006; methods.md 4.4): held for good, the dynamic inoperability
+    converges to the static IIM of the same demand reduction; a reduction lasting 0 steps does
+    nothing; one lasting d steps equals the library call with ``duration=d``.
+    """
+    system = mrio.read(folder / "system")
+    reduction = 0.4 * mrio.shocks.final_demand_change(system, "R1", ["s0", "s2"], share=1.0,
+                                                       categories="household")
+    static = mrio.shocks.inoperability(system, reduction.rename("d")).loss.iloc[:, 0]
+    held = _diim(folder, "duration = 400", 400, "held")
+    last = held[held["time"] == held["time"].max()].set_index("region")["output_loss"]
+    expected = static.groupby(level="region", sort=False).sum()
+    assert static.sum() > 0
+    pd.testing.assert_series_equal(last.loc[expected.index], expected, check_names=False, rtol=1e-6)
+    assert (_diim(folder, "duration = 0", 30, "none")["output_loss"].abs() < 1e-12).all()
+    short = _diim(folder, "duration = 5", 30, "short")
+    direct = mrio.shocks.dynamic_inoperability(system, recovery_time=8.0, demand_reduction=reduction,
+                                               duration=5, steps=30)
+    by_step = short.groupby("time")["output_loss"].sum()
+    np.testing.assert_allclose(by_step.to_numpy(), direct.loss.sum(axis=1).to_numpy(), rtol=1e-12, atol=1e-12)
+    assert by_step.iloc[5] > by_step.iloc[-1] > 0  # recovering once the reduction ends

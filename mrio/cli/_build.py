@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import numpy as np
 import pandas as pd
 
 from .._cbs import check_nl_year, nl_indicators, nl_inputs_folder
-from ..errors import FileFormatError, LabelError
+from .. import _labels as lab
+from ..errors import FileFormatError, LabelError, UnknownLabelError
 from ..io import write
 from ..regional import LQ_METHODS, build_mrio, read_distances, read_indicators, read_national
 from ._common import check_folder, progress
@@ -45,6 +47,44 @@ def _concordance(path: Path | None, sectors: pd.Index) -> pd.Series:
     if list(table.columns[:2]) != ["sector", "group"]:
         raise FileFormatError(f"{path}: a concordance needs columns sector,group; got {list(table.columns)}")
     return pd.Series(table["group"].to_numpy(), index=table["sector"].astype(str).to_numpy())
+
+
+def _internal_distances(path: Path, regions: pd.Index) -> pd.Series:
+    """``--internal-distances``: a CSV ``region,distance`` with one finite distance >= 0 per region.
+
+    Raises FileFormatError (unreadable file, wrong columns, non-numeric, negative or non-finite
+    distances, repeated regions) or UnknownLabelError/LabelError (regions not in, or missing from,
+    the distance matrix), each naming the file.
+    """
+    try:
+        table = pd.read_csv(path, dtype={"region": str})
+    except (OSError, ValueError) as exc:
+        raise FileFormatError(f"cannot read the internal distances {path}: {exc}") from exc
+    if list(table.columns) != ["region", "distance"]:
+        raise FileFormatError(f"{path}: internal distances need exactly the columns region,distance; "
+                              f"got {list(table.columns)}")
+    if table.empty:
+        raise FileFormatError(f"{path}: no internal distances (only a header)")
+    if table["region"].isna().any():
+        rows = (np.flatnonzero(table["region"].isna().to_numpy()) + 2).tolist()
+        raise FileFormatError(f"{path}: empty region on line(s) {rows}")
+    region = table["region"].astype(str).str.strip()
+    values = pd.to_numeric(table["distance"], errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad.any():
+        shown = ", ".join(f"{r!r}: {v!r}" for r, v in zip(region[bad][:5], table["distance"][bad][:5],
+                                                            strict=True))
+        raise FileFormatError(f"{path}: internal distances must be finite numbers >= 0; not so for {shown}")
+    repeated = region[region.duplicated()].unique()
+    if len(repeated):
+        raise FileFormatError(f"{path}: regions listed more than once: {lab._show(pd.Index(repeated))}")
+    unknown = pd.Index(region).difference(regions, sort=False)
+    if len(unknown):
+        raise UnknownLabelError(f"{path}: regions not in the distance matrix: {lab._show(unknown)}")
+    missing = regions.difference(pd.Index(region), sort=False)
+    if len(missing):
+        raise LabelError(f"{path}: internal distances missing for {lab._show(missing)}")
+    return pd.Series(values, index=region.to_numpy(), name="distance")
 
 
 @click.command("build")
@@ -118,8 +158,7 @@ def build_command(national_path, regional_path, distances_path, year, concordanc
     if internal_path is None:
         internal = None
     elif internal_path != "bundled":
-        table = pd.read_csv(internal_path)
-        internal = pd.Series(table.iloc[:, 1].to_numpy(dtype=float), index=table.iloc[:, 0].astype(str).to_numpy())
+        internal = _internal_distances(internal_path, pd.Index(distances.index.astype(str)))
     indicators = indicators.assign(region=indicators["region"].astype(str))
     bundled_name = "bundled data/nl_corop"
     inputs = {"national": str(national_path or f"{bundled_name}/national_{year}"),

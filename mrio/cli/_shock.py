@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -11,7 +12,7 @@ import click
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from .._datasets import load
-from ..errors import MRIOError, ScenarioError
+from ..errors import FileFormatError, MRIOError, ScenarioError
 from ..scenario import load_scenario, run_scenario
 from ._common import YEAR_OPTION, check_folder, progress
 
@@ -33,6 +34,60 @@ def _system(scenario, year: int | None):
     return system
 
 
+MANIFEST = ".mrio-shock.json"  # the files of the last result set published in an --out folder
+
+
+def _previous_files(out: Path) -> list[str]:
+    """The files of a previous ``mrio shock`` output in ``out`` (checked before any computation).
+
+    ``out`` may be missing, empty, or hold a previous output (a manifest ``.mrio-shock.json``
+    listing its files); any other non-empty folder is refused, so that result sets are never
+    mixed with unrelated files.
+    """
+    if not out.exists():
+        return []
+    entries = sorted(p.name for p in out.iterdir())
+    if not entries:
+        return []
+    manifest = out / MANIFEST
+    if not manifest.is_file():
+        shown = ", ".join(entries[:5]) + (", ..." if len(entries) > 5 else "")
+        raise FileFormatError(f"cannot write {out}: the folder is not empty and holds no previous `mrio shock` "
+                              f"output ({MANIFEST} missing; found {shown}); choose a new or empty folder")
+    try:
+        files = json.loads(manifest.read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise FileFormatError(f"cannot write {out}: unreadable manifest {manifest}: {exc}") from exc
+    if not isinstance(files, list) or not all(
+            isinstance(f, str) and f and f == Path(f).name and f not in (".", "..", MANIFEST) for f in files):
+        raise FileFormatError(f"cannot write {out}: manifest {manifest} must list plain file names")
+    return files
+
+
+def _publish(staging: Path, names: list[str], out: Path, previous: list[str], scenario_name: str) -> list[Path]:
+    """Move the finished files into ``out``, record them, then remove the previous run's other files.
+
+    Every new file (and the new manifest) is complete before anything in ``out`` changes; the
+    manifest is moved in after the new files, and stale files of the previous output (only
+    those its manifest lists) are removed last. ``out`` itself is never replaced (it may be the
+    working directory).
+    """
+    (staging / MANIFEST).write_text(json.dumps({"scenario": scenario_name, "files": names}, indent=1),
+                                    encoding="utf-8")  # ready before anything in out changes
+    out.mkdir(parents=True, exist_ok=True)
+    files = []
+    for name in names:
+        target = out / name
+        os.replace(staging / name, target)
+        files.append(target)
+    os.replace(staging / MANIFEST, out / MANIFEST)
+    for name in sorted(set(previous) - set(names)):
+        stale = out / name
+        if stale.is_file() and not stale.is_symlink():
+            stale.unlink()
+    return files
+
+
 @click.command("shock")
 @click.argument("scenario_file", type=click.Path(dir_okay=False, path_type=Path), metavar="SCENARIO.toml")
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
@@ -49,7 +104,9 @@ def shock_command(scenario_file: Path, out: Path, year: int | None, steps: int |
     examples (Groningen gas, port of Rotterdam, Brainport export boom). The scenario's
     [scenario].dataset (e.g. nl-corop) names the table; --year picks another year of it. The
     results are computed into a temporary folder and moved into --out only when every shock
-    succeeded, so a failed run writes nothing.
+    succeeded, so a failed run writes nothing. --out must be new, empty or the output of a
+    previous `mrio shock` run (listed in its .mrio-shock.json): its files are then replaced and
+    the ones the new run does not produce removed; other non-empty folders are refused.
 
     \b
     Examples:
@@ -57,6 +114,7 @@ def shock_command(scenario_file: Path, out: Path, year: int | None, steps: int |
       mrio shock data/examples/groningen_gas.toml --year 2021 --steps 100 --out groningen2021/
     """
     check_folder(out, directory=True)
+    previous = _previous_files(out)
     scenario = load_scenario(scenario_file)
     with progress(f"loading {scenario.source}", enabled=not quiet):
         system = _system(scenario, year)
@@ -77,12 +135,7 @@ def shock_command(scenario_file: Path, out: Path, year: int | None, steps: int |
                     bar.update(tasks[label], completed=done)
 
                 result = run_scenario(scenario, staging, system=system, steps=steps, progress=report)
-        out.mkdir(parents=True, exist_ok=True)
-        files = []
-        for file in result.files:
-            target = out / Path(file).name
-            os.replace(staging / Path(file).name, target)
-            files.append(target)
+        files = _publish(staging, [Path(file).name for file in result.files], out, previous, scenario.name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     if not quiet:
