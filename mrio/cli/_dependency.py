@@ -71,7 +71,12 @@ def dependency_command(source: str | None, year: int | None, measure: str, by: s
     if isinstance(frame.columns, pd.MultiIndex):
         frame = frame.copy()
         frame.columns = [" / ".join(map(str, c)) for c in frame.columns]
-    emit(frame, out, title=f"{result.measure} by origin and destination ({result.unit})")
+    titles = {
+        "split": f"{result.measure} of each region by where its final demand is: own region, other regions "
+                 f"of the system, outside (exports) ({result.unit}; shares of the region's total)",
+        "shares": f"{result.measure} by origin and final demand, as shares of the origin's total",
+    }
+    emit(frame, out, title=titles.get(table, f"{result.measure} by origin and destination ({result.unit})"))
 
 
 def _split(values: tuple[str, ...]) -> list[str] | None:
