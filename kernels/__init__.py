@@ -111,4 +111,13 @@ __all__ = [
     "RECOVERY_LINEAR",
     "RECOVERY_CONVEX_SCALED",
     "RECOVERY_CONVEX",
+    "block_extraction",
+    "extraction_matrix",
+    "hem_all",
+    "leontief_diagonal",
+    "SPAOutput",
+    "structural_paths",
+    "block_diagonal_inverse",
+    "block_diagonal_solve",
+    "perron_vector",
 ]

@@ -138,13 +138,16 @@ class Scenario:
     path: Path | None = None
     _repr_html_ = result_html
 
-    def system(self) -> MRIO:
-        """Load (and regroup) the scenario's system."""
+    def system(self, year: int | None = None) -> MRIO:
+        """Load (and regroup) the scenario's system; ``year`` picks another year of a bundled dataset."""
         if self.source_kind == "dataset":
             if self.source not in _REGISTRY:
                 raise ScenarioError(f"{self._where('scenario.dataset')}: unknown dataset {self.source!r}; "
                                     f"bundled: {', '.join(_REGISTRY)}")
-            system = load(self.source)
+            system = load(self.source) if year is None else load(self.source, year=year)
+        elif year is not None:
+            raise ScenarioError(f"--year {year}: the scenario reads the table folder {self.source!r}; --year "
+                                "selects the year of a bundled dataset ([scenario].dataset)")
         else:
             path = Path(self.source)
             if not path.is_absolute() and self.path is not None:

@@ -11,27 +11,14 @@ from pathlib import Path
 import click
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from .._datasets import load
-from ..errors import FileFormatError, MRIOError, ScenarioError
+from ..errors import FileFormatError
 from ..scenario import load_scenario, run_scenario
 from ._common import YEAR_OPTION, check_folder, progress
 
 
 def _system(scenario, year: int | None):
     """The scenario's system; ``--year`` picks another year of its bundled dataset."""
-    if year is None:
-        return scenario.system()
-    if scenario.source_kind != "dataset":
-        raise ScenarioError(f"--year {year}: the scenario reads the table folder {scenario.source!r}; --year "
-                            "selects the year of a bundled dataset ([scenario].dataset)")
-    system = load(scenario.source, year=year)
-    if scenario.aggregate:
-        try:
-            system = system.aggregate(regions=scenario.aggregate.get("regions"),
-                                      sectors=scenario.aggregate.get("sectors"))
-        except MRIOError as exc:
-            raise ScenarioError(f"{scenario.path}: [scenario.aggregate]: {exc}") from exc
-    return system
+    return scenario.system(year=year)
 
 
 MANIFEST = ".mrio-shock.json"  # the files of the last result set published in an --out folder
