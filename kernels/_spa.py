@@ -27,6 +27,15 @@ __all__ = ["SPAOutput", "structural_paths"]
 
 
 @njit(cache=True)
+def _heap_store(vals, paths, pos, value, path, depth):  # pragma: no cover - compiled
+    """Write one path (nodes ``path[:depth + 1]``, value ``value``) into heap slot ``pos``."""
+    vals[pos] = value
+    paths[pos, :] = -1
+    for d in range(depth + 1):
+        paths[pos, d] = path[d]
+
+
+@njit(cache=True)
 def _heap_push(vals, paths, size, value, key, path, depth):  # pragma: no cover - compiled
     """Bounded min-heap on ``key = |value|``; returns the new size."""
     cap = vals.shape[0]
@@ -51,10 +60,7 @@ def _heap_push(vals, paths, size, value, key, path, depth):  # pragma: no cover 
                 pos = child
             else:
                 break
-        vals[pos] = value
-        paths[pos, :] = -1
-        for d in range(depth + 1):
-            paths[pos, d] = path[d]
+        _heap_store(vals, paths, pos, value, path, depth)
         return size
     else:
         return size
@@ -67,10 +73,7 @@ def _heap_push(vals, paths, size, value, key, path, depth):  # pragma: no cover 
             pos = parent
         else:
             break
-    vals[pos] = value
-    paths[pos, :] = -1
-    for d in range(depth + 1):
-        paths[pos, d] = path[d]
+    _heap_store(vals, paths, pos, value, path, depth)
     return size
 
 

@@ -680,10 +680,15 @@ def top_bar_chart(values: pd.Series | Mapping, n: int = 10, *, by: str = "abs", 
         ax.text(v, y, " " + _value_text(v, percent, fmt) + " ", va="center",
                 ha="left" if v >= 0 else "right", fontsize=7)
     ax.margins(x=0.18)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
     if label:
         ax.set_xlabel(label)
+    return _finish(fig, ax, title)
+
+
+def _finish(fig: Figure, ax: Axes, title: str | None) -> Figure:
+    """Open frame (no top/right spines) and the title: the common end of the chart functions."""
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
     if title:
         ax.set_title(title, fontsize=11)
     return fig
@@ -736,10 +741,6 @@ def time_series(frame: pd.DataFrame | pd.Series, *, top: int | None = 8, ax: Axe
     if formatter is not None:
         ax.yaxis.set_major_formatter(formatter)
     ax.grid(True, color="#e5e5e5", linewidth=0.6)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
     shown = f"{len(cols)} of {frame.shape[1]} shown" if len(cols) < frame.shape[1] else None
     ax.legend(fontsize=7, title=shown, title_fontsize=7, loc="best", frameon=False)
-    if title:
-        ax.set_title(title, fontsize=11)
-    return fig
+    return _finish(fig, ax, title)
