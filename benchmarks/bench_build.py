@@ -15,7 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mrio import _cbs, kernels
+from mrio import kernels
+from mrio.build import nl
 from mrio.regional import national_consistency, read_national
 
 
@@ -45,22 +46,22 @@ def _numpy_gras(X0, u, v, tol=1e-10, max_iter=5000):
 
 @pytest.fixture(scope="module")
 def dutch_inputs():
-    with _cbs.nl_inputs_folder() as folder:
+    with nl.nl_inputs_folder() as folder:
         national = read_national(folder / "national_2018")
-    _cbs.build_nl_corop(national=national)  # warm numba and the caches of the first build
+    nl.build_nl_corop(national=national)  # warm numba and the caches of the first build
     return national
 
 
 def test_build_nl_corop(benchmark, dutch_inputs):
     benchmark.group = "build nl-corop 40 x 81"
-    system = benchmark.pedantic(_cbs.build_nl_corop, kwargs={"national": dutch_inputs}, rounds=3, iterations=1)
+    system = benchmark.pedantic(nl.build_nl_corop, kwargs={"national": dutch_inputs}, rounds=3, iterations=1)
     assert system.n_regions == 40 and system.n_sectors == 81
     assert national_consistency(system, dutch_inputs)["max_relative_error"].max() <= 1e-9
 
 
 @pytest.fixture(scope="module")
 def gras_problem(dutch_inputs):
-    system = _cbs.build_nl_corop(national=dutch_inputs)
+    system = nl.build_nl_corop(national=dutch_inputs)
     Z = system.Z.to_numpy()
     rng = np.random.default_rng(0)
     X0 = Z.copy()

@@ -7,7 +7,7 @@ Run from the repository root::
 Reads the shared copies of the public sources and writes ``data/nl_corop/``:
 
 * ``national_<year>/``: the CBS national table for each year 2015-2021 (current prices; default all
-  years, ``--year`` to pick some) as read by ``mrio._cbs.read_cbs_iot`` (margins reallocated,
+  years, ``--year`` to pick some) as read by ``mrio.build.cbs.read_cbs_iot`` (margins reallocated,
   subsidies negative): ``Z.csv``, ``final_demand.csv``, ``exports.csv``, ``V.csv``, ``meta.json``;
 * ``indicators.csv``: Eurostat NUTS-3 (= COROP) gross value added 2018 and employment 2015 and 2018
   by region and indicator group (A*10 with B-E split into C and B, D, E = "B-E" minus "C"), tidy;
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="CBS years to derive national tables for (default 2015-2021)")
     parser.add_argument("--out", type=Path, default=HERE / "nl_corop")
     args = parser.parse_args(argv)
-    from mrio._cbs import read_cbs_iot  # the installed package
+    from mrio.build.cbs import read_cbs_iot  # the installed package
     from mrio.regional import write_national
 
     shared = args.shared

@@ -14,6 +14,7 @@ import click
 from ._bench import bench_command
 from ._build import build_command
 from ._common import MRIOGroup
+from ._core import datasets_command, info_command, multipliers_command
 from ._dependency import (
     dependency_command,
     extract_command,
@@ -21,9 +22,8 @@ from ._dependency import (
     paths_command,
     trade_command,
 )
-from ._core import datasets_command, info_command, multipliers_command
-from ._shock import shock_command
 from ._report import report_command
+from ._shock import shock_command
 
 EPILOG = """Examples on the bundled data (40 Dutch COROP regions x 81 industries, 2018; --year 2015-2021):
 

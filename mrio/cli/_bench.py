@@ -8,8 +8,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from mrio import bench
-from mrio.io import write_table
+from mrio.core.io import write_table
+from mrio.report import bench
 
 
 @click.command("bench")

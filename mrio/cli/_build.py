@@ -8,11 +8,12 @@ import click
 import numpy as np
 import pandas as pd
 
-from .._cbs import check_nl_year, nl_indicators, nl_inputs_folder
-from .. import _labels as lab
-from ..errors import FileFormatError, LabelError, UnknownLabelError
-from ..io import write
-from ..regional import LQ_METHODS, build_mrio, read_distances, read_indicators, read_national
+from mrio.build.nl import check_nl_year, nl_indicators, nl_inputs_folder
+from mrio.build.regional import LQ_METHODS, build_mrio, read_distances, read_indicators, read_national
+from mrio.core import labels as lab
+from mrio.core.io import write
+from mrio.errors import FileFormatError, LabelError, UnknownLabelError
+
 from ._common import check_folder, progress
 
 EXISTING_FILE = click.Path(exists=True, path_type=Path)
@@ -33,7 +34,7 @@ def _latest_per_kind(indicators: pd.DataFrame, year: int | None) -> pd.DataFrame
 
 def _concordance(path: Path | None, sectors: pd.Index) -> pd.Series:
     if path is None:
-        from ..concordances import cbs_indicator_groups
+        from mrio.build.concordances import cbs_indicator_groups
 
         groups = cbs_indicator_groups()
         if set(groups.index) != set(sectors):

@@ -21,10 +21,10 @@ import pandas as pd
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from .._datasets import _CACHE, _REGISTRY, DEFAULT_DATASET, load
-from .._system import MRIO
-from ..errors import FileFormatError, InputError, MRIOError, UnknownLabelError
-from ..io import read, write_table
+from mrio.build.datasets import _CACHE, _REGISTRY, DEFAULT_DATASET, load
+from mrio.core.io import read, write_table
+from mrio.core.system import MRIO
+from mrio.errors import FileFormatError, InputError, MRIOError, UnknownLabelError
 
 #: Exit codes scripts can rely on.
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
@@ -104,8 +104,7 @@ def regroup_series(spec: str | None) -> pd.Series | None:
     """``--regroup`` as a Series region -> group (named concordances resolved)."""
     value = read_regroup(spec)
     if isinstance(value, str):
-        from .. import concordances
-
+        from mrio.build import concordances
         return concordances.corop_to_province() if value == "province" else concordances.corop_to_metro()
     return value
 
@@ -145,7 +144,7 @@ def load_system(source: str | None, regroup: str | None = None, year: int | None
     LabelError
         A concordance that does not cover the system's regions.
     """
-    from ..concordances import regroup as regroup_system
+    from mrio.build.concordances import regroup as regroup_system
 
     source = source or DEFAULT_DATASET
     concordance = read_regroup(regroup)  # validate options before any loading

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from .._datasets import datasets
-from ..multipliers import MULTIPLIER_KINDS, multipliers
+from mrio.analysis.multipliers import MULTIPLIER_KINDS, multipliers
+from mrio.build.datasets import datasets
+
 from ._common import check_table_output, emit, load_system, out_option, system_options
 
 

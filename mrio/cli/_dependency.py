@@ -7,11 +7,12 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from ..dependency import dependency_matrix, spillover_feedback
-from ..extraction import KINDS, extract, extraction_table
-from ..linkages import linkages
-from ..paths import structural_path_analysis
-from ..trade import kww_decomposition, vax_ratio
+from mrio.analysis.dependency import dependency_matrix, spillover_feedback
+from mrio.analysis.extraction import KINDS, extract, extraction_table
+from mrio.analysis.linkages import linkages
+from mrio.analysis.paths import structural_path_analysis
+from mrio.analysis.trade import kww_decomposition, vax_ratio
+
 from ._common import (
     NAMED_REGROUPS,  # noqa: F401 - re-exported for callers of the former location
     REGROUP_OPTION,

@@ -8,7 +8,8 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..report import _geometry, build_report, check_output, scenario_views
+from mrio.report.html import _geometry, build_report, check_output, scenario_views
+
 from ._common import load_system, system_options
 
 EXAMPLES = """Examples:

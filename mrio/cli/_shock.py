@@ -11,8 +11,9 @@ from pathlib import Path
 import click
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from ..errors import FileFormatError
-from ..scenario import load_scenario, run_scenario
+from mrio.errors import FileFormatError
+from mrio.shocks.scenario import load_scenario, run_scenario
+
 from ._common import YEAR_OPTION, check_folder, progress
 
 

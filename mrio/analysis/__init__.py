@@ -1,0 +1,6 @@
+"""Analysis: multipliers, footprints, dependency, extraction, linkages, structural paths, structure
+indices and value added in trade, on a given system.
+
+It may import :mod:`mrio.build`, :mod:`mrio.core`, :mod:`mrio.kernels` and :mod:`mrio.errors`; never
+shocks, ensemble, report or cli.
+"""

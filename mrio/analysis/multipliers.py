@@ -1,0 +1,275 @@
+"""Multipliers: output, value added, income, extensions, type II, interregional.
+
+All are row-vector products ``s' L`` computed with transposed solves on the stored LU factors of
+``I - A`` (methods.md 5.2); L is never formed. Inactive industries (zero output) get NaN.
+
+References
+----------
+Miller, R. E. & Blair, P. D. (2009). *Input-Output Analysis*, 2nd ed., ch. 6 (multipliers,
+type II with households endogenous), ch. 3 (interregional multipliers).
+Beutel, J. (2008). *Eurostat Manual of Supply, Use and Input-Output Tables*, ch. 15.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from mrio import kernels
+from mrio.core import labels as lab
+from mrio.core.kernel_errors import kernel_errors
+from mrio.core.system import MRIO
+from mrio.errors import InputError, UnknownLabelError
+
+__all__ = [
+    "output_multipliers",
+    "value_added_multipliers",
+    "income_multipliers",
+    "extension_multipliers",
+    "type_ii_multipliers",
+    "interregional_output_multipliers",
+    "multipliers",
+    "MULTIPLIER_KINDS",
+]
+
+MULTIPLIER_KINDS = ("output", "value-added", "income", "type-ii")
+
+
+def _mask_inactive(system: MRIO, values: np.ndarray) -> np.ndarray:
+    if len(system.inactive):
+        values = np.array(values, dtype=np.float64, copy=True)
+        values[..., system.index.get_indexer(system.inactive)] = np.nan
+    return values
+
+
+def output_multipliers(system: MRIO) -> pd.Series:
+    """Type I output multipliers ``m' = i'L``.
+
+    ``m_j`` is the total output, in all regions and sectors, per unit of final demand for the
+    product of industry j (Miller & Blair 2009, sec. 6.2.1).
+
+    Returns
+    -------
+    pandas.Series indexed by (region, sector), named ``"output_multiplier"``.
+    """
+    m = system.leontief_row_product(np.ones(len(system)))
+    return pd.Series(_mask_inactive(system, m), index=system.index, name="output_multiplier")
+
+
+def _income_row(system: MRIO, income_row: Hashable | None) -> Hashable:
+    if income_row is None:
+        income_row = system.meta.get("income_row")
+    if income_row is None:
+        candidates = [c for c in system.V.index if "compensation" in str(c).lower()]
+        if len(candidates) != 1:
+            raise InputError(
+                "cannot tell which row of V is labour income: pass income_row= (rows of V: "
+                f"{', '.join(map(str, system.V.index))}) or set meta['income_row']")
+        income_row = candidates[0]
+    lab.lookup(system.V.index, [income_row], "rows of V (income row)")
+    return income_row
+
+
+def value_added_multipliers(system: MRIO, components: Sequence[Hashable] | None = None,
+                            by_component: bool = False) -> pd.Series | pd.DataFrame:
+    """Value-added multipliers ``v_c' L`` with ``v_c = V x^-1`` (Miller & Blair 2009, sec. 6.2.2).
+
+    Parameters
+    ----------
+    system : MRIO
+    components : sequence, optional
+        Rows of V to count; default :attr:`MRIO.value_added_components` (gross value added).
+    by_component : bool
+        Return one row per component instead of their sum.
+
+    Returns
+    -------
+    pandas.Series (``"value_added_multiplier"``) or DataFrame (component x industry).
+
+    Notes
+    -----
+    With every primary input (imports and taxes too) in V, ``i'(V x^-1) L = i'``: the
+    multipliers of all components sum to one (methods.md 1.2). GVA multipliers alone are < 1
+    when imports or product taxes leak.
+    """
+    comps = list(system.value_added_components if components is None else components)
+    pos = lab.lookup(system.V.index, comps, "rows of V")
+    vc = system.value_added_coefficients.to_numpy()[pos]
+    if by_component:
+        M = _mask_inactive(system, system.leontief_row_product(vc))
+        return pd.DataFrame(M, index=system.V.index[pos], columns=system.index)
+    m = system.leontief_row_product(vc.sum(axis=0))
+    return pd.Series(_mask_inactive(system, m), index=system.index, name="value_added_multiplier")
+
+
+def income_multipliers(system: MRIO, income_row: Hashable | None = None) -> pd.DataFrame:
+    """Type I income multipliers: direct ``h``, total ``h'L`` and their ratio ``(h'L)_j / h_j``.
+
+    Parameters
+    ----------
+    system : MRIO
+    income_row : label, optional
+        Row of V holding labour income (compensation of employees). Default ``meta["income_row"]``
+        or the single row whose name contains "compensation".
+
+    Returns
+    -------
+    pandas.DataFrame indexed by (region, sector) with columns ``direct`` (``h_j`` = income per
+    unit of output), ``total`` (``(h'L)_j``, the income effect) and ``type_I`` (``(h'L)_j / h_j``).
+
+    References
+    ----------
+    Miller & Blair (2009), sec. 6.3. The Dutch 2000 six-sector values (D'Hernoncourt, Cordier &
+    Hadley 2011, Table 1) are reproduced in the tests.
+    """
+    row = _income_row(system, income_row)
+    h = system.value_added_coefficients.loc[row].to_numpy()
+    total = _mask_inactive(system, system.leontief_row_product(h))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(h != 0, total / h, np.nan)
+    return pd.DataFrame({"direct": _mask_inactive(system, h), "total": total, "type_I": ratio},
+                        index=system.index)
+
+
+def extension_multipliers(system: MRIO, stressors: Sequence[Hashable] | None = None) -> pd.DataFrame:
+    """Extension multipliers ``M = S L`` (pymrio ``calc_M``): stressor per unit of final demand.
+
+    Parameters
+    ----------
+    system : MRIO
+    stressors : sequence, optional
+        Rows of F; default all.
+
+    Returns
+    -------
+    pandas.DataFrame of shape (k, N), stressor x (region, sector).
+    """
+    if system.F is None:
+        raise InputError("the system has no extensions (satellite accounts)")
+    stressors = list(system.stressors if stressors is None else stressors)
+    pos = lab.lookup(system.stressors, stressors, "stressors")
+    M = system.leontief_row_product(system.S.to_numpy()[pos])
+    return pd.DataFrame(_mask_inactive(system, M), index=system.stressors[pos], columns=system.index)
+
+
+def type_ii_multipliers(system: MRIO, income_row: Hashable | None = None,
+                        consumption_category: Hashable | None = None) -> pd.DataFrame:
+    """Type I and type II output and income multipliers, households endogenous by region.
+
+    The model is closed with one household sector per region (Miller & Blair 2009, sec. 2.5 and
+    6.2-6.3; methods.md 1.3)::
+
+        A_bar = [[A,   H_c],      H_r[r, j] = income of region r's households per unit of output
+                 [H_r, 0  ]]      of industry j (j in r); H_c[i, r] = household consumption of
+                                  product i in region r per unit of region r's household income
+
+    Parameters
+    ----------
+    system : MRIO
+    income_row : label, optional
+        Row of V with labour income (see :func:`income_multipliers`).
+    consumption_category : label, optional
+        Final-demand category of household consumption; default ``meta["household_category"]``
+        or the single category whose name contains "household".
+
+    Returns
+    -------
+    pandas.DataFrame indexed by (region, sector) with columns ``output_type_I``,
+    ``output_type_II``, ``income_type_I``, ``income_type_II`` (income multipliers as ratios to the
+    direct income coefficient), ``induced_output`` (type II minus type I output multiplier).
+
+    Raises
+    ------
+    InputError
+        No household consumption column for a region, or no income in a region.
+    """
+    row = _income_row(system, income_row)
+    cat = consumption_category if consumption_category is not None else system.meta.get("household_category")
+    if cat is None:
+        cands = [c for c in system.categories if "household" in str(c).lower()]
+        if len(cands) != 1:
+            raise InputError("cannot tell which final-demand category is household consumption: pass "
+                             f"consumption_category= (categories: {', '.join(map(str, system.categories))})")
+        cat = cands[0]
+    lab.lookup(system.categories, [cat], "final-demand categories")
+    N, R, n = len(system), system.n_regions, system.n_sectors
+    h = system.value_added_coefficients.loc[row].to_numpy()
+    income = system.V.loc[row].to_numpy().reshape(R, n).sum(axis=1)
+    H_r = np.zeros((R, N))
+    H_c = np.zeros((N, R))
+    for r, region in enumerate(system.regions):
+        if (region, cat) not in system.Y.columns:
+            raise UnknownLabelError(f"no household consumption column ({region!r}, {cat!r}) in Y")
+        if income[r] <= 0:
+            raise InputError(f"region {region!r} has no labour income in row {row!r}; type II undefined")
+        H_r[r, r * n:(r + 1) * n] = h[r * n:(r + 1) * n]
+        H_c[:, r] = system.Y[(region, cat)].to_numpy() / income[r]
+    A_bar = np.block([[system.arrays.A, H_c], [H_r, np.zeros((R, R))]])
+    with kernel_errors(system.index.append(pd.Index([("households", r) for r in system.regions]))):
+        factor = kernels.LeontiefFactor(A_bar)
+        kernels.certify_productive(factor, A_bar)
+    sel = np.zeros((2, N + R))
+    sel[0, :N] = 1.0
+    sel[1, :N] = 0.0
+    sel[1, N:] = 1.0
+    closed = factor.solve_transposed(sel)[:, :N]
+    out_I = system.leontief_row_product(np.ones(N))
+    inc_I = system.leontief_row_product(h)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame = pd.DataFrame({
+            "output_type_I": out_I,
+            "output_type_II": closed[0],
+            "income_type_I": np.where(h != 0, inc_I / h, np.nan),
+            "income_type_II": np.where(h != 0, closed[1] / h, np.nan),
+        }, index=system.index)
+    frame["induced_output"] = frame["output_type_II"] - frame["output_type_I"]
+    if len(system.inactive):
+        frame.loc[system.inactive] = np.nan
+    return frame
+
+
+def interregional_output_multipliers(system: MRIO) -> pd.DataFrame:
+    """Output generated in each region per unit of final demand for each industry.
+
+    ``M[r, (s, j)] = sum_i l_ij^{rs}``: the region-r part of the output multiplier of demand for
+    the product of sector j in region s (Miller & Blair 2009, sec. 3.3). Columns sum to the
+    output multipliers.
+
+    Returns
+    -------
+    pandas.DataFrame, region x (region, sector).
+    """
+    R, n = system.n_regions, system.n_sectors
+    E = np.kron(np.eye(R), np.ones(n))  # R x N region indicators
+    M = _mask_inactive(system, system.leontief_row_product(E))
+    return pd.DataFrame(M, index=system.regions, columns=system.index)
+
+
+def multipliers(system: MRIO, kind: str = "output") -> pd.DataFrame:
+    """Multipliers by name, as one table (used by the command line).
+
+    Parameters
+    ----------
+    kind : str
+        ``"output"``, ``"value-added"``, ``"income"``, ``"type-ii"``, or the name of a stressor
+        (extension multipliers of that stressor).
+
+    Returns
+    -------
+    pandas.DataFrame indexed by (region, sector).
+    """
+    if kind == "output":
+        return output_multipliers(system).to_frame()
+    if kind == "value-added":
+        return value_added_multipliers(system).to_frame()
+    if kind == "income":
+        return income_multipliers(system)
+    if kind == "type-ii":
+        return type_ii_multipliers(system)
+    if kind in set(map(str, system.stressors)):
+        stressor = next(s for s in system.stressors if str(s) == kind)
+        return extension_multipliers(system, [stressor]).T.rename(columns=lambda s: f"{s}_multiplier")
+    known = list(MULTIPLIER_KINDS) + list(map(str, system.stressors))
+    raise UnknownLabelError(f"unknown multiplier kind {kind!r}; choose from {', '.join(known)}")

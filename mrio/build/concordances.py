@@ -1,0 +1,152 @@
+"""Concordances for regrouping regions and sectors, and helpers that apply them to an MRIO.
+
+Dutch concordances (region labels are COROP names as in ``corop_centroids.csv``):
+
+* :func:`corop_to_province` - the 40 COROP regions to the 12 provinces (province of the
+  region's centroid; COROP regions nest in provinces).
+* :func:`corop_to_metro` - COROP regions to the three metropolitan areas named in the SER report
+  (Metropoolregio Amsterdam, Metropoolregio Rotterdam Den Haag, Brainport Eindhoven), **approximated
+  by whole COROP regions** (the official areas are sets of municipalities that do not follow COROP
+  borders; see :data:`METRO_AREAS` for the sets and what they leave out or add). Regions outside
+  them map to ``"Rest of the Netherlands"``.
+* :func:`cbs_to_nace_a10` - the 81 CBS industries to Eurostat NACE A*10 groups.
+* :func:`cbs_indicator_groups` - the groups used to regionalise with Eurostat NUTS-3 data: A*10
+  with B-E split into ``"C"`` (manufacturing) and ``"BDE"`` (mining, energy, water), so that
+  Groningen's gas is placed by its own value added.
+
+Regrouping (:func:`regroup`) sums flows, so every total is preserved exactly; multipliers of the
+regrouped system are *not* averages of the original ones (aggregation bias, Miller & Blair 2009,
+section 4.3): compute them on the level of detail you report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from importlib import resources
+
+import pandas as pd
+
+from mrio.core import labels as lab
+from mrio.core.system import MRIO
+from mrio.errors import UnknownLabelError
+
+__all__ = [
+    "METRO_AREAS",
+    "REST_OF_COUNTRY",
+    "nl_regions",
+    "corop_to_province",
+    "corop_to_metro",
+    "cbs_to_nace_a10",
+    "cbs_indicator_groups",
+    "regroup",
+]
+
+#: Metropolitan areas of the SER report as sets of COROP regions (an approximation).
+METRO_AREAS: dict[str, tuple[str, ...]] = {
+    # MRA (Amsterdam, Amstelland, Waterland, Zaanstad, Haarlem and Zuid-Kennemerland, IJmond, Gooi en
+    # Vechtstreek, Almere and Lelystad). Flevoland's COROP region also holds Noordoostpolder, Urk,
+    # Dronten and Zeewolde (outside MRA); Haarlemmermeer and Purmerend lie in the Amsterdam COROP region.
+    "Metropoolregio Amsterdam": ("Amsterdam", "Zaanstreek", "IJmond", "Agglomeratie Haarlem",
+                                 "Het Gooi en Vechtstreek", "Flevoland"),
+    # MRDH: the 23 municipalities of The Hague and Rotterdam; Zoetermeer (Oost-Zuid-Holland COROP)
+    # is left out, the rest of the Rijnmond COROP region (e.g. Goeree-Overflakkee) is included.
+    "Metropoolregio Rotterdam Den Haag": ("Agglomeratie s-Gravenhage", "Delft en Westland", "Rijnmond"),
+    # Brainport Eindhoven (Metropoolregio Eindhoven, 21 municipalities) ~ Zuidoost-Noord-Brabant.
+    "Brainport Eindhoven": ("Zuidoost-Noord-Brabant",),
+}
+REST_OF_COUNTRY = "Rest of the Netherlands"
+
+
+def nl_regions() -> pd.DataFrame:
+    """The 40 COROP regions: number, CBS and NUTS codes, name, province, area, internal distance."""
+    with resources.as_file(resources.files("mrio.data") / "nl_corop" / "regions.csv") as path:
+        return pd.read_csv(path)
+
+
+def corop_to_province() -> pd.Series:
+    """COROP region -> province (12 provinces), indexed by COROP name in COROP order."""
+    regions = nl_regions()
+    return pd.Series(regions["province"].to_numpy(), index=pd.Index(regions["region"], name="region"),
+                     name="province")
+
+
+def corop_to_metro(rest: str = REST_OF_COUNTRY) -> pd.Series:
+    """COROP region -> metropolitan area of the SER report (COROP-set approximation), else ``rest``."""
+    regions = nl_regions()["region"]
+    mapping = pd.Series(rest, index=pd.Index(regions, name="region"), name="metro_area")
+    for area, members in METRO_AREAS.items():
+        unknown = [m for m in members if m not in mapping.index]
+        if unknown:  # guards the table above against renamed regions
+            raise UnknownLabelError(f"metropolitan area {area!r} names unknown COROP regions {unknown}")
+        mapping.loc[list(members)] = area
+    return mapping
+
+
+def _industries() -> pd.DataFrame:
+    with resources.as_file(resources.files("mrio.data") / "nl_industries.csv") as path:
+        return pd.read_csv(path)
+
+
+def cbs_to_nace_a10() -> pd.Series:
+    """CBS industry (``sector`` label) -> NACE A*10 group (A, B-E, F, G-I, J, K, L, M_N, O-Q, R-U)."""
+    table = _industries()
+    return pd.Series(table["nace_a10"].to_numpy(), index=pd.Index(table["sector"], name="sector"),
+                     name="nace_a10")
+
+
+def cbs_indicator_groups() -> pd.Series:
+    """CBS industry -> regional-indicator group: A*10 with B-E split into ``"C"`` and ``"BDE"``.
+
+    CBS industries 7-28 are manufacturing (NACE C); 4-6 (mining), 29 (energy) and 30-31 (water,
+    waste) form ``"BDE"`` = Eurostat's B-E minus C.
+    """
+    table = _industries()
+    groups = table["nace_a10"].where(table["nace_a10"] != "B-E",
+                                     table["cbs_no"].between(7, 28).map({True: "C", False: "BDE"}))
+    return pd.Series(groups.to_numpy(), index=pd.Index(table["sector"], name="sector"), name="group")
+
+
+def regroup(system: MRIO, regions: Mapping | pd.Series | str | None = None,
+            sectors: Mapping | pd.Series | str | None = None) -> MRIO:
+    """Regroup a system's regions and/or sectors exactly (flows summed, totals preserved).
+
+    Parameters
+    ----------
+    system : MRIO
+    regions : Mapping, pandas.Series, {"province", "metro"} or None
+        Region -> group; the names select the Dutch concordances above.
+    sectors : Mapping, pandas.Series, {"nace_a10"} or None
+        Sector -> group; ``"nace_a10"`` selects :func:`cbs_to_nace_a10`.
+
+    Returns
+    -------
+    MRIO
+        ``meta["regrouped"]`` records the concordances used. Multipliers are not preserved
+        (aggregation bias).
+
+    Raises
+    ------
+    UnknownLabelError
+        A concordance name that is not known.
+    LabelError
+        A concordance that does not cover every region/sector of the system.
+    """
+    named_regions = {"province": corop_to_province, "metro": corop_to_metro}
+    named_sectors = {"nace_a10": cbs_to_nace_a10}
+    if isinstance(regions, str):
+        if regions not in named_regions:
+            raise UnknownLabelError(f"unknown region concordance {regions!r}; known: {', '.join(named_regions)}")
+        regions = named_regions[regions]()
+    if isinstance(sectors, str):
+        if sectors not in named_sectors:
+            raise UnknownLabelError(f"unknown sector concordance {sectors!r}; known: {', '.join(named_sectors)}")
+        sectors = named_sectors[sectors]()
+    if regions is not None:
+        regions = lab.mapping_to_series(regions, system.regions, "region")
+    if sectors is not None:
+        sectors = lab.mapping_to_series(sectors, system.sectors, "sector")
+    out = system.aggregate(regions=regions, sectors=sectors)
+    note = {"regions": "by concordance" if regions is not None else "unchanged",
+            "sectors": "by concordance" if sectors is not None else "unchanged",
+            "caveat": "flows are sums and add up exactly; multipliers are not preserved by regrouping"}
+    return out.replace(meta={**dict(out.meta), "regrouped": note})

@@ -1,0 +1,562 @@
+"""Build a multi-regional table consistent with the national table (methods.md section 2).
+
+Pipeline (:func:`build_mrio`), every step recorded in the result's ``meta``:
+
+1. **Regional output** ``x_j^r = x_j^N share_j^r`` with ``share_j^r = I_g^r / sum_r I_g^r`` for the
+   indicator group ``g`` of industry ``j`` (national structure within a group). Per group the
+   first indicator of ``output_indicators`` (default output, then gross value added, then
+   employment) that covers every region is used; ``meta["output_indicator"]`` says which one drove
+   each region x group cell.
+2. **Intra-regional coefficients** from the national domestic coefficients by a location quotient
+   (SLQ, CILQ, FLQ with ``delta``, AFLQ): ``r_ij^s = a_ij min(LQ_ij^s, 1)``; they give the share
+   ``q_i^s`` of region s's demand for product i met from within s.
+3. **Interregional trade** per product by a doubly-constrained gravity model (``f(d) = d^-beta`` or
+   ``exp(-beta d)``) between supply to the domestic market ``O_i^r = x_i^r - e_i^r - (producer-held
+   final demand)`` and domestic demand ``D_i^s = sum_j a_ij x_j^s + sum_c y_ic^s``, with the
+   intra-regional cell set from ``q_i^s`` in the prior, balanced exactly by RAS (Furness). Cells
+   the LQ prior leaves at zero between a supplying and a demanding region keep a small share of
+   their plain-gravity value (:func:`mrio.kernels.gravity_trade`), so the prior's zero pattern
+   admits every pair of margins with equal totals. ``O`` and ``D`` are non-negative by
+   construction: negative final-demand cells are producer-held, never traded.
+4. **Assembly** (Chenery-Moses): ``Z^{rs}_ij = t_i^{rs} a_ij x_j^s``, ``Y^{rs}_ic = t_i^{rs} y_ic^s``
+   with ``t_i^{rs} = T_i^{rs} / D_i^s``; exports and producer-held final demand (inventory changes,
+   negative cells) stay with the producing region ``r`` in proportion to its output; primary inputs
+   ``V^s_kj = v_kj x_j^s`` (national input structure).
+
+Because ``sum_r t_i^{rs} = 1``, ``sum_s x^s = x^N`` and the regional final-demand shares sum to one,
+summing the result over regions reproduces the national intermediate flows, final demand by
+category, exports and every primary-input row exactly, industry by industry (methods.md 2.6,
+exact-aggregation theorem); :func:`national_consistency` checks it. Flows aggregate exactly,
+multipliers do not (aggregation bias; Miller & Blair 2009, ch. 4).
+
+References
+----------
+Flegg, A. T. & Webber, C. D. (1997), Regional Studies 31, 795-805 (FLQ);
+Jahn, M. (2017), Regional Studies 51, 1518-1529 (FLQ + gravity, nationally consistent);
+Miller, R. E. & Blair, P. D. (2009), ch. 3 (Chenery-Moses multiregional model);
+Wilson, A. G. (1970), *Entropy in Urban and Regional Modelling* (doubly-constrained gravity).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mrio import kernels
+
+from mrio.core import labels as lab
+from mrio.core.kernel_errors import kernel_errors
+from mrio.build.inputs import read_distances, read_indicators, read_national
+from mrio.build.national import CONSISTENCY_RTOL, NationalTable, write_national
+from mrio.core.system import MRIO
+from mrio.errors import (
+    ConvergenceError,
+    IdentityError,
+    InfeasibleBalancingError,
+    InvalidTableError,
+    LabelError,
+    UnknownLabelError,
+)
+
+__all__ = [
+    "NationalTable",
+    "build_mrio",
+    "national_consistency",
+    "flq_sensitivity",
+    "LQ_METHODS",
+    "OUTPUT_INDICATORS",
+    "read_national",
+    "write_national",
+    "read_distances",
+    "read_indicators",
+]
+
+#: Location-quotient methods for the intra-regional share; "gravity" uses distance alone.
+LQ_METHODS = ("slq", "cilq", "flq", "aflq", "gravity")
+#: Indicator kinds, in default order of preference for regional output.
+OUTPUT_INDICATORS = ("output", "gva", "employment")
+
+
+# ---------------------------------------------------------------------------------- inputs
+def _concordance(concordance: Mapping | pd.Series, sectors: pd.Index) -> pd.Series:
+    series = concordance.copy() if isinstance(concordance, pd.Series) else pd.Series(dict(concordance))
+    unknown = series.index.difference(sectors, sort=False)
+    if len(unknown):
+        raise UnknownLabelError(f"the sector -> indicator-group concordance names sectors that are not in "
+                                f"the national table: {lab._show(unknown)}")
+    missing = sectors.difference(series.index, sort=False)
+    if len(missing):
+        raise LabelError(f"the sector -> indicator-group concordance does not map national sectors "
+                         f"{lab._show(missing)}")
+    return series.loc[sectors]
+
+
+def _indicator_table(indicators: pd.DataFrame, regions: pd.Index, groups: pd.Index) -> pd.DataFrame:
+    """Validate tidy indicators (region, group, indicator, value) and pivot them."""
+    if not isinstance(indicators, pd.DataFrame):
+        raise InvalidTableError(f"regional indicators must be a DataFrame, got {type(indicators).__name__}")
+    needed = ["region", "group", "indicator", "value"]
+    missing = [c for c in needed if c not in indicators.columns]
+    if missing:
+        raise InvalidTableError(f"regional indicators lack columns {missing}; expected {needed}")
+    ind = indicators[needed].copy()
+    ind["value"] = pd.to_numeric(ind["value"], errors="coerce")
+    bad = ~np.isfinite(ind["value"].to_numpy(dtype=float))
+    if bad.any():
+        cells = list(ind.loc[bad, ["region", "group", "indicator"]].itertuples(index=False, name=None))
+        raise InvalidTableError(f"regional indicators are missing or not numeric for {lab._show(cells)}")
+    neg = ind["value"] < 0
+    if neg.any():
+        cells = list(ind.loc[neg, ["region", "group", "indicator"]].itertuples(index=False, name=None))
+        raise InvalidTableError(f"regional indicators are negative for (region, group, indicator) "
+                                f"{lab._show(cells)}")
+    unknown_regions = pd.Index(ind["region"].unique()).difference(regions, sort=False)
+    if len(unknown_regions):
+        raise UnknownLabelError(f"regional indicators name regions that match no region of the distance "
+                                f"matrix: {lab._show(unknown_regions)}")
+    unknown_groups = pd.Index(ind["group"].unique()).difference(groups, sort=False)
+    if len(unknown_groups):
+        raise UnknownLabelError(f"regional indicators name industry groups that match no national industry "
+                                f"(via the concordance): {lab._show(unknown_groups)}")
+    if ind.duplicated(["region", "group", "indicator"]).any():
+        dup = ind.loc[ind.duplicated(["region", "group", "indicator"]), ["region", "group", "indicator"]]
+        raise LabelError(f"regional indicators repeat cells {lab._show(dup.itertuples(index=False, name=None))}")
+    return ind
+
+
+def _distances(distances: pd.DataFrame, internal: pd.Series | None) -> pd.DataFrame:
+    if not isinstance(distances, pd.DataFrame):
+        raise InvalidTableError(f"distances must be a DataFrame, got {type(distances).__name__}")
+    if distances.shape[0] != distances.shape[1]:
+        raise InvalidTableError(f"the distance matrix must be square; got {distances.shape[0]} rows x "
+                                f"{distances.shape[1]} columns")
+    lab.check_flat(distances.index, "distance matrix rows")
+    lab.check_same(pd.Index(distances.columns), pd.Index(distances.index), "distance matrix columns",
+                   "distance matrix rows")
+    d = lab.check_finite(distances, "distances").copy()
+    if (d < 0).any():
+        raise InvalidTableError("the distance matrix has negative entries")
+    off = ~np.eye(len(d), dtype=bool)
+    if (d[off] <= 0).any():
+        i, j = np.argwhere((d <= 0) & off)[0]
+        raise InvalidTableError(f"distance between different regions {distances.index[i]!r} and "
+                                f"{distances.index[j]!r} is zero")
+    if internal is not None:
+        internal = internal.reindex(distances.index)
+        if internal.isna().any():
+            raise LabelError(f"internal distances missing for {lab._show(internal.index[internal.isna()])}")
+        d[np.arange(len(d)), np.arange(len(d))] = internal.to_numpy(dtype=float)
+    diag = np.diag(d).copy()
+    if (diag <= 0).any():
+        # Half the distance to the nearest other region (documented default).
+        nearest = np.where(off, d, np.inf).min(axis=1) if len(d) > 1 else np.ones(1)
+        diag = np.where(diag > 0, diag, nearest / 2.0)
+        d[np.arange(len(d)), np.arange(len(d))] = diag
+    return pd.DataFrame(d, index=pd.Index(distances.index, name="region"),
+                        columns=pd.Index(distances.index, name="region"))
+
+
+# ---------------------------------------------------------------------------------- steps
+def _output_shares(ind: pd.DataFrame, regions: pd.Index, groups: pd.Index, priority: Sequence[str]):
+    """Per group: the preferred indicator covering all regions; regional shares (R, G)."""
+    shares = np.zeros((len(regions), len(groups)))
+    used: dict[Hashable, str] = {}
+    for g_pos, group in enumerate(groups):
+        rows = ind[ind["group"] == group]
+        chosen = None
+        for kind in priority:
+            sub = rows[rows["indicator"] == kind].set_index("region")["value"]
+            if sub.index.nunique() == len(regions) and sub.sum() > 0:
+                chosen = kind
+                values = sub.reindex(regions).to_numpy(dtype=float)
+                break
+        if chosen is None:
+            have = rows.groupby("indicator")["region"].nunique().to_dict()
+            raise LabelError(
+                f"industry group {group!r}: no indicator among {list(priority)} covers all {len(regions)} "
+                f"regions with a positive total (regions covered per indicator: {have or 'none'})")
+        shares[:, g_pos] = values / values.sum()
+        used[group] = chosen
+    return shares, used
+
+
+def _final_demand_weights(proxy, regions, sectors, x_reg, va_reg, income_reg, category) -> np.ndarray:
+    """Regional shares (R,) of a final-demand category from its proxy."""
+    if isinstance(proxy, str):
+        if proxy == "output":
+            w = x_reg.sum(axis=1)
+        elif proxy == "value_added":
+            w = va_reg.sum(axis=1)
+        elif proxy == "income":
+            w = income_reg.sum(axis=1)
+        else:
+            raise InvalidTableError(
+                f"final-demand proxy {proxy!r} for category {category!r} is unknown; use 'output', "
+                "'value_added', 'income', 'producer' or a list of sectors")
+    else:
+        pos = lab.lookup(sectors, list(proxy), f"sectors (final-demand proxy of {category!r})")
+        w = x_reg[:, pos].sum(axis=1)
+    total = w.sum()
+    if total <= 0:
+        raise InvalidTableError(f"final-demand proxy of category {category!r} is zero in every region")
+    return w / total
+
+
+def _intra_shares(method, delta, A, x_reg, fd_traded, D, basis_reg, basis_nat):
+    """q_i^s: share of region s's demand for product i supplied within s (n, R)."""
+    if method == "gravity":
+        return None
+    s_q = kernels.slq(basis_reg, basis_nat)  # (R, n)
+    if method == "slq":
+        lq = s_q  # by selling sector
+    elif method == "cilq":
+        lq = kernels.cilq(s_q)
+    elif method == "flq":
+        lq = kernels.flq(basis_reg, basis_nat, delta)
+    else:
+        lq = kernels.aflq(basis_reg, basis_nat, delta)
+    r_coef = kernels._regional.regional_coefficients(A, lq)  # (R, n, n)
+    own_inter = np.einsum("sij,sj->is", r_coef, x_reg)  # (n, R)
+    fd_factor = np.minimum(s_q, 1.0).T  # (n, R): final demand localised by SLQ of the product
+    if method in ("flq", "aflq"):
+        lam = kernels.flq_lambda(basis_reg.sum(axis=1), basis_nat.sum(), delta)
+        fd_factor = np.minimum(fd_factor * lam[np.newaxis, :], 1.0)
+    own = own_inter + fd_traded * fd_factor
+    q = np.zeros_like(D)
+    np.divide(own, D, out=q, where=D > 0)
+    return np.clip(q, 0.0, 1.0)
+
+
+def _trade_error(exc, sectors, regions, O, D):
+    """Re-word a kernel failure of the per-product trade balancing with product and region labels."""
+    cause = exc.__cause__
+    rows = list(getattr(cause, "rows", []) or [])
+    cols = list(getattr(cause, "columns", []) or [])
+    reason = str(cause if cause is not None else exc)
+    if reason.startswith("product ") and ": " in reason:
+        reason = reason.split(": ", 1)[1]
+    where = ""
+    if rows:
+        i = rows[0]
+        where = f"product {sectors[i]!r}"
+        if cols:
+            where += ", regions " + ", ".join(
+                f"{regions[r]!r} (supply {O[i, r]:.6g}, demand {D[i, r]:.6g})" for r in cols[:5])
+    message = f"interregional trade balancing failed for {where or 'a product'}: {reason}"
+    return type(exc)(message)
+
+
+def build_mrio(
+    national: NationalTable,
+    indicators: pd.DataFrame,
+    concordance: Mapping | pd.Series,
+    distances: pd.DataFrame,
+    *,
+    method: str = "flq",
+    delta: float = 0.25,
+    beta: float = 1.0,
+    decay: str = "power",
+    internal_distances: pd.Series | None = None,
+    output_indicators: Sequence[str] = OUTPUT_INDICATORS,
+    final_demand_proxies: Mapping[Hashable, Any] | None = None,
+    employment_unit: str = "1000 persons",
+    export_region: str = "RoW",
+    meta: Mapping[str, Any] | None = None,
+) -> MRIO:
+    """Build a multi-regional system from a national table, regional indicators and distances.
+
+    Parameters
+    ----------
+    national : NationalTable
+    indicators : pandas.DataFrame
+        Tidy table with columns ``region``, ``group``, ``indicator`` (``"output"``, ``"gva"``,
+        ``"employment"`` or any name listed in ``output_indicators``) and ``value`` (>= 0).
+    concordance : Mapping or pandas.Series
+        National sector -> indicator group (every sector mapped).
+    distances : pandas.DataFrame of shape (R, R)
+        Distances between regions (rows and columns = the regions, in the order wanted for the
+        result). A zero diagonal is replaced by ``internal_distances`` or, if absent, by half the
+        distance to the nearest region.
+    method : {"flq", "aflq", "cilq", "slq", "gravity"}, default "flq"
+        How the intra-regional share of demand enters the trade prior (methods.md 2.2); "gravity"
+        uses distances alone.
+    delta : float in [0, 1), default 0.25
+        FLQ/AFLQ parameter: no universal value exists; see :func:`flq_sensitivity`.
+    beta : float, default 1.0
+        Distance decay of the gravity model.
+    decay : {"power", "exponential"}
+    internal_distances : pandas.Series, optional
+        ``d_rr`` by region (e.g. ``(2/3) sqrt(area / pi)``, Head & Mayer 2002).
+    output_indicators : sequence of str
+        Indicator preference for regional output, per group.
+    final_demand_proxies : Mapping, optional
+        Category -> ``"income"`` (regional income row), ``"value_added"``, ``"output"``,
+        ``"producer"`` (kept with the producing region), or a list of sectors (share of their
+        output). Default: ``national.meta["household_category"]`` and other consumption by income,
+        ``producer_held`` categories by producer, the rest by value added.
+    employment_unit : str
+        Unit of the ``employment`` extension (built when every group has an ``employment``
+        indicator for every region).
+    export_region : str, default "RoW"
+        Final-demand destination of exports.
+    meta : Mapping, optional
+        Extra metadata merged into the result's ``meta``.
+
+    Returns
+    -------
+    MRIO
+        Regions x national sectors; ``meta`` records every assumption, the indicator that drove
+        each region x group cell and the national-consistency check.
+
+    Raises
+    ------
+    UnknownLabelError
+        Indicator regions or groups that match nothing; concordance sectors not in the table.
+    LabelError, InvalidTableError
+        Distance matrix not square or not matching, negative indicators, uncovered groups.
+    InfeasibleBalancingError, IdentityError
+        Trade balancing impossible, or the national-consistency check failed.
+    """
+    if method not in LQ_METHODS:
+        raise InvalidTableError(f"unknown method {method!r}; use one of {', '.join(LQ_METHODS)}")
+    if not 0.0 <= float(delta) < 1.0:
+        raise InvalidTableError(f"delta must be in [0, 1), got {delta}")
+    if decay not in ("power", "exponential"):
+        raise InvalidTableError(f"unknown distance decay {decay!r}; use 'power' or 'exponential'")
+    sectors = pd.Index(national.sectors, name="sector")
+    n = len(sectors)
+    dist = _distances(distances, internal_distances)
+    regions = pd.Index(dist.index, name="region")
+    R = len(regions)
+    group_of = _concordance(concordance, sectors)
+    groups = pd.Index(pd.unique(group_of.to_numpy()), name="group")
+    ind = _indicator_table(indicators, regions, groups)
+    covered = pd.Index(ind["region"].unique())
+    uncovered = regions.difference(covered, sort=False)
+    if len(uncovered):
+        raise LabelError(f"regions of the distance matrix without any indicator: {lab._show(uncovered)}")
+
+    # ---- 1. regional output
+    g_of_j = groups.get_indexer(group_of.to_numpy())
+    group_shares, used = _output_shares(ind, regions, groups, output_indicators)
+    share = group_shares[:, g_of_j]  # (R, n) x_j^r / x_j^N
+    ZN = np.ascontiguousarray(national.Z.to_numpy(dtype=float))
+    FN = national.final_demand.to_numpy(dtype=float)
+    EN = national.exports.to_numpy(dtype=float)
+    VN = national.V.to_numpy(dtype=float)
+    xN = national.x.to_numpy()
+    x_reg = share * xN[np.newaxis, :]
+    A = kernels.technical_coefficients(ZN, xN)
+    v_coef = kernels.safe_divide(VN, xN[np.newaxis, :])
+    va_pos = lab.lookup(national.V.index, national.value_added_components, "value-added rows")
+    va_reg = x_reg * v_coef[va_pos].sum(axis=0)[np.newaxis, :]
+    income_row = national.meta.get("income_row")
+    income_reg = (x_reg * v_coef[national.V.index.get_loc(income_row)][np.newaxis, :]
+                  if income_row in national.V.index else va_reg)
+
+    # ---- employment (extension and LQ basis)
+    emp = ind[ind["indicator"] == "employment"]
+    employment = None
+    if len(emp) and all(emp[emp["group"] == g]["region"].nunique() == R for g in groups):
+        emp_g = emp.pivot(index="region", columns="group", values="value").reindex(index=regions,
+                                                                                   columns=groups)
+        xg = pd.Series(xN).groupby(g_of_j).sum().reindex(range(len(groups))).to_numpy()
+        within = kernels.safe_divide(xN, xg[g_of_j])  # national output structure within a group
+        employment = emp_g.to_numpy()[:, g_of_j] * within[np.newaxis, :]
+    basis_reg = employment if employment is not None else x_reg
+    basis_nat = basis_reg.sum(axis=0)
+
+    # ---- final demand by region
+    categories = pd.Index(national.final_demand.columns, name="category")
+    household = national.meta.get("household_category")
+    proxies: dict[Hashable, Any] = {}
+    for c in categories:
+        if c in national.producer_held:
+            proxies[c] = "producer"
+        elif c == household:
+            proxies[c] = "income"
+        else:
+            proxies[c] = "value_added"
+    if final_demand_proxies:
+        unknown = [c for c in final_demand_proxies if c not in categories]
+        if unknown:
+            raise UnknownLabelError(f"final-demand proxies name unknown categories {lab._show(unknown)}; "
+                                    f"categories: {lab._show(categories, limit=12)}")
+        proxies.update(final_demand_proxies)
+    W = np.zeros((len(categories), R))  # regional shares of each traded category
+    held = np.zeros((n, len(categories)), dtype=bool)  # producer-held cells
+    for k, c in enumerate(categories):
+        if isinstance(proxies[c], str) and proxies[c] == "producer":
+            held[:, k] = True
+        else:
+            W[k] = _final_demand_weights(proxies[c], regions, sectors, x_reg, va_reg, income_reg, c)
+            held[:, k] = FN[:, k] < 0
+    FN_traded = np.where(held, 0.0, FN)
+    FN_held = np.where(held, FN, 0.0)
+    fd_traded = FN_traded @ W  # (n, R) traded final demand at destination
+    # ---- 3. trade margins and balancing
+    D = ZN @ share.T + fd_traded  # (n, R): sum_j a_ij x_j^s + y_i^s
+    # O_i^r = x_i^r - e_i^r - held_i^r = (Z i + traded final demand)_i share_i^r, computed as a sum of
+    # non-negative terms so that no rounding makes it negative
+    O = (ZN.sum(axis=1) + FN_traded.sum(axis=1))[:, np.newaxis] * share.T  # (n, R)
+    q = _intra_shares(method, float(delta), A, x_reg, fd_traded, D, basis_reg, basis_nat)
+    decay_matrix = kernels._regional.distance_decay(dist.to_numpy(), beta, decay)
+    if not (decay_matrix > 0).all():
+        r, s = np.argwhere(~(decay_matrix > 0))[0]
+        raise InvalidTableError(
+            f"the distance decay {'d^-beta' if decay == 'power' else 'exp(-beta d)'} with beta = {beta} "
+            f"underflows to zero between regions {regions[r]!r} and {regions[s]!r} (distance "
+            f"{dist.iat[r, s]:.6g}): the gravity model could not let trade flow between them; use a "
+            "smaller beta or distances in larger units")
+    try:
+        with kernel_errors(pd.Index(sectors), pd.Index(regions)):
+            T, _ = kernels.gravity_trade(O, D, decay_matrix, q, tol=1e-13)
+    except (InfeasibleBalancingError, ConvergenceError) as exc:
+        raise _trade_error(exc, sectors, regions, O, D) from exc.__cause__
+    t = np.zeros_like(T)
+    np.divide(T, D[:, np.newaxis, :], out=t, where=D[:, np.newaxis, :] > 0)
+
+    # ---- 4. assembly
+    index = pd.MultiIndex.from_product([regions, sectors], names=list(lab.INDUSTRY_LEVELS))
+    Z = kernels.chenery_moses_flows(np.ascontiguousarray(t), ZN, np.ascontiguousarray(share))
+    n_cat, n_exp = len(categories), EN.shape[1]
+    Y = np.zeros((R * n, R * n_cat + n_exp))
+    for s in range(R):
+        # traded: Y[(r,i),(s,c)] = t_i^{rs} y_ic W_c^s
+        block = t[:, :, s].T[:, :, np.newaxis] * (FN_traded * W[:, s][np.newaxis, :])[np.newaxis]  # (R, n, c)
+        Y[:, s * n_cat:(s + 1) * n_cat] += block.reshape(R * n, n_cat)
+        # producer-held: stays in the producing region's own column
+        Y[s * n:(s + 1) * n, s * n_cat:(s + 1) * n_cat] += FN_held * share[s][:, np.newaxis]
+    Y[:, R * n_cat:] = (EN[np.newaxis, :, :] * share[:, :, np.newaxis]).reshape(R * n, n_exp)
+    y_cols = pd.MultiIndex.from_tuples(
+        [(r, c) for r in regions for c in categories] + [(export_region, e) for e in national.exports.columns],
+        names=list(lab.FINAL_DEMAND_LEVELS))
+    V = (VN[:, np.newaxis, :] * share[np.newaxis, :, :]).reshape(len(national.V.index), R * n)
+    x = x_reg.reshape(-1)
+    extensions = None
+    units = {"monetary": national.units}
+    if employment is not None:
+        extensions = pd.DataFrame(employment.reshape(1, -1), index=pd.Index(["employment"], name="stressor"),
+                                  columns=index)
+        units["employment"] = employment_unit
+
+    assumptions = [
+        "regional output x_j^r = x_j^N * (indicator of the region's group / national indicator of the "
+        "group): national output structure within each indicator group",
+        "every region uses the national domestic technology (A) and primary-input structure (V/x)",
+        f"intra-regional share of demand from {method.upper()}"
+        + (f" (delta = {delta})" if method in ("flq", "aflq") else "")
+        + " in the gravity prior; interregional trade by a doubly-constrained gravity model "
+        f"f(d) = {'d^-beta' if decay == 'power' else 'exp(-beta d)'} with beta = {beta}, balanced "
+        "exactly to regional supply and demand by RAS (Furness), per product; the location quotients "
+        "are a prior, not a constraint: a flow they rule out (intra-regional share 0 although the region "
+        "produces the product, or 1 closing the region to other suppliers) keeps "
+        f"{kernels._regional.GRAVITY_FLOOR:g} of its plain-gravity value, so that the regional margins can "
+        "always be met",
+        "Chenery-Moses assembly: one trade pattern per product for all buyers in a destination region",
+        "exports and producer-held final demand (inventory changes, nationally negative cells) are "
+        "allocated to producing regions in proportion to their output",
+        "final demand by region: " + "; ".join(
+            f"{c}: {p if isinstance(p, str) else 'output of ' + ', '.join(map(str, p))}"
+            for c, p in proxies.items()),
+    ]
+    if employment is not None:
+        assumptions.append("employment by industry: regional employment of the group split over its "
+                           "industries by national output shares")
+    national_notes = national.meta.get("assumptions") or []
+    national_notes = [national_notes] if isinstance(national_notes, str) else list(national_notes)
+    meta_out: dict[str, Any] = dict(national.meta)
+    meta_out.update({
+        "regionalisation": {
+            "method": method, "delta": float(delta) if method in ("flq", "aflq") else None,
+            "beta": float(beta), "decay": decay, "output_indicators": list(output_indicators),
+            "lq_basis": "employment" if employment is not None else "output",
+        },
+        "output_indicator": {str(r): {str(g): used[g] for g in groups} for r in regions},
+        "industry_group": {str(s): str(g) for s, g in group_of.items()},
+        "final_demand_proxies": {str(c): (p if isinstance(p, str) else [str(v) for v in p])
+                                 for c, p in proxies.items()},
+        "assumptions": assumptions + national_notes,
+    })
+    meta_out.update(meta or {})
+    system = MRIO.from_flows(
+        pd.DataFrame(Z, index=index, columns=index), pd.DataFrame(Y, index=index, columns=y_cols),
+        V=pd.DataFrame(V, index=pd.Index(national.V.index, name=lab.COMPONENT), columns=index),
+        x=pd.Series(x, index=index), extensions=extensions, units=units, meta=meta_out,
+        value_added_components=national.value_added_components, rtol=CONSISTENCY_RTOL)
+    check = national_consistency(system, national)
+    worst = check["max_relative_error"].max()
+    if not worst <= CONSISTENCY_RTOL:
+        raise IdentityError(f"national consistency failed (max relative error {worst:.3g}):\n{check}")
+    return system.replace(meta={**dict(system.meta),
+                                "national_consistency": check["max_relative_error"].to_dict(),
+                                "national_consistency_max_relative_error": float(worst)})
+
+
+def _rel(computed: np.ndarray, expected: np.ndarray) -> float:
+    if computed.size == 0:
+        return 0.0
+    return float((np.abs(computed - expected) / np.maximum(1.0, np.abs(expected))).max())
+
+
+def national_consistency(system: MRIO, national: NationalTable) -> pd.DataFrame:
+    """Compare a regional system summed over regions with the national table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per item (intermediate flows, final demand by category, exports, each primary
+        input row, output), column ``max_relative_error`` = ``max |sum - national| / max(1, |national|)``
+        over industries (and categories).
+    """
+    R, n = system.n_regions, system.n_sectors
+    sectors = pd.Index(system.sectors)
+    lab.check_same(sectors, pd.Index(national.sectors), "system sectors", "national sectors")
+    Z4 = system.Z.to_numpy().reshape(R, n, R, n)
+    rows = {"intermediate flows Z": _rel(Z4.sum(axis=(0, 2)), national.Z.to_numpy())}
+    Yc = system.Y
+    regions = set(system.regions)
+    dom = np.array([r in regions for r in Yc.columns.get_level_values("region")])
+    cats = Yc.columns.get_level_values("category")
+    for c in national.final_demand.columns:
+        summed = Yc.loc[:, dom & (cats == c)].to_numpy().sum(axis=1).reshape(R, n).sum(axis=0)
+        rows[f"final demand: {c}"] = _rel(summed, national.final_demand[c].to_numpy())
+    for e in national.exports.columns:
+        summed = Yc.loc[:, ~dom & (cats == e)].to_numpy().sum(axis=1).reshape(R, n).sum(axis=0)
+        rows[f"exports: {e}"] = _rel(summed, national.exports[e].to_numpy())
+    Vs = system.V.to_numpy().reshape(len(system.V.index), R, n).sum(axis=1)
+    for k, comp in enumerate(system.V.index):
+        rows[f"primary input: {comp}"] = _rel(Vs[k], national.V.loc[comp].to_numpy())
+    rows["gross output x"] = _rel(system.x.to_numpy().reshape(R, n).sum(axis=0), national.x.to_numpy())
+    out = pd.DataFrame({"max_relative_error": pd.Series(rows)})
+    out.index.name = "item"
+    return out
+
+
+def flq_sensitivity(national: NationalTable, indicators: pd.DataFrame, concordance: Mapping | pd.Series,
+                    distances: pd.DataFrame, deltas: Iterable[float] = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4),
+                    method: str = "flq", **kwargs: Any) -> pd.DataFrame:
+    """Sensitivity of the build to the FLQ ``delta``: intra-regional share of intermediate inputs.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows = regions, columns = delta values: the share of each region's intermediate inputs
+        bought from within the region, ``sum_i Z^{ss}_i / sum_i Z^{.s}_i``.
+    """
+    out = {}
+    for d in deltas:
+        system = build_mrio(national, indicators, concordance, distances, method=method, delta=d, **kwargs)
+        R, n = system.n_regions, system.n_sectors
+        Z4 = system.Z.to_numpy().reshape(R, n, R, n)
+        own = np.einsum("rirj->r", Z4)
+        total = Z4.sum(axis=(0, 1, 3))
+        out[d] = kernels.safe_divide(own, total)
+        regions = system.regions
+    frame = pd.DataFrame(out, index=regions)
+    frame.columns.name = "delta"
+    return frame

@@ -1,0 +1,81 @@
+"""Reading and writing systems and results (see :mod:`mrio.core.files` for the folder layout).
+
+:func:`read` turns a folder written by :func:`write` back into a validated :class:`~mrio.MRIO`;
+writing lives in :mod:`mrio.core.files` (which the system itself uses) and is re-exported here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from mrio.core.files import (
+    _TABLES,
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    _read_frame,
+    atomic_path,
+    write,
+    write_table,
+)
+from mrio.core.system import DEFAULT_RTOL, MRIO
+from mrio.errors import FileFormatError
+
+__all__ = ["read", "write", "write_table", "atomic_path", "FORMAT_NAME", "FORMAT_VERSION"]
+
+
+def read(path: str | os.PathLike, rtol: float | None = None) -> MRIO:
+    """Read a system written by :func:`write`.
+
+    Parameters
+    ----------
+    path : path-like
+        The folder holding ``metadata.json``.
+    rtol : float, optional
+        Tolerance of the identity checks (default :data:`mrio.core.system.DEFAULT_RTOL`).
+
+    Raises
+    ------
+    FileFormatError
+        Missing folder or files, malformed metadata, unreadable tables.
+    """
+    path = Path(path)
+    meta_path = path / "metadata.json"
+    if not path.is_dir():
+        raise FileFormatError(f"{path} is not a folder holding an mrio system (metadata.json + tables)")
+    if not meta_path.is_file():
+        raise FileFormatError(f"{path} has no metadata.json: not an mrio system folder")
+    try:
+        metadata = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise FileFormatError(f"{meta_path} is not valid JSON: {exc}") from exc
+    except OSError as exc:
+        raise FileFormatError(f"cannot read {meta_path}: {exc.strerror or exc}") from exc
+    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_NAME:
+        raise FileFormatError(f"{meta_path} does not describe an mrio system (missing format: {FORMAT_NAME!r})")
+    if metadata.get("version") != FORMAT_VERSION:
+        raise FileFormatError(f"{meta_path}: unsupported format version {metadata.get('version')!r}")
+    fmt = metadata.get("table_format", "parquet")
+    files = metadata.get("files", {})
+    if fmt not in ("parquet", "csv") or not isinstance(files, dict) or "Z" not in files or "Y" not in files:
+        raise FileFormatError(f"{meta_path}: table_format or files entry is malformed")
+    frames: dict[str, pd.DataFrame] = {}
+    for name in _TABLES:
+        if name in files:
+            entry = files[name]
+            if not isinstance(entry, str) or Path(entry).name != entry:
+                raise FileFormatError(f"{meta_path}: files.{name} must be a file name inside {path}, "
+                                      f"got {entry!r}")
+            file = path / entry
+            if not file.is_file():
+                raise FileFormatError(f"{path}: table {name} listed in metadata.json is missing ({file.name})")
+            frames[name] = _read_frame(file, fmt, name)
+    return MRIO.from_flows(
+        frames["Z"], frames["Y"], V=frames.get("V"), extensions=frames.get("F"),
+        extensions_final_demand=frames.get("F_Y"), units=metadata.get("units"),
+        meta=metadata.get("meta"), value_added_components=metadata.get("value_added_components"),
+        rtol=DEFAULT_RTOL if rtol is None else rtol,
+    )
