@@ -1,0 +1,7 @@
+"""Former module path, kept working: this is :mod:`mrio.shocks.scenario`."""
+
+import sys
+
+from mrio.shocks import scenario as _module
+
+sys.modules[__name__] = _module
