@@ -2,8 +2,9 @@
 
 Result classes are dataclasses holding pandas tables, arrays and a few scalars. :func:`result_html`
 renders any of them as a small HTML table, one row per field: scalars as values, tables as their
-shape and labels (with their grand total when numeric), mappings and sequences by their first
-items, followed by a five-row preview of the first table. A class opts in with one line::
+shape and labels (with their grand total only when every cell is the same quantity: see
+:func:`commensurable`), mappings and sequences by their first items, followed by a five-row
+preview of the first table. A class opts in with one line::
 
     _repr_html_ = result_html
 
@@ -20,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["result_html", "summarise"]
+__all__ = ["result_html", "summarise", "commensurable"]
 
 #: Rows and columns of the preview table.
 PREVIEW_ROWS, PREVIEW_COLUMNS = 5, 6
@@ -50,6 +51,26 @@ def _axis(index: pd.Index) -> str:
     return f"{' x '.join(map(str, names))}" if names else "unnamed"
 
 
+#: Axis names whose labels are different quantities (units): a sum across them means nothing.
+QUANTITY_AXES = frozenset({"measure", "stressor", "indicator", "quantity", "unit", "account"})
+
+
+def commensurable(value: pd.DataFrame | pd.Series) -> bool:
+    """Whether the cells of a table are one quantity, so that their grand total means something.
+
+    A frame qualifies when its columns are a labelled axis (scenarios, regions, industries...),
+    not record fields such as ``value, share, order`` or ``output, value_added, employment``, and
+    no axis lists quantities (``measure``, ``stressor``...). A Series qualifies unless its index
+    lists quantities.
+    """
+    axes = [value.index] if isinstance(value, pd.Series) else [value.index, value.columns]
+    if any(name in QUANTITY_AXES for axis in axes for name in axis.names):
+        return False
+    if isinstance(value, pd.DataFrame):
+        return all(name is not None for name in value.columns.names)
+    return True
+
+
 def _numeric_total(values: np.ndarray) -> str:
     if values.dtype.kind in "biuf" and values.size:
         total = float(np.nansum(values))
@@ -64,11 +85,12 @@ def summarise(value: Any) -> str:
     if isinstance(value, bool | int | float | np.number | np.bool_):
         return _number(value)
     if isinstance(value, pd.DataFrame):
-        numeric = value.select_dtypes("number").to_numpy()
+        total = _numeric_total(value.select_dtypes("number").to_numpy()) if commensurable(value) else ""
         return (f"DataFrame {value.shape[0]:,} x {value.shape[1]:,} (rows: {_axis(value.index)}; "
-                f"columns: {_labels(value.columns)}){_numeric_total(numeric)}")
+                f"columns: {_labels(value.columns)}){total}")
     if isinstance(value, pd.Series):
-        total = _numeric_total(value.to_numpy()) if pd.api.types.is_numeric_dtype(value) else ""
+        total = _numeric_total(value.to_numpy()) \
+            if pd.api.types.is_numeric_dtype(value) and commensurable(value) else ""
         return f"Series of {len(value):,} ({_axis(value.index)}: {_labels(value.index)}){total}"
     if isinstance(value, pd.Index):
         return f"{len(value):,} labels: {_labels(value)}"

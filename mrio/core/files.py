@@ -8,6 +8,8 @@ A system on disk is a folder::
     V.parquet            component x (region, sector)
     F.parquet            stressor x (region, sector)          (if the system has extensions)
     F_Y.parquet          stressor x (region, category)        (if present)
+    x.parquet            (region, sector) x output: gross output, stored so that a table read back
+                         is the table written bit for bit (not re-derived from the row sums)
 
 or the same with ``.csv`` files (``format="csv"``). Parquet keeps float64 bit for bit; CSV is
 written with shortest round-trip float formatting and read back exactly (pandas 2 needs
@@ -41,7 +43,7 @@ __all__ = ["write", "write_table", "atomic_path", "FORMAT_NAME", "FORMAT_VERSION
 
 FORMAT_NAME = "mrio"
 FORMAT_VERSION = 1
-_TABLES = ("Z", "Y", "V", "F", "F_Y")
+_TABLES = ("Z", "Y", "V", "F", "F_Y", "x")
 # pandas >= 3 parses floats exactly by default and deprecates float_precision; pandas 2 needs it.
 _CSV_FLOAT = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
 _LEVELS = {
@@ -50,6 +52,7 @@ _LEVELS = {
     "V": (["component"], ["region", "sector"]),
     "F": (["stressor"], ["region", "sector"]),
     "F_Y": (["stressor"], ["region", "category"]),
+    "x": (["region", "sector"], ["quantity"]),
 }
 
 
@@ -145,7 +148,8 @@ def write(system: MRIO, path: str | os.PathLike, format: str = "parquet") -> Non
     """
     if format not in ("parquet", "csv"):
         raise InputError(f"unknown format {format!r}; use 'parquet' or 'csv'")
-    tables = {"Z": system.Z, "Y": system.Y, "V": system.V, "F": system.F, "F_Y": system.F_Y}
+    tables = {"Z": system.Z, "Y": system.Y, "V": system.V, "F": system.F, "F_Y": system.F_Y,
+              "x": system.x.to_frame("output").rename_axis(columns="quantity")}
     files = {name: f"{name}.{format}" for name, frame in tables.items() if frame is not None}
     metadata = {
         "format": FORMAT_NAME,

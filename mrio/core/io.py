@@ -73,8 +73,13 @@ def read(path: str | os.PathLike, rtol: float | None = None) -> MRIO:
             if not file.is_file():
                 raise FileFormatError(f"{path}: table {name} listed in metadata.json is missing ({file.name})")
             frames[name] = _read_frame(file, fmt, name)
+    x = None
+    if "x" in frames:
+        if frames["x"].shape[1] != 1:
+            raise FileFormatError(f"{path}: table x must have one column (gross output), got {frames['x'].shape[1]}")
+        x = frames["x"].iloc[:, 0].rename("output")
     return MRIO.from_flows(
-        frames["Z"], frames["Y"], V=frames.get("V"), extensions=frames.get("F"),
+        frames["Z"], frames["Y"], V=frames.get("V"), x=x, extensions=frames.get("F"),
         extensions_final_demand=frames.get("F_Y"), units=metadata.get("units"),
         meta=metadata.get("meta"), value_added_components=metadata.get("value_added_components"),
         rtol=DEFAULT_RTOL if rtol is None else rtol,

@@ -343,18 +343,36 @@ class MRIO:
         ----------
         iosystem : pymrio.IOSystem
         extensions : sequence of str, optional
-            Names of pymrio extensions to carry over (default: all). Multi-level stressor rows
-            are flattened to ``"stressor | compartment"``; names that collide across extensions
-            raise :class:`~mrio.errors.LabelError`.
+            Names of pymrio extensions to carry over (default: all; for a system written by
+            :meth:`to_pymrio`, its ``satellite``). Multi-level stressor rows are flattened to
+            ``"stressor | compartment"``; names that collide across extensions raise
+            :class:`~mrio.errors.LabelError`.
         **kwargs
             Passed on to :meth:`from_flows`.
+
+        Notes
+        -----
+        The ``factor_inputs`` extension becomes the primary inputs ``V`` when it closes the
+        column balance ``x' = i'Z + i'V``; otherwise ``V`` is one ``"value_added"`` row
+        ``x - i'Z``. A system exported by :meth:`to_pymrio` comes back bit for bit: value-added
+        components, units, metadata and the final-demand columns are read from the pymrio
+        metadata entry ``"mrio"`` and the padding for outside destinations is removed (see
+        :mod:`mrio.core.pymrio_interop`).
         """
         from mrio.core.pymrio_interop import from_pymrio
 
         return from_pymrio(cls, iosystem, extensions, **kwargs)
 
     def to_pymrio(self) -> Any:
-        """Convert to a :class:`pymrio.IOSystem` with Z, Y, x and one extension per unit group."""
+        """Convert to a :class:`pymrio.IOSystem` that pymrio's own methods accept.
+
+        Z, Y and x in pymrio's layout (every final-demand destination a region, the same
+        categories in every region: outside destinations such as ``"RoW"`` become regions with
+        zero rows and columns), V as the ``factor_inputs`` extension and the extensions as
+        ``satellite``; what pymrio has no place for is kept in its metadata entry ``"mrio"``, so
+        :meth:`from_pymrio` restores the system exactly. pymrio's ``calc_all``, ``aggregate``
+        and ``report_accounts`` run on the result.
+        """
         from mrio.core.pymrio_interop import to_pymrio
 
         return to_pymrio(self)

@@ -695,22 +695,22 @@ def _views_from_run(system: MRIO, run) -> list[ScenarioView]:
         if industries is None:
             continue
         title = f"{scenario.name}: {name}"
-        if model in ("demand", "national_demand"):
-            measure = "value_added" if (industries["measure"] == "value_added").any() else "output"
+        if model in ("demand", "national_demand", "supply", "mixed", "iim"):
+            # every static model writes one layout: (measure, region, sector) -> baseline, shocked, change
+            present = list(dict.fromkeys(industries["measure"]))
+            measure = "value_added" if model in ("demand", "national_demand") and "value_added" in present \
+                else "output" if "output" in present else present[0]
             rows = industries[industries["measure"] == measure]
-            views.append(ScenarioView(title, f"Leontief demand shock ({model.replace('_', ' ')})",
-                                      measure.replace("_", " "), unit, _industry_series(rows, "total")))
-        elif model == "supply":
+            described = {"demand": f"Leontief demand shock ({model.replace('_', ' ')})",
+                         "national_demand": f"Leontief demand shock ({model.replace('_', ' ')})",
+                         "supply": "Ghosh supply-side model",
+                         "mixed": "mixed endogenous/exogenous model (output fixed)",
+                         "iim": "inoperability IO model (Santos & Haimes 2004)"}[model]
             from mrio.shocks.models import GHOSH_CAVEAT
 
-            views.append(ScenarioView(title, "Ghosh supply-side model", "output", unit,
-                                      _industry_series(industries, "output_change"), notes=(GHOSH_CAVEAT,)))
-        elif model == "mixed":
-            views.append(ScenarioView(title, "mixed endogenous/exogenous model (output fixed)", "output",
-                                      unit, _industry_series(industries, "output_change")))
-        elif model == "iim":
-            views.append(ScenarioView(title, "inoperability IO model (Santos & Haimes 2004)", "output", unit,
-                                      -_industry_series(industries, "loss")))
+            views.append(ScenarioView(title, described, measure.replace("_", " "), str(rows["unit"].iloc[0]),
+                                      _industry_series(rows, "change"),
+                                      notes=(GHOSH_CAVEAT,) if model == "supply" else ()))
         elif model == "diim":
             trajectory = _by_step(tables[f"{name}_trajectory"], "output_loss")
             views.append(ScenarioView(title, "dynamic inoperability IO model (Lian & Haimes 2006)",

@@ -28,7 +28,7 @@ from mrio.core import labels as lab
 from mrio.core.display import result_html
 from mrio.core.system import MRIO
 from mrio.errors import InputError, ScenarioError
-from mrio.shocks.models import select_industries
+from mrio.shocks.models import STEPS_PER_YEAR, check_steps_per_year, select_industries, step_unit
 
 __all__ = ["ARIOEvent", "ARIOResult", "ario", "capital_damage", "capacity_loss", "EVENT_KINDS",
            "RECOVERY_FUNCTIONS"]
@@ -135,6 +135,10 @@ class ARIOResult:
         Smallest input inventory after each step (never negative).
     baseline : pandas.Series
         Production per step before the event ``x0``.
+    steps_per_year : float
+        Steps in a year: every flow above is annual / ``steps_per_year`` (365: daily).
+    unit : str
+        Unit of the per-step flows.
     """
 
     production: pd.DataFrame
@@ -144,6 +148,8 @@ class ARIOResult:
     rebuild_demand: pd.DataFrame
     min_stock: pd.Series
     baseline: pd.Series
+    steps_per_year: float = 365.0
+    unit: str = ""
     _repr_html_ = result_html
 
     @property
@@ -237,7 +243,7 @@ def ario(system: MRIO, events: Sequence[ARIOEvent], steps: int = 365, *, alpha_b
          alpha_max: float = 1.25, alpha_tau: float = 365, inventory_days: float | Mapping = 90,
          infinite_inventories: Sequence[Hashable] = (), psi: float = 0.8,
          inventory_restoration: float = 60, order_type: str = "alt", capital: pd.Series | None = None,
-         capital_to_value_added: float = 4.0, steps_per_year: int = 365, damage_decimals: int = 7,
+         capital_to_value_added: float = 4.0, steps_per_year: float = STEPS_PER_YEAR, damage_decimals: int = 7,
          capacity_decimals: int = 6, boario_compatible: bool = False, progress: Callable[[int, int], None] | None = None,
          chunk: int = 30) -> ARIOResult:
     """Run ARIO for ``steps`` steps (days by default).
@@ -289,6 +295,7 @@ def ario(system: MRIO, events: Sequence[ARIOEvent], steps: int = 365, *, alpha_b
     if not (alpha_max >= alpha_base >= 1 and alpha_tau > 0 and inventory_restoration > 0):
         raise InputError("need alpha_max >= alpha_base >= 1, alpha_tau > 0 and inventory_restoration > 0")
     steps = int(steps)
+    steps_per_year = check_steps_per_year(steps_per_year)
     N, n = len(system), system.n_sectors
     k = _capital(system, capital, capital_to_value_added)
     factor = 1.0 / steps_per_year
@@ -389,4 +396,5 @@ def ario(system: MRIO, events: Sequence[ARIOEvent], steps: int = 365, *, alpha_b
         production=frame(out_prod), capacity=frame(out_cap), final_demand_loss=frame(out_fd),
         final_demand_loss_by_destination=frame(out_fd_dest, dest_index), rebuild_demand=frame(out_reb),
         min_stock=pd.Series(out_min, index=steps_index, name="min_stock"),
-        baseline=pd.Series(x0, index=system.index, name="baseline"))
+        baseline=pd.Series(x0, index=system.index, name="baseline"), steps_per_year=steps_per_year,
+        unit=step_unit(system.units.get("monetary", ""), steps_per_year))

@@ -45,6 +45,7 @@ __all__ = [
     "dynamic_inoperability",
     "DynamicInoperabilityResult",
     "select_industries",
+    "STEPS_PER_YEAR",
 ]
 
 #: Stated with every supply-side (Ghosh) result.
@@ -56,6 +57,25 @@ GHOSH_CAVEAT = (
 )
 
 PARTS = ("direct", "intra_regional", "interregional")
+
+#: Time units in a year for every dynamic model (DIIM and ARIO): a step is a day unless configured;
+#: flows per step are annual flows / steps per year (methods page, section 'Dynamic models').
+STEPS_PER_YEAR = 365
+
+
+def step_unit(monetary: str, steps_per_year: float, dt: float = 1.0) -> str:
+    """The unit of a per-step flow, e.g. ``"million EUR per step (a step is 1/365 of a year)"``."""
+    share = f"{dt:g}/{steps_per_year:g}" if dt != 1 else f"1/{steps_per_year:g}"
+    return f"{monetary or 'monetary units'} per step (a step is {share} of a year)"
+
+
+def check_steps_per_year(value: float) -> float:
+    """``steps_per_year`` as a float > 0 (raise :class:`InputError` otherwise)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number) or not np.isfinite(value) \
+            or value <= 0:
+        raise InputError(f"steps_per_year must be a finite number > 0 (time units in a year; 365 = days), "
+                         f"got {value!r}")
+    return float(value)
 
 
 # ------------------------------------------------------------------------------------ selection
@@ -559,14 +579,23 @@ class DynamicInoperabilityResult:
     Attributes
     ----------
     inoperability : pandas.DataFrame
-        ``q(t)`` for ``t = 0 .. steps`` (rows, index ``"step"``) by (region, sector) (columns).
+        ``q(t)`` for ``t = 0 .. steps`` (rows, index ``"time"`` in time units) by (region, sector)
+        (columns).
     loss : pandas.DataFrame
-        Output lost per step ``x (.) q(t) dt`` (same shape).
+        Output lost per step ``x (.) q(t) dt / steps_per_year`` (same shape): ``x`` is annual, so
+        a step of ``dt`` time units loses ``dt / steps_per_year`` of a year's output at
+        inoperability ``q``. Under a constant shock a year of steps costs about the static IIM
+        loss ``x (.) q``.
     resilience : pandas.Series
-        Resilience coefficients ``k_i``.
+        Resilience coefficients ``k_i`` (per time unit).
     steady_state : pandas.Series
         ``q_inf = (I - A*)^-1 c*`` of the last perturbation in force (zero after recovery).
     dt : float
+        Length of a step in time units.
+    steps_per_year : float
+        Time units in a year (365: a time unit is a day).
+    unit : str
+        Unit of :attr:`loss` (e.g. ``"million EUR per step (a step is 1/365 of a year)"``).
     """
 
     inoperability: pd.DataFrame
@@ -574,6 +603,8 @@ class DynamicInoperabilityResult:
     resilience: pd.Series
     steady_state: pd.Series
     dt: float
+    steps_per_year: float = STEPS_PER_YEAR
+    unit: str = ""
     _repr_html_ = result_html
 
     @property
@@ -598,7 +629,8 @@ def _per_industry(system: MRIO, value, what: str) -> np.ndarray:
 def dynamic_inoperability(system: MRIO, initial: pd.Series | None = None, *,
                           recovery_time: float | pd.Series = 365.0, recovery_ratio: float = 0.01,
                           demand_reduction: pd.Series | None = None, duration: int | None = None,
-                          steps: int = 365, dt: float = 1.0) -> DynamicInoperabilityResult:
+                          steps: int = 365, dt: float = 1.0,
+                          steps_per_year: float = STEPS_PER_YEAR) -> DynamicInoperabilityResult:
     """Dynamic IIM with resilience coefficients and the exact exponential update.
 
     ``dq/dt = K (A* q(t) + c*(t) - q(t))``; with ``c*`` constant over a step,
@@ -621,11 +653,16 @@ def dynamic_inoperability(system: MRIO, initial: pd.Series | None = None, *,
         good, ``q`` converges to the static IIM :func:`inoperability`.
     steps : int
     dt : float
+        Step length in time units (the unit of ``recovery_time``).
+    steps_per_year : float, default 365
+        Time units in a year: the system's flows are annual, so a step loses
+        ``x q dt / steps_per_year`` (the same convention as :func:`mrio.ario.ario`).
 
     Returns
     -------
     DynamicInoperabilityResult
     """
+    steps_per_year = check_steps_per_year(steps_per_year)
     x = _a_star_inputs(system)
     if steps < 1 or int(steps) != steps:
         raise InputError(f"steps must be a positive integer, got {steps}")
@@ -661,8 +698,9 @@ def dynamic_inoperability(system: MRIO, initial: pd.Series | None = None, *,
     steps_index = pd.Index(np.arange(n_steps + 1) * dt, name="time")
     return DynamicInoperabilityResult(
         inoperability=pd.DataFrame(out, index=steps_index, columns=system.index),
-        loss=pd.DataFrame(out * x * dt, index=steps_index, columns=system.index),
+        loss=pd.DataFrame(out * (x * (dt / steps_per_year)), index=steps_index, columns=system.index),
         resilience=pd.Series(k, index=system.index, name="resilience"),
         steady_state=pd.Series(q_inf[schedule[-1]], index=system.index, name="steady_state"),
-        dt=float(dt))
+        dt=float(dt), steps_per_year=steps_per_year,
+        unit=step_unit(system.units.get("monetary", ""), steps_per_year, float(dt)))
 

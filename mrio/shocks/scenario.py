@@ -27,7 +27,8 @@ Format (read with the standard library :mod:`tomllib`)::
 
     [outputs]
     format = "parquet"              # or "csv"
-    steps = 365                     # length of dynamic runs
+    steps = 365                     # length of dynamic runs (diim, ario), at most 36,500
+    steps_per_year = 365            # a step is a day: flows per step = annual flows / 365
     measures = ["output", "value_added", "employment"]
     top = 10                        # regions/sectors listed in the summary
 
@@ -85,7 +86,7 @@ _MODEL_KEYS = {
     "ario": _COMMON_KEYS | {"start", "duration", "recovery", "kind", "rebuilding_sectors", "recovery_function"},
 }
 _SCENARIO_KEYS = {"name", "description", "dataset", "table", "aggregate"}
-_OUTPUT_KEYS = {"format", "steps", "measures", "top"}
+_OUTPUT_KEYS = {"format", "steps", "steps_per_year", "measures", "top"}
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,7 @@ class Scenario:
     aggregate: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     format: str = "parquet"
     steps: int = 365
+    steps_per_year: float = sh.STEPS_PER_YEAR
     measures: tuple | None = None
     top: int = 10
     path: Path | None = None
@@ -313,11 +315,14 @@ def parse_scenario(data: Mapping[str, Any], path: Path | None = None) -> Scenari
     if fmt not in ("parquet", "csv"):
         raise _err(path, "[outputs].format", f"must be 'parquet' or 'csv', got {fmt!r}")
     steps = _number(outputs.get("steps", 365), path, "[outputs].steps", 1, integer=True)
+    steps_per_year = _number(outputs.get("steps_per_year", sh.STEPS_PER_YEAR), path, "[outputs].steps_per_year",
+                             1)
     top = _number(outputs.get("top", 10), path, "[outputs].top", 1, integer=True)
     measures = _labels(outputs.get("measures"), path, "[outputs].measures")
     return Scenario(name=str(head.get("name", path.stem if path else "scenario")), source=source,
                     source_kind=source_kind, shocks=shocks, description=str(head.get("description", "")),
-                    aggregate=aggregate, format=fmt, steps=steps, measures=measures, top=top, path=path)
+                    aggregate=aggregate, format=fmt, steps=steps, steps_per_year=steps_per_year,
+                    measures=measures, top=top, path=path)
 
 
 def load_scenario(path: str | os.PathLike) -> Scenario:
@@ -378,8 +383,19 @@ class ScenarioRun:
     _repr_html_ = result_html
 
 
-def _top(series: pd.Series, k: int) -> str:
-    s = series[series.abs() > 0].sort_values(key=np.abs, ascending=False).head(k)
+#: Changes smaller than this share of the baseline total are rounding noise, never "most affected".
+NOISE = 1e-9
+
+
+def _top(series: pd.Series, k: int, scale: float | None = None) -> str:
+    """The ``k`` largest changes by absolute value, ignoring noise below ``NOISE * scale``.
+
+    ``scale`` is the baseline total the changes are measured against (default: the largest change).
+    """
+    values = series.abs()
+    reference = float(values.max()) if scale is None and len(values) else abs(float(scale or 0.0))
+    s = series[values > NOISE * max(reference, np.finfo(float).tiny)]
+    s = s.sort_values(key=np.abs, ascending=False).head(k)
     return "; ".join(f"{idx}: {val:,.4g}" for idx, val in s.items()) or "none"
 
 
@@ -388,82 +404,146 @@ def _selected_final_demand(system: MRIO, shock: Shock) -> pd.Series:
                                   categories=shock.categories, destinations=shock.destinations)
 
 
-def _run_static(system: MRIO, shock: Shock, scenario: Scenario, lines: list[str]) -> dict[str, pd.DataFrame]:
+def _check_cut(scenario: Scenario, shock: Shock, index: int, available: float, what: str, unit: str) -> None:
+    """A decrease given as ``amount`` may not exceed what the selected industries have."""
+    if shock.amount is None or (shock.direction != "decrease" and shock.model != "iim"):
+        return
+    if shock.amount > available * (1 + 1e-12):
+        raise ScenarioError(f"{scenario._where(f'shocks[{index}] ({shock.name!r}).amount')}: a decrease of "
+                            f"{shock.amount:,.6g} exceeds the {what} of the selected industries "
+                            f"({available:,.6g} {unit}); give a smaller amount or a share")
+
+
+def industry_table(system: MRIO, scenario_name: str, output_change: np.ndarray,
+                   measures: list | None = None, overrides: Mapping[str, np.ndarray] | None = None,
+                   parts: Mapping[str, Mapping[str, np.ndarray]] | None = None,
+                   extra: Mapping[str, tuple[str, np.ndarray, np.ndarray]] | None = None) -> pd.DataFrame:
+    """The one layout of every static model's results: one row per (measure, region, sector).
+
+    Columns ``scenario, measure, unit, region, sector, baseline, shocked, change`` and, for the demand
+    model, the parts of the change (``direct``, ``intra_regional``, ``interregional``). A measure's
+    change is its per-unit-output coefficient times the change in output (``dVA = v_c (.) dx``,
+    ``dF = S (.) dx``) unless ``overrides`` gives it (the Ghosh model's exogenous value added);
+    ``extra`` adds measures that are not proportional to output (name -> (unit, baseline, shocked)).
+    """
+    coef, units = sh._coefficients(system)
+    measures = list(coef.index) if measures is None else list(measures)
+    x0 = system.arrays.x
+    frames = []
+
+    def frame(measure, unit, base, change):
+        out = pd.DataFrame({"baseline": base, "shocked": base + change, "change": change}, index=system.index)
+        for part, values in ((parts or {}).get(measure) or {}).items():
+            out[part] = values
+        return out.reset_index().assign(scenario=str(scenario_name), measure=str(measure), unit=unit)
+
+    for m in measures:
+        c = coef.loc[m].to_numpy()
+        change = (overrides or {}).get(m)
+        frames.append(frame(m, units[str(m)], c * x0, c * output_change if change is None else change))
+    for m, (unit, base, shocked) in (extra or {}).items():
+        frames.append(frame(m, unit, np.asarray(base, dtype=float), np.asarray(shocked, dtype=float) - base))
+    table = pd.concat(frames, ignore_index=True)
+    first = ["scenario", "measure", "unit", "region", "sector", "baseline", "shocked", "change"]
+    return table[first + [c for c in table.columns if c not in first]]
+
+
+def _summarise_table(table: pd.DataFrame, lines: list[str], top: int) -> None:
+    """Summary lines: total change of every measure, most affected regions and sectors (output)."""
+    totals = table.groupby("measure", sort=False)[["baseline", "change"]].sum()
+    units = table.groupby("measure", sort=False)["unit"].first()
+    lines.append("  total change: " + "; ".join(f"{m} {totals.loc[m, 'change']:,.6g} {units[m]}".rstrip()
+                                                for m in totals.index))
+    measure = "output" if "output" in totals.index else totals.index[0]
+    rows = table[table["measure"] == measure].set_index(["region", "sector"])
+    scale = float(rows["baseline"].abs().sum())
+    for level in ("region", "sector"):
+        lines.append(f"  most affected {level}s ({measure}): "
+                     f"{_top(rows['change'].groupby(level=level, sort=False).sum(), top, scale)}")
+
+
+def _run_static(system: MRIO, shock: Shock, scenario: Scenario, lines: list[str],
+                index: int = 0) -> dict[str, pd.DataFrame]:
     top = scenario.top
+    measures = list(scenario.measures) if scenario.measures else None
+    unit = system.units.get("monetary", "")
     if shock.model in ("demand", "national_demand"):
         if shock.model == "demand":
+            _check_cut(scenario, shock, index, float(_selected_final_demand(system, shock).sum()), "final demand",
+                       unit)
             dy = sh.final_demand_change(system, shock.regions, shock.sectors, share=shock.sign * shock.share,
                                         categories=shock.categories, destinations=shock.destinations) \
                 if shock.share is not None else \
                 sh.final_demand_change(system, shock.regions, shock.sectors, amount=shock.sign * shock.amount,
                                        categories=shock.categories, destinations=shock.destinations)
         else:
+            base = sh.final_demand_change(system, None, shock.sectors, share=1.0,
+                                          categories=shock.categories, destinations=shock.destinations)
+            by_sector = base.groupby(level="sector", sort=False).sum().loc[list(shock.sectors)]
             amount = shock.amount
             if amount is None:
-                base = sh.final_demand_change(system, None, shock.sectors, share=1.0,
-                                              categories=shock.categories, destinations=shock.destinations)
-                by_sector = base.groupby(level="sector", sort=False).sum()
-                amount = shock.share * by_sector.loc[list(shock.sectors)].to_numpy()  # share of each sector
+                amount = shock.share * by_sector.to_numpy()  # share of each sector
+            else:
+                _check_cut(scenario, shock, index, float(by_sector.min()), "final demand (per sector)", unit)
             dy = sh.national_final_demand_change(system, list(shock.sectors), shock.sign * amount,
                                                  basis=shock.basis, categories=shock.categories,
                                                  destinations=shock.destinations)
         res = sh.propagate_demand(system, dy.rename(shock.name))
-        measures = list(scenario.measures) if scenario.measures else list(res.measures)
-        totals = res.totals().iloc[:, 0]
-        lines.append("  total change: " + "; ".join(f"{m} {totals[m]:,.6g}" for m in measures))
-        parts = {p: float(res.impact("output", p).to_numpy().sum()) for p in sh.PARTS}
-        lines.append("  output change by part: " + "; ".join(f"{p} {v:,.6g}" for p, v in parts.items()))
-        lines.append(f"  most affected regions (output): {_top(res.by_region().iloc[:, 0], top)}")
-        by_sector = res.output.iloc[:, 0].groupby(level="sector", sort=False).sum()
-        lines.append(f"  most affected sectors (output): {_top(by_sector, top)}")
-        return {"industries": res.table(measures)}
+        parts = {m: {p: res.impact(m, p).iloc[:, 0].to_numpy() for p in sh.PARTS}
+                 for m in (measures or res.measures)}
+        table = industry_table(system, shock.name, res.output.iloc[:, 0].to_numpy(), measures, parts=parts)
+        _summarise_table(table, lines, top)
+        part_totals = {p: float(res.impact("output", p).to_numpy().sum()) for p in sh.PARTS}
+        lines.append("  output change by part: " + "; ".join(f"{p} {v:,.6g}" for p, v in part_totals.items()))
+        return {"industries": table}
     if shock.model == "supply":
         va = system.value_added
         pos = sh.select_industries(system, shock.regions, shock.sectors)
+        _check_cut(scenario, shock, index, float(va.to_numpy()[pos].sum()), "value added", unit)
         dv = pd.Series(0.0, index=system.index)
         if shock.share is not None:
             dv.iloc[pos] = shock.sign * shock.share * va.to_numpy()[pos]
         else:
             dv.iloc[pos] = shock.sign * shock.amount / pos.size
         res = sh.propagate_supply(system, dv.rename(shock.name))
-        out = res.output.iloc[:, 0]
-        lines.append(f"  total output change (Ghosh): {out.sum():,.6g}")
+        # Ghosh: primary inputs are exogenous, so value added changes by dv exactly; other measures follow output
+        table = industry_table(system, shock.name, res.output.iloc[:, 0].to_numpy(), measures,
+                               overrides={"value_added": dv.to_numpy()})
+        _summarise_table(table, lines, top)
         lines.append(f"  CAVEAT: {res.caveat}")
-        lines.append(f"  most affected regions: {_top(res.by_region().iloc[:, 0], top)}")
-        table = pd.DataFrame({"value_added_change": dv, "output_change": out}).reset_index()
         return {"industries": table}
     if shock.model == "mixed":
         pos = sh.select_industries(system, shock.regions, shock.sectors)
         fixed = system.x.iloc[pos] * (1.0 + shock.sign * shock.share)
         res = sh.mixed_model(system, fixed)
-        lines.append(f"  total output change: {res.output_change.sum():,.6g}")
-        lines.append(f"  most affected regions: "
-                     f"{_top(res.output_change.groupby(level='region', sort=False).sum(), top)}")
-        lines.append(f"  most affected sectors: "
-                     f"{_top(res.output_change.groupby(level='sector', sort=False).sum(), top)}")
+        baseline_f = system.arrays.Y.sum(axis=1)
+        table = industry_table(system, shock.name, res.output_change.to_numpy(), measures,
+                               extra={"final_demand": (system.units.get("monetary", ""), baseline_f,
+                                                       res.final_demand.to_numpy())})
+        _summarise_table(table, lines, top)
         if len(res.rationing_needed):
             lines.append(f"  rationing needed (implied final demand < 0) for {lab._show(res.rationing_needed)}; "
                          "consider model = 'ario'")
-        table = pd.DataFrame({"output": res.output, "output_change": res.output_change,
-                              "final_demand": res.final_demand,
-                              "final_demand_change": res.final_demand_change}).reset_index()
         return {"industries": table}
     # iim
     base = _selected_final_demand(system, shock)
+    _check_cut(scenario, shock, index, float(base.sum()), "final demand", unit)
     reduction = base * shock.share if shock.share is not None else \
         sh.final_demand_change(system, shock.regions, shock.sectors, amount=shock.amount,
                                categories=shock.categories, destinations=shock.destinations)
     res = sh.inoperability(system, reduction.rename(shock.name))
     q, loss = res.inoperability.iloc[:, 0], res.loss.iloc[:, 0]
-    lines.append(f"  total output loss: {loss.sum():,.6g}; highest inoperability: {_top(q, min(top, 5))}")
-    lines.append(f"  most affected regions (loss): {_top(loss.groupby(level='region', sort=False).sum(), top)}")
-    return {"industries": pd.DataFrame({"inoperability": q, "loss": loss}).reset_index()}
+    table = industry_table(system, shock.name, -loss.to_numpy(), measures,
+                           extra={"inoperability": ("share of output", np.zeros(len(system)), q.to_numpy())})
+    _summarise_table(table, lines, top)
+    lines.append(f"  highest inoperability: {_top(q, min(top, 5), 1.0)}")
+    return {"industries": table}
 
 
-def _trajectory_table(frame: pd.DataFrame, name: str) -> pd.DataFrame:
-    """Steps x industries -> long table by step and region."""
+def _trajectory_table(frame: pd.DataFrame, name: str, unit: str) -> pd.DataFrame:
+    """Steps x industries -> long table by step and region, with the unit of the values."""
     by_region = frame.T.groupby(level="region", sort=False).sum().T
-    return by_region.stack().rename(name).reset_index()
+    return by_region.stack().rename(name).reset_index().assign(unit=unit)
 
 
 def run_scenario(scenario: Scenario | str | os.PathLike, out: str | os.PathLike, *,
@@ -502,7 +582,12 @@ def run_scenario(scenario: Scenario | str | os.PathLike, out: str | os.PathLike,
         raise ScenarioError(f"cannot create output folder {out}: {exc.strerror or exc}") from exc
     unit = system.units.get("monetary", "")
     lines = [f"scenario {scenario.name}: {scenario.description}".rstrip(": "),
-             f"system: {system!r}; monetary unit {unit}", ""]
+             f"system: {system!r}; monetary unit {unit}"]
+    if any(s.model in ("diim", "ario") for s in scenario.shocks):
+        lines.append(f"dynamic models: {scenario.steps} steps; a step is 1/{scenario.steps_per_year:g} of a year "
+                     f"(flows per step = annual flows / {scenario.steps_per_year:g}); losses in "
+                     f"{sh.step_unit(unit, scenario.steps_per_year)}, totals over the run in {unit}")
+    lines.append("")
     tables: dict[str, pd.DataFrame] = {}
     ario_shocks = [s for s in scenario.shocks if s.model == "ario"]
     for shock in scenario.shocks:
@@ -515,12 +600,12 @@ def run_scenario(scenario: Scenario | str | os.PathLike, out: str | os.PathLike,
                 q0 = pd.Series(0.0, index=system.index)
                 q0.iloc[pos] = shock.share
                 res = sh.dynamic_inoperability(system, q0, recovery_time=float(shock.recovery),
-                                               steps=scenario.steps)
+                                               steps=scenario.steps, steps_per_year=scenario.steps_per_year)
             else:  # selected final demand reduced by share for duration steps, from q = 0
                 reduction = _selected_final_demand(system, shock) * shock.share
                 res = sh.dynamic_inoperability(system, recovery_time=float(shock.recovery),
                                                demand_reduction=reduction, duration=shock.duration,
-                                               steps=scenario.steps)
+                                               steps=scenario.steps, steps_per_year=scenario.steps_per_year)
                 lines.append(f"  final demand reduced by {reduction.sum():,.6g} for {shock.duration} steps")
             loss = res.loss.sum(axis=1)
             lines.append(f"  total output loss: {res.total_loss.sum():,.6g}; peak loss {loss.max():,.6g} "
@@ -528,12 +613,13 @@ def run_scenario(scenario: Scenario | str | os.PathLike, out: str | os.PathLike,
             rec = np.flatnonzero(loss.to_numpy() > 0.01 * loss.max())
             lines.append(f"  recovery (loss below 1 % of peak) after step {int(rec[-1]) + 1 if rec.size else 0}")
             lines.append(f"  most affected regions: "
-                         f"{_top(res.total_loss.groupby(level='region', sort=False).sum(), scenario.top)}")
-            tables[f"{shock.name}_trajectory"] = _trajectory_table(res.loss, "output_loss")
+                         f"{_top(res.total_loss.groupby(level='region', sort=False).sum(), scenario.top, system.x.sum())}")
+            tables[f"{shock.name}_trajectory"] = _trajectory_table(res.loss, "output_loss", res.unit)
             tables[f"{shock.name}_industries"] = pd.DataFrame(
-                {"total_loss": res.total_loss, "resilience": res.resilience}).reset_index()
+                {"total_loss": res.total_loss, "resilience": res.resilience}).reset_index().assign(
+                unit=f"total_loss: {unit} over the run; resilience: per step")
         else:
-            for key, table in _run_static(system, shock, scenario, lines).items():
+            for key, table in _run_static(system, shock, scenario, lines, scenario.shocks.index(shock)).items():
                 tables[f"{shock.name}_{key}"] = table
         lines.append("")
     if ario_shocks:
@@ -552,7 +638,8 @@ def run_scenario(scenario: Scenario | str | os.PathLike, out: str | os.PathLike,
                                                       amount=shock.amount, kind=shock.kind,
                                                       capital=capital, **kw))
         callback = (lambda done, total: progress("ARIO", done, total)) if progress else None
-        res = ario_mod.ario(system, events, steps=scenario.steps, progress=callback)
+        res = ario_mod.ario(system, events, steps=scenario.steps, steps_per_year=scenario.steps_per_year,
+                            progress=callback)
         label = "+".join(s.name for s in ario_shocks)
         lines.append(f"ARIO events {label} over {scenario.steps} steps")
         prod_loss = res.production_loss()
@@ -565,12 +652,15 @@ def run_scenario(scenario: Scenario | str | os.PathLike, out: str | os.PathLike,
         rec = res.recovery_step()
         lines.append(f"  recovery (within 0.1 % of baseline): "
                      f"{'not within the run' if rec is None else f'from step {rec}'}")
-        lines.append(f"  most affected regions: {_top(prod_loss.groupby(level='region', sort=False).sum(), scenario.top)}")
-        lines.append(f"  most affected sectors: {_top(prod_loss.groupby(level='sector', sort=False).sum(), scenario.top)}")
-        tables["ario_production"] = _trajectory_table(res.production, "production")
-        tables["ario_final_demand_loss"] = _trajectory_table(res.final_demand_loss, "final_demand_loss")
+        scale = float(res.baseline.sum()) * scenario.steps
+        for level in ("region", "sector"):
+            lines.append(f"  most affected {level}s: "
+                         f"{_top(prod_loss.groupby(level=level, sort=False).sum(), scenario.top, scale)}")
+        tables["ario_production"] = _trajectory_table(res.production, "production", res.unit)
+        tables["ario_final_demand_loss"] = _trajectory_table(res.final_demand_loss, "final_demand_loss", res.unit)
         tables["ario_industries"] = pd.DataFrame({"production_loss": prod_loss,
-                                                  "final_demand_loss": fd_loss}).reset_index()
+                                                  "final_demand_loss": fd_loss}).reset_index().assign(
+                                                      unit=f"{unit} over the run")
         lines.append("")
     files = []
     for name, table in tables.items():

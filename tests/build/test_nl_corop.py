@@ -162,6 +162,10 @@ def test_bundled_dataset_is_cached_and_deterministic(cache, built):
     second = nl.load_nl("nl-corop")  # from the cache
     np.testing.assert_array_equal(first.Z.to_numpy(), second.Z.to_numpy())
     np.testing.assert_array_equal(first.Y.to_numpy(), second.Y.to_numpy())
+    # x is stored, not re-derived on read: the first run (fresh build) and later runs give the same bytes
+    assert first.x.to_numpy().tobytes() == second.x.to_numpy().tobytes()
+    assert mrio.output_multipliers(first).to_numpy().tobytes() == \
+        mrio.output_multipliers(second).to_numpy().tobytes()
     assert dict(second.meta["national_consistency"]) == dict(first.meta["national_consistency"])
     # the bundled compact inputs give the same table as the shared CBS file
     np.testing.assert_array_equal(built[2018][1].Z.to_numpy(), first.Z.to_numpy())

@@ -130,7 +130,8 @@ def test_summary_shows_shapes_totals_and_values(results, system):
 
 def test_large_tables_are_summarised_not_rendered():
     big = pd.DataFrame(np.arange(3240 * 40, dtype=float).reshape(3240, 40),
-                       index=pd.MultiIndex.from_product([range(40), range(81)], names=["region", "sector"]))
+                       index=pd.MultiIndex.from_product([range(40), range(81)], names=["region", "sector"]),
+                       columns=pd.RangeIndex(40, name="scenario"))
     line = summarise(big)
     assert line.startswith("DataFrame 3,240 x 40 (rows: region x sector;")
     assert f"total {float(big.to_numpy().sum()):,.6g}" in line
@@ -163,3 +164,17 @@ def test_scenario_run_summary(tmp_path):
     assert type(run) is scenario.ScenarioRun
     text = " ".join(_parse(run._repr_html_()).text)
     assert "ScenarioRun" in text and "Scenario 't'" in text and "summary" in text and "files" in text
+
+
+def test_totals_only_add_commensurable_numbers(results):
+    """No grand total over columns of different quantities or units (issue 13.5)."""
+    mixed = pd.DataFrame({"output": [1.0, 2.0], "value_added": [0.5, 1.0], "employment": [3.0, 4.0]})
+    assert "total" not in summarise(mixed)
+    values_and_shares = results["PathResult"].paths
+    assert "total" not in summarise(values_and_shares)
+    by_measure = results["DemandShockResult"].coefficients  # rows: output, value added, employment...
+    assert by_measure.index.name == "measure" and "total" not in summarise(by_measure)
+    assert "total" not in summarise(pd.Series([1.0, 0.3], index=pd.Index(["output", "employment"], name="measure")))
+    # one quantity over labelled axes (scenario columns, destination regions) keeps its total
+    output = results["DemandShockResult"].output
+    assert f"total {float(output.to_numpy().sum()):,.6g}" in summarise(output)

@@ -36,7 +36,7 @@ def test_round_trip_is_exact(system, tmp_path, fmt):
     target = tmp_path / "table"
     system.write(target, format=fmt)
     assert sorted(p.name for p in target.iterdir()) == sorted(
-        ["metadata.json"] + [f"{n}.{fmt}" for n in ("Z", "Y", "V", "F", "F_Y")])
+        ["metadata.json"] + [f"{n}.{fmt}" for n in ("Z", "Y", "V", "F", "F_Y", "x")])
     back = mrio.read(target)
     assert_same_system(system, back)
     np.testing.assert_array_equal(back.L.to_numpy(), system.L.to_numpy())
@@ -63,7 +63,7 @@ def test_overwrite_replaces_whole_folder(system, tmp_path):
     target = tmp_path / "t"
     system.write(target, format="csv")
     random_mrio(2, 2, with_extensions=False).write(target, format="parquet")
-    expected = ["V.parquet", "Y.parquet", "Z.parquet", "metadata.json"]
+    expected = ["V.parquet", "Y.parquet", "Z.parquet", "metadata.json", "x.parquet"]
     assert sorted(p.name for p in target.iterdir()) == expected
     assert len(mrio.read(target)) == 4
     assert [p.name for p in tmp_path.iterdir()] == ["t"]
@@ -283,3 +283,22 @@ def test_metadata_naming_files_outside_the_folder_is_rejected(system, tmp_path):
     (target / "metadata.json").write_text(json.dumps(meta))
     with pytest.raises(errors.FileFormatError, match=r"files.Z must be a file name inside"):
         mrio.read(target)
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_output_is_stored_not_rederived(system, tmp_path, fmt):
+    """x read back bit for bit even where it differs from numpy's row sums in the last bits (issue 13.6)."""
+    import math
+
+    x = pd.Series([math.fsum(row) for row in np.hstack([system.Z.to_numpy(), system.Y.to_numpy()])],
+                  index=system.index)
+    given = mrio.MRIO.from_flows(system.Z, system.Y, V=system.V, x=x, extensions=system.F,
+                                 extensions_final_demand=system.F_Y, units=dict(system.units))
+    given.write(tmp_path / "t", format=fmt)
+    back = mrio.read(tmp_path / "t")
+    assert back.x.to_numpy().tobytes() == given.x.to_numpy().tobytes()
+    # a folder written before x was stored still reads (x derived from the row balance)
+    meta = json.loads((tmp_path / "t" / "metadata.json").read_text())
+    del meta["files"]["x"]
+    (tmp_path / "t" / "metadata.json").write_text(json.dumps(meta))
+    np.testing.assert_allclose(mrio.read(tmp_path / "t").x.to_numpy(), given.x.to_numpy(), rtol=1e-12)

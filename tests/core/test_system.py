@@ -75,7 +75,7 @@ def test_nl2000_build_script_reproduces_bundled_files(shared_data, tmp_path):
     from importlib import resources
 
     folder = resources.files("mrio.data") / "nl2000"
-    for file in ("Z.csv", "Y.csv", "V.csv", "metadata.json"):
+    for file in ("Z.csv", "Y.csv", "V.csv", "x.csv", "metadata.json"):
         assert (tmp_path / "nl2000" / file).read_bytes() == (folder / file).read_bytes(), file
 
 

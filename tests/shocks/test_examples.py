@@ -35,7 +35,7 @@ def test_brainport_boom(nl_corop, tmp_path):
     table = pd.read_csv(tmp_path / "export-boom_industries.csv")
     out = table[table.measure == "output"]
     assert out["direct"].sum() > 0 and out["intra_regional"].sum() > 0 and out["interregional"].sum() > 0
-    by_region = out.groupby("region")["total"].sum().sort_values(ascending=False)
+    by_region = out.groupby("region")["change"].sum().sort_values(ascending=False)
     assert by_region.index[0] == "Zuidoost-Noord-Brabant"
     assert (out[out.region != "Zuidoost-Noord-Brabant"]["direct"] == 0).all()
     assert "Zuidoost-Noord-Brabant" in run.summary.split("most affected regions")[1]
@@ -46,8 +46,10 @@ def test_groningen_gas(nl_corop, tmp_path):
     mixed = pd.read_parquet(tmp_path / "gas-stop-static_industries.parquet")
     mining = mixed[(mixed.sector == "Extraction of crude petroleum and natural gas")
                    & mixed.region.isin(["Oost-Groningen", "Delfzijl en omgeving", "Overig Groningen"])]
-    np.testing.assert_allclose(mining["output"], 0.0, atol=1e-9)
-    assert mixed["output_change"].sum() < 0
+    output = mixed[mixed.measure == "output"]
+    mining = mining[mining.measure == "output"]
+    np.testing.assert_allclose(mining["shocked"], 0.0, atol=1e-9)  # output fixed at zero
+    assert output["change"].sum() < 0
     ario = pd.read_parquet(tmp_path / "ario_industries.parquet")
     assert ario["final_demand_loss"].min() >= -1e-9 and ario["production_loss"].sum() > 0
     assert "ARIO events gas-stop-ario" in run.summary and "peak" in run.summary
@@ -56,8 +58,8 @@ def test_groningen_gas(nl_corop, tmp_path):
 def test_rotterdam_port(nl_corop, tmp_path):
     run = sc.run_scenario(EXAMPLES / "rotterdam_port.toml", tmp_path, system=nl_corop, steps=30)
     iim = pd.read_parquet(tmp_path / "port-iim_industries.parquet")
-    assert iim["inoperability"].between(0, 1).all()
-    top = iim.sort_values("loss", ascending=False).iloc[0]
+    assert iim[iim.measure == "inoperability"]["shocked"].between(0, 1).all()
+    top = iim[iim.measure == "output"].sort_values("change").iloc[0]  # the largest loss
     assert top["region"] == "Rijnmond"
     prod = pd.read_parquet(tmp_path / "ario_production.parquet")
     assert set(prod["region"]) == set(nl_corop.regions) and prod["step"].max() == 29

@@ -108,11 +108,11 @@ def test_parse_and_run_every_model(folder):
         assert text in summary
     boom = pd.read_csv(folder / "out" / "boom_industries.csv")
     assert set(boom["measure"]) == {"output", "employment"}
-    assert (boom["total"] >= -1e-12).all() and boom["total"].sum() > 0
+    assert (boom["change"] >= -1e-12).all() and boom["change"].sum() > 0
     system = mrio.read(folder / "system")
     expected = mrio.shocks.propagate_demand(
         system, mrio.shocks.final_demand_change(system, "R0", ["s1", "s2"], share=0.2, categories="household"))
-    out = boom[boom["measure"] == "output"]["total"].sum()
+    out = boom[boom["measure"] == "output"]["change"].sum()
     assert out == pytest.approx(expected.output.to_numpy().sum())
     national = pd.read_csv(folder / "out" / "national_industries.csv")
     assert national[(national.measure == "output")]["direct"].sum() == pytest.approx(-10.0)
@@ -283,7 +283,7 @@ def test_diim_duration_is_how_long_the_demand_reduction_lasts(folder):
     static = mrio.shocks.inoperability(system, reduction.rename("d")).loss.iloc[:, 0]
     held = _diim(folder, "duration = 400", 400, "held")
     last = held[held["time"] == held["time"].max()].set_index("region")["output_loss"]
-    expected = static.groupby(level="region", sort=False).sum()
+    expected = static.groupby(level="region", sort=False).sum() / 365  # annual loss, one day of it
     assert static.sum() > 0
     pd.testing.assert_series_equal(last.loc[expected.index], expected, check_names=False, rtol=1e-6)
     assert (_diim(folder, "duration = 0", 30, "none")["output_loss"].abs() < 1e-12).all()
@@ -293,3 +293,106 @@ def test_diim_duration_is_how_long_the_demand_reduction_lasts(folder):
     by_step = short.groupby("time")["output_loss"].sum()
     np.testing.assert_allclose(by_step.to_numpy(), direct.loss.sum(axis=1).to_numpy(), rtol=1e-12, atol=1e-12)
     assert by_step.iloc[5] > by_step.iloc[-1] > 0  # recovering once the reduction ends
+
+
+def test_dynamic_models_share_one_time_convention(folder):
+    """DIIM losses and ARIO production are both per step (a day): annual flows / steps_per_year."""
+    text = textwrap.dedent("""
+        [scenario]
+        name = "t"
+        table = "system"
+
+        [[shocks]]
+        name = "cut"
+        model = "diim"
+        regions = ["R0"]
+        sectors = ["s0"]
+        share = 0.5
+        duration = 30
+        recovery = 10
+
+        [[shocks]]
+        name = "quake"
+        model = "ario"
+        kind = "capacity"
+        regions = ["R0"]
+        share = 0.0
+
+        [outputs]
+        format = "csv"
+        steps = 60
+        """)
+    run = sc.run_scenario(write(folder, text), folder / "out")
+    system = mrio.read(folder / "system")
+    # ARIO without damage produces baseline output per step: x / 365
+    production = pd.read_csv(folder / "out" / "ario_production.csv")
+    assert production[production.step == 0]["production"].sum() == pytest.approx(system.x.sum() / 365)
+    # 30 days of a 50 % cut of R0/s0's final demand lose about 30/365 of the static annual loss, not 30 times it
+    reduction = pd.Series(0.0, index=system.index)
+    reduction[("R0", "s0")] = 0.5 * system.Y.loc[("R0", "s0")].sum()
+    static = mrio.shocks.inoperability(system, reduction).loss.to_numpy().sum()
+    loss = pd.read_csv(folder / "out" / "cut_industries.csv")["total_loss"].sum()
+    assert 0.5 * 30 / 365 * static < loss < 1.5 * 30 / 365 * static
+    assert "a step is 1/365 of a year" in run.summary
+    assert "1/365" in set(pd.read_csv(folder / "out" / "cut_trajectory.csv")["unit"]).pop()
+
+
+STATIC_LAYOUT = ["scenario", "measure", "unit", "region", "sector", "baseline", "shocked", "change"]
+
+
+def test_every_static_model_writes_one_layout_with_measures_and_units(folder):
+    """Supply and mixed honour measures (jobs included); output columns mean the same everywhere (13.4)."""
+    text = GOOD.replace('measures = ["output", "employment"]', 'measures = ["output", "value_added", "employment"]')
+    run = sc.run_scenario(write(folder, text), folder / "out")
+    system = mrio.read(folder / "system")
+    for name in ("boom", "national", "ghosh", "closure", "iim"):
+        table = run.tables[f"{name}_industries"]
+        assert list(table.columns[:8]) == STATIC_LAYOUT, name
+        assert {"output", "employment"} <= set(table["measure"]), name
+        units = table.groupby("measure")["unit"].first()
+        assert units["output"] == system.units["monetary"] and units["employment"] == system.units["employment"]
+        output = table[table.measure == "output"].set_index(["region", "sector"])
+        np.testing.assert_allclose(output["baseline"], system.x.loc[output.index], rtol=1e-12)
+        np.testing.assert_allclose(output["shocked"] - output["baseline"], output["change"], atol=1e-9)
+        jobs = table[table.measure == "employment"].set_index(["region", "sector"])
+        np.testing.assert_allclose(jobs["change"], system.S.loc["employment"] * output["change"], atol=1e-12)
+    closure = run.tables["closure_industries"].set_index(["measure", "region", "sector"])
+    fixed = closure.loc[("output", "R2", "s3")]
+    assert fixed["shocked"] == pytest.approx(0.5 * system.x[("R2", "s3")])  # shocked, not baseline, is the new level
+    assert fixed["baseline"] == pytest.approx(system.x[("R2", "s3")])
+    assert "final_demand" in closure.index.get_level_values("measure")
+    ghosh = run.tables["ghosh_industries"].set_index(["measure", "region", "sector"])
+    va = ghosh.loc["value_added"]
+    assert va["change"].sum() == pytest.approx(-0.1 * system.value_added.loc["R1"].sum())  # exogenous in Ghosh
+
+
+def test_zero_shock_lists_no_noise_as_most_affected(folder):
+    text = GOOD.split("[[shocks]]")[0] + """
+[[shocks]]
+name = "nothing"
+model = "mixed"
+regions = ["R2"]
+sectors = ["s3"]
+share = 0.0
+
+[[shocks]]
+name = "none"
+model = "demand"
+regions = ["R0"]
+share = 0.0
+"""
+    run = sc.run_scenario(write(folder, text), folder / "out")
+    for line in run.summary.splitlines():
+        if "most affected" in line:
+            assert line.endswith(": none"), line
+
+
+@pytest.mark.parametrize(("model", "extra"), [("demand", ""), ("national_demand", ""), ("supply", ""),
+                                              ("iim", "")])
+def test_decrease_larger_than_baseline_is_rejected(folder, model, extra):
+    """A cut of 10,000 on an industry whose output is far smaller names the field (13.13)."""
+    regions = "" if model == "national_demand" else 'regions = ["R0"]\n'
+    text = (f'[scenario]\ntable = "system"\n[[shocks]]\nname = "cut"\nmodel = "{model}"\n{regions}'
+            f'sectors = ["s0"]\namount = 1e7\n{extra}')
+    with pytest.raises(ScenarioError, match=r"shocks\[0\] \('cut'\)\.amount\]: a decrease of 1e\+07 exceeds"):
+        sc.run_scenario(write(folder, text), folder / "out")

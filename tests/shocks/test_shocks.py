@@ -308,3 +308,23 @@ def test_diim_bad_input():
     with pytest.raises(InputError, match="duration"):
         shocks.dynamic_inoperability(SYSTEM, demand_reduction=pd.Series(1.0, index=SYSTEM.index),
                                      duration=-3)
+
+
+def test_diim_year_under_constant_shock_costs_the_static_iim_loss():
+    """One time convention: a step is a day, flows per step are annual / 365 (issue 13.1)."""
+    reduction = pd.Series(0.0, index=SYSTEM.index)
+    reduction.iloc[[0, 5]] = [4.0, 7.0]
+    static = shocks.inoperability(SYSTEM, reduction).loss.to_numpy().sum()  # annual output lost
+    dyn = shocks.dynamic_inoperability(SYSTEM, demand_reduction=reduction, recovery_time=10.0, steps=365)
+    assert dyn.steps_per_year == 365
+    year = dyn.total_loss.sum()
+    assert year == pytest.approx(static, rel=0.05)  # the first days ramp up from q = 0
+    assert year < static
+    # per-step loss at the steady state = annual loss / 365; other conventions scale accordingly
+    assert dyn.loss.iloc[-1].sum() == pytest.approx(static / 365, rel=1e-6)
+    weekly = shocks.dynamic_inoperability(SYSTEM, demand_reduction=reduction, recovery_time=10.0 / 7,
+                                          steps=52, steps_per_year=52)
+    assert weekly.total_loss.sum() == pytest.approx(static, rel=0.05)
+    assert "per step" in dyn.unit and "1/365" in dyn.unit
+    with pytest.raises(InputError, match="steps_per_year"):
+        shocks.dynamic_inoperability(SYSTEM, steps_per_year=0)
