@@ -30,6 +30,8 @@ Names are imported on first use, so ``import mrio`` stays light.
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import Any
 
 from mrio import errors
@@ -111,3 +113,20 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
+
+
+class _Package(types.ModuleType):
+    """``mrio`` itself: the functions ``mrio.footprints`` and ``mrio.multipliers`` keep their names.
+
+    ``import mrio.footprints`` (the former module path, an alias of :mod:`mrio.analysis.footprints`)
+    makes Python bind the submodule on the package; the function of the same name wins, as it did
+    before the layered layout.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in ("footprints", "multipliers") and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -39,6 +39,14 @@ def test_former_module_paths_are_the_new_modules(old, new):
     assert importlib.import_module(f"mrio.{old}") is importlib.import_module(new)
 
 
+@pytest.mark.parametrize("name", ["footprints", "multipliers"])
+def test_functions_keep_their_name_after_the_module_alias_is_imported(name):
+    """``mrio.footprints`` is the function even after ``import mrio.footprints`` (the former module)."""
+    module = importlib.import_module(f"mrio.{name}")
+    assert callable(getattr(mrio, name)) and not isinstance(getattr(mrio, name), type(module))
+    assert getattr(mrio, name) is getattr(module, name)
+
+
 def test_shocks_and_report_keep_their_former_names():
     assert mrio.shocks.propagate_demand is importlib.import_module("mrio.shocks.models").propagate_demand
     assert mrio.report.build_report is importlib.import_module("mrio.report.html").build_report
