@@ -27,7 +27,6 @@ extensions = [
 
 root_doc = "index"
 exclude_patterns = ["_build", "jupyter_execute", "**.ipynb_checkpoints", "README.md"]
-templates_path = ["_templates"]
 html_static_path = ["_static"]
 html_css_files = ["mrio.css"]
 html_title = f"mrio {release}"
