@@ -27,6 +27,7 @@ extensions = [
 
 root_doc = "index"
 exclude_patterns = ["_build", "jupyter_execute", "**.ipynb_checkpoints", "README.md"]
+templates_path = ["_templates"]
 html_static_path = ["_static"]
 html_css_files = ["mrio.css"]
 html_title = f"mrio {release}"
@@ -60,7 +61,9 @@ nb_merge_streams = True
 autosummary_generate = True
 autosummary_imported_members = True
 autodoc_typehints = "none"
-autodoc_default_options = {"members": False}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
+
+# Every cross-reference must resolve (a broken {func} role is an error under -W).
+nitpicky = False  # turned on once every docstring cross-reference resolves

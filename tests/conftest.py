@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -32,3 +36,51 @@ def miller_blair_system(miller_blair) -> mrio.MRIO:
     Y.columns = pd.MultiIndex.from_tuples(Y.columns, names=["region", "category"])
     V = pd.DataFrame([ex["value_added"]], index=pd.Index(["value_added"], name="component"), columns=idx)
     return mrio.MRIO.from_flows(Z, Y, V=V, x=pd.Series(ex["x"], index=idx))
+
+
+# ------------------------------------------------------------------------------ headless browser
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def _browser() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name) or (f"/usr/bin/{name}" if os.path.exists(f"/usr/bin/{name}") else None)
+        if found:
+            return found
+    return None
+
+
+@pytest.fixture
+def screenshot(tmp_path):
+    """Render a local HTML file in headless Chromium and return the screenshot as a PIL image.
+
+    Skips without a browser, except in CI (CI=true), where it fails. The returned callable takes
+    the page's path and the window size and checks that a real PNG of that size was written and
+    that it is not a blank page (more than 50 colours on a coarse grid).
+    """
+    browser = _browser()
+    if browser is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but no chromium is installed")
+        pytest.skip("no chromium installed")
+
+    def shoot(page: Path, size: tuple[int, int] = (1200, 2000), min_bytes: int = 20_000):
+        from PIL import Image
+
+        shot = tmp_path / f"{Path(page).stem}.png"
+        cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+               f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}",
+               f"--window-size={size[0]},{size[1]}", Path(page).resolve().as_uri()]
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        data = shot.read_bytes()
+        assert data.startswith(PNG_MAGIC) and len(data) > min_bytes
+        image = Image.open(shot)
+        image.load()
+        assert image.size == size
+        colours = image.convert("RGB").resize((60, 100)).getcolors(maxcolors=6000)
+        assert colours is None or len(colours) > 50  # a rendered page, not a blank screen
+        return image
+
+    return shoot

@@ -1,0 +1,61 @@
+"""The built documentation site: pages exist, link up, and render in a real browser.
+
+The site is built by ``.ci/run`` (``python -m sphinx -W -b html docs docs/_build/html``) before the
+tests run; outside CI the tests skip when it has not been built.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+import mrio
+
+ROOT = Path(__file__).resolve().parents[2]
+SITE = Path(os.environ.get("MRIO_DOCS_HTML", ROOT / "docs" / "_build" / "html"))
+TUTORIALS = ["01-dependency", "02-shocks", "03-build", "05-pymrio"]
+
+
+@pytest.fixture(scope="module")
+def site() -> Path:
+    if not (SITE / "index.html").is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but the documentation is not built in {SITE}")
+        pytest.skip(f"documentation not built in {SITE} (python -m sphinx -W -b html docs docs/_build/html)")
+    return SITE
+
+
+def test_every_page_is_built(site):
+    for page in ["index", "getting-started", "methods/index", "methods/regional", "methods/shocks",
+                 "data/index", "reference/api", "reference/cli", "reference/scenario", "reference/errors",
+                 *(f"tutorials/{t}" for t in TUTORIALS)]:
+        assert (site / f"{page}.html").is_file(), page
+
+
+def test_tutorials_were_executed(site):
+    # an executed notebook has output cells, and the first tutorial's figures are embedded images
+    for tutorial in TUTORIALS:
+        html = (site / "tutorials" / f"{tutorial}.html").read_text()
+        assert "cell_output" in html, tutorial
+    dependency = (site / "tutorials" / "01-dependency.html").read_text()
+    assert len(re.findall(r"<img[^>]+\.png", dependency)) >= 4
+
+
+def test_api_and_cli_reference_cover_the_public_names(site):
+    api = (site / "reference" / "api.html").read_text()
+    for name in ("dependency_matrix", "build_mrio", "output_multipliers", "propagate_demand"):
+        assert name in api, name
+    cli = (site / "reference" / "cli.html").read_text()
+    for command in mrio.cli.main.commands:
+        assert f"mrio {command}" in cli, command
+
+
+def test_landing_page_renders_in_headless_chromium(site, screenshot):
+    screenshot(site / "index.html", size=(1200, 900), min_bytes=10_000)
+
+
+def test_tutorial_renders_in_headless_chromium(site, screenshot):
+    screenshot(site / "tutorials" / "01-dependency.html", size=(1200, 2000))
