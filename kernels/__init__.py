@@ -8,6 +8,7 @@ Dense factorisations use LAPACK through SciPy; loops are numba ``@njit(cache=Tru
 Region-major ordering throughout: index ``r * n + i`` for sector ``i`` of region ``r``.
 """
 
+from ._balancing import BalanceResult, gras, ras
 from ._dynamic import (
     ARIO_PARAMETERS,
     EVENT_CAPACITY,
@@ -21,14 +22,16 @@ from ._dynamic import (
     diim_run,
     diim_transition,
 )
-from ._balancing import BalanceResult, gras, ras
 from ._errors import (
+    InconsistentAggregatesError,
     InfeasibleError,
     KernelError,
     NotConvergedError,
     NotProductiveError,
     SingularError,
 )
+from ._extraction import block_extraction, extraction_matrix, hem_all, leontief_diagonal
+from ._hierarchy import SuppressedFit, estimate_suppressed, table_aggregates
 from ._iterative import (
     block_jacobi_solve,
     block_matvec,
@@ -45,6 +48,8 @@ from ._leontief import (
     safe_divide,
     technical_coefficients,
 )
+from ._linkages import block_diagonal_inverse, block_diagonal_solve, perron_vector
+from ._productivity import certify_productive, column_sum_offenders, spectral_radius
 from ._regional import (
     aflq,
     charm,
@@ -56,11 +61,8 @@ from ._regional import (
     internal_distance,
     slq,
 )
-from ._extraction import block_extraction, extraction_matrix, hem_all, leontief_diagonal
-from ._spa import SPAOutput, structural_paths
-from ._linkages import block_diagonal_inverse, block_diagonal_solve, perron_vector
-from ._productivity import certify_productive, column_sum_offenders, spectral_radius
 from ._solve import METHODS, SolveReport, choose_method, relative_residual, solve_leontief
+from ._spa import SPAOutput, structural_paths
 
 __all__ = [
     "KernelError",
@@ -68,6 +70,7 @@ __all__ = [
     "SingularError",
     "NotConvergedError",
     "InfeasibleError",
+    "InconsistentAggregatesError",
     "LeontiefFactor",
     "leontief_inverse",
     "ghosh_inverse_from_leontief",
@@ -120,4 +123,7 @@ __all__ = [
     "block_diagonal_inverse",
     "block_diagonal_solve",
     "perron_vector",
+    "SuppressedFit",
+    "estimate_suppressed",
+    "table_aggregates",
 ]

@@ -55,3 +55,20 @@ class InfeasibleError(KernelError):
         super().__init__(message)
         self.rows = list(rows)
         self.columns = list(columns)
+
+
+class InconsistentAggregatesError(InfeasibleError):
+    """Published figures of a hierarchical table contradict each other (no completion meets them).
+
+    Attributes
+    ----------
+    aggregates : list of int
+        Positions of the aggregates (parent = sum of children) that cannot hold.
+    cells : list of int
+        Positions of the cells of those aggregates.
+    """
+
+    def __init__(self, message, aggregates=(), cells=()):
+        super().__init__(message, rows=aggregates, columns=cells)
+        self.aggregates = list(aggregates)
+        self.cells = list(cells)
