@@ -1,7 +1,7 @@
 """Benchmarks of the regional build (issue 3): the Dutch 40 x 81 table end to end, and GRAS on its flows.
 
 Targets (this 2-core machine): build <= 10 s, GRAS on 3,240 x 3,240 to 1e-10 <= 2 s. The GRAS
-reference is a plain NumPy implementation of the same iteration (methods.md 2.7), so the ratio
+reference is a plain NumPy implementation of the same iteration (docs/methods/balancing.md), so the ratio
 measures the numba kernel against the textbook vectorised form.
 
 Run timed::

@@ -1,4 +1,4 @@
-"""Matrix balancing kernels: RAS and GRAS with explicit stopping rules (methods.md 2.7).
+"""Matrix balancing kernels: RAS and GRAS with explicit stopping rules (docs/methods/balancing.md).
 
 Both find ``X = r^ X0 s^`` (RAS) or ``X = r^ P s^ - r^-1 N s^-1`` (GRAS, ``X0 = P - N`` with
 ``P, N >= 0``) whose row sums are ``u`` and column sums ``v``. Zeros and signs of ``X0`` are
@@ -39,7 +39,7 @@ __all__ = ["BalanceResult", "ras", "gras", "DEFAULT_MAX_ITER", "DEFAULT_TOL"]
 
 DEFAULT_MAX_ITER = 5000
 DEFAULT_TOL = 1e-10
-# Factor magnitude taken as divergence (methods.md 2.7).
+# Factor magnitude taken as divergence (docs/methods/balancing.md).
 DIVERGENCE = 1e100
 
 # Status codes returned by the numba loop.
@@ -303,7 +303,7 @@ def _apply_factors(X0, r, s):
 
 
 def _check_margins(X0, u, v, nonnegative):
-    """Feasibility checks that need no iteration (methods.md 2.7); raise InfeasibleError."""
+    """Feasibility checks that need no iteration (docs/methods/balancing.md); raise InfeasibleError."""
     m, n = X0.shape
     if u.shape != (m,) or v.shape != (n,):
         raise InfeasibleError(f"margins have shapes {u.shape}, {v.shape}; the matrix is {m} x {n}")
@@ -411,7 +411,7 @@ def ras(X0, u, v, tol=DEFAULT_TOL, tol_factors=DEFAULT_TOL, max_iter=DEFAULT_MAX
 def gras(X0, u, v, tol=DEFAULT_TOL, tol_factors=DEFAULT_TOL, max_iter=DEFAULT_MAX_ITER):
     """Generalised RAS for matrices with positive and negative entries (Temurshoev et al. 2013).
 
-    Splits ``X0 = P - N`` and iterates (methods.md 2.7)::
+    Splits ``X0 = P - N`` and iterates (docs/methods/balancing.md)::
 
         s_j = (v_j + sqrt(v_j^2 + 4 p_j(r) n_j(r))) / (2 p_j(r))   (p_j > 0),  else  -n_j / v_j
         r_i = (u_i + sqrt(u_i^2 + 4 p_i(s) n_i(s))) / (2 p_i(s))   (p_i > 0),  else  -n_i / u_i

@@ -54,7 +54,7 @@ def diim_resilience(a_star_diagonal, recovery_time, recovery_ratio):
     Notes
     -----
     Lian & Haimes (2006), eq. for the continuous DIIM; exact for an industry without
-    interdependencies, approximate otherwise (methods.md 4.4).
+    interdependencies, approximate otherwise (docs/methods/shocks.md, section "Dynamic inoperability (DIIM)").
     """
     return np.log(1.0 / recovery_ratio) / (recovery_time * (1.0 - a_star_diagonal))
 
@@ -76,7 +76,8 @@ def diim_transition(A_star, k, dt=1.0):
     Notes
     -----
     ``dq/dt = K (A* q + c* - q)`` has, for ``c*`` constant over a step, the exact solution
-    ``q(t + dt) = q_inf + E (q(t) - q_inf)`` with ``q_inf = (I - A*)^-1 c*`` (methods.md 4.4).
+    ``q(t + dt) = q_inf + E (q(t) - q_inf)`` with ``q_inf = (I - A*)^-1 c*`` (docs/methods/shocks.md, section
+    "Dynamic inoperability (DIIM)").
     The explicit Euler step ``q + K (A* q + c* - q)`` is only a first-order approximation.
     """
     M = -(k[:, np.newaxis] * A_star)
@@ -234,7 +235,8 @@ def ario_run(x0, Z0, Y0, tech, is_input, inv_duration, restoration, capital, par
     orders, final and reconstruction demand; inventories ``Omega += I_sum O_served - A_S x``
     (skipped when already close, as BoARIO does); recovery/rebuilding of events; new orders
     ``O^S = max(s A_S x_opt - Omega, 0)/tau_inv + A_S x`` split over suppliers by ``Z0`` shares
-    (weighted by supplier capacity ``w_i = x_cap_i / x0_i`` for "alt" orders). methods.md 4.5.
+    (weighted by supplier capacity ``w_i = x_cap_i / x0_i`` for "alt" orders). docs/methods/shocks.md,
+    section "ARIO".
 
     The N x N order matrix is never stored: ``O_if = O^S_pf (Z0_if w_i / sum_{i' makes p}
     Z0_i'f w_i')`` (``Z0`` at t = 0) is recomputed, with the same floating-point operations, in

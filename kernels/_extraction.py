@@ -1,7 +1,7 @@
 """Hypothetical extraction (HEM) from one factorisation of ``I - A``.
 
 Closed forms (Sherman & Morrison 1950; Woodbury 1950; Sonis & Hewings 1989; Temurshoev 2010;
-methods.md 3.2). With ``L = (I - A)^-1``, ``d = diag(L)``, ``x = L y``, a weight vector ``w``
+docs/methods/extraction.md). With ``L = (I - A)^-1``, ``d = diag(L)``, ``x = L y``, a weight vector ``w``
 (ones for output, value added or employment per unit of output), ``c = w'L`` and
 ``h = L (w * x)``, the losses ``w'(x - x_bar)`` of extracting industry j with share ``theta``
 (``theta = 1``: full extraction; Dietzenbacher & Lahr 2013 for partial) are:

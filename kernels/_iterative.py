@@ -1,11 +1,13 @@
-"""Iterative Leontief solvers for large tables or few right-hand sides (methods.md 5.3).
+"""Iterative Leontief solvers for large tables or few right-hand sides.
+
+See docs/methods/leontief.md, section "Iterative solvers".
 
 * Neumann (power) series ``x_K = sum_{k<=K} A^k y`` with a region-block matvec that skips
   all-zero blocks, and the a-priori bound ``||L - sum_{k<=K} A^k||_1 <= a^{K+1} / (1 - a)``,
   ``a = ||A||_1`` (Miller & Blair 2009, sec. 2.4).
 * Block Jacobi by region: ``x_{k+1} = M1 (y + (A - A_d) x_k)``, ``M1 = (I - A_d)^-1`` with each
   domestic block factorised once; converges at rate ``rho(M1 (A - A_d))`` (Pyatt & Round's
-  spillover matrix ``A*``; methods.md 3.1).
+  spillover matrix ``A*``; docs/methods/dependency.md, section "Dependency matrix").
 * Krylov (GMRES, BiCGSTAB) from :mod:`scipy.sparse.linalg` on the operator ``I - A``.
 """
 
@@ -83,7 +85,8 @@ def block_matvec(A, X, block_size, mask=None, out=None):
 def neumann_iterations_bound(norm_A, tol):
     """Terms ``K`` after which ``a^{K+1} / (1 - a) <= tol`` for ``a = ||A||_1 < 1``.
 
-    ``K >= ln(tol (1 - a)) / ln(a) - 1`` (methods.md 5.3: a = 0.6, tol = 1e-10 gives 47).
+    ``K >= ln(tol (1 - a)) / ln(a) - 1`` (docs/methods/leontief.md, section "Iterative solvers": a = 0.6, tol
+    = 1e-10 gives 47).
     Returns ``None`` when ``a >= 1`` (no a-priori bound).
     """
     if norm_A >= 1.0:
@@ -259,7 +262,7 @@ def krylov_solve(A, Y, method="gmres", tol=1e-12, max_iter=1_000, restart=50):
     -----
     The spectrum of ``I - A`` lies in the disc of radius ``rho(A)`` around 1, so Krylov methods
     converge fast (Saad & Schultz 1986; van der Vorst 1992). One Richardson correction
-    ``x <- x + (y - (I - A) x)`` follows, as methods.md 5.3 recommends.
+    ``x <- x + (y - (I - A) x)`` follows, as docs/methods/leontief.md, section "Iterative solvers" recommends.
     """
     Ymat, was_vector = _as_matrix(Y)
     N = Ymat.shape[0]

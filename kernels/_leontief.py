@@ -1,7 +1,8 @@
 """Dense Leontief and Ghosh kernels: coefficients, LU factorisation reused for many solves.
 
 All functions take and return float64 numpy arrays. Inputs are never modified unless a
-parameter says so. The strategy follows methods.md section 5.2: factor ``I - A`` once with
+parameter says so. The strategy follows docs/methods/leontief.md, section "Solving instead of inverting":
+factor ``I - A`` once with
 LAPACK (``getrf``), reuse the factors for any number of right-hand sides (``getrs``), and form
 the explicit inverse (``getrs`` on the identity) only when every entry of ``L`` is wanted.
 
@@ -45,7 +46,8 @@ def safe_divide(numerator, denominator):
 
     Notes
     -----
-    Used for ``A = Z x^-1`` with zero-output industries (methods.md 1.4; pymrio sets
+    Used for ``A = Z x^-1`` with zero-output industries (docs/methods/leontief.md, section "Productivity";
+    pymrio sets
     ``1/x`` with ``inf -> 0`` to the same effect).
     """
     numerator = np.asarray(numerator, dtype=np.float64)
@@ -115,7 +117,7 @@ class LeontiefFactor:
     -----
     ``x = L y`` is ``(I - A) x = y`` (``getrs``); ``m' = s' L`` is ``(I - A)' m = s``
     (``getrs`` with ``trans=1``). Cost: ``2/3 n^3`` once, ``2 n^2`` per right-hand side
-    (methods.md 5.1).
+    (docs/methods/leontief.md, section "Solving instead of inverting").
     """
 
     def __init__(self, A):
@@ -275,7 +277,7 @@ def ghosh_inverse_from_leontief(L, x):
     L : ndarray of shape (n, n)
     x : ndarray of shape (n,)
         Gross output; must be 1-D (an (n, 1) column would broadcast wrongly, the pymrio
-        ``calc_G`` pitfall noted in methods.md).
+        ``calc_G`` pitfall).
 
     Returns
     -------

@@ -5,7 +5,7 @@
   the iteration converges; the eigenvectors of ``A + I`` and ``A`` are the same).
 * :func:`block_diagonal_inverse` -- ``M1 = (I - A_d)^-1`` of the block-diagonal (intra-regional)
   part of A, one LAPACK factorisation of an ``n x n`` block per region (Pyatt & Round 1979;
-  methods.md 3.1).
+  docs/methods/dependency.md, section "Dependency matrix").
 
 References
 ----------
@@ -69,7 +69,7 @@ def perron_vector(A, left=True, tol=1e-12, max_iter=100_000):
     left : bool, default True
         ``p' A = rho p'`` (left) or ``A q = rho q`` (right).
     tol : float
-        Stop when ``||v_k - v_{k-1}||_1 < tol`` with ``||v||_1 = 1`` (methods.md 3.4).
+        Stop when ``||v_k - v_{k-1}||_1 < tol`` with ``||v||_1 = 1`` (docs/methods/linkages.md).
     max_iter : int
 
     Returns

@@ -1,6 +1,7 @@
 """Regionalisation kernels: location quotients, CHARM, gravity trade, Chenery-Moses assembly.
 
-Arrays in, arrays out (methods.md sections 2.2-2.6). Regional quantities are ``(R, n)`` arrays
+Arrays in, arrays out (docs/methods/regional.md, section "Intra-regional shares (location quotients)").
+Regional quantities are ``(R, n)`` arrays
 (region, sector); national ones ``(n,)``; location-quotient matrices ``(R, n, n)`` indexed
 (region, selling sector i, buying sector j). The rule ``0 / 0 := 0`` applies throughout.
 
@@ -162,7 +163,8 @@ def charm(A_total, x_regional, fd_regional, x_national, fd_national, exports_nat
     -------
     exports, imports, import_share : ndarray of shape (R, n)
         Regional exports and imports (to/from everywhere outside the region) and the uniform
-        import share ``m_i^r / (z_i^r + f_i^r)`` used to scale row i of ``A`` (methods.md 2.3).
+        import share ``m_i^r / (z_i^r + f_i^r)`` used to scale row i of ``A`` (docs/methods/regional.md,
+        section "Trade estimation").
     """
     A_total = np.asarray(A_total, dtype=np.float64)
     x_r = np.asarray(x_regional, dtype=np.float64)
@@ -246,7 +248,8 @@ def gravity_trade(origin, destination, decay, intra_share=None, tol=1e-12, max_i
     """Doubly-constrained gravity flows per product, balanced by Furness (RAS) iteration.
 
     For each product i, finds ``T_i`` (origin r -> destination s) with ``T_i i = O_i`` and
-    ``i'T_i = D_i`` starting from the prior (Wilson 1970; methods.md 2.4)::
+    ``i'T_i = D_i`` starting from the prior (Wilson 1970; docs/methods/regional.md, section "Trade
+    estimation")::
 
         T0_i[r, s] = O_i^r D_i^s f(d_rs)                              (intra_share not given)
         T0_i[s, s] = min(q_i^s D_i^s, O_i^s),
@@ -342,7 +345,9 @@ def gravity_trade(origin, destination, decay, intra_share=None, tol=1e-12, max_i
 
 @njit(cache=True)
 def chenery_moses_flows(trade_coefficients, Z_national, output_share):
-    """Assemble ``Z^{rs}_ij = t_i^{rs} a_ij x_j^s = t_i^{rs} Z^N_ij share_j^s`` (methods.md 2.6).
+    """Assemble ``Z^{rs}_ij = t_i^{rs} a_ij x_j^s = t_i^{rs} Z^N_ij share_j^s``.
+
+    See docs/methods/regional.md, section "National consistency".
 
     Parameters
     ----------

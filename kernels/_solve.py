@@ -1,10 +1,11 @@
 """One entry point for Leontief solves that picks the strategy and reports what it did.
 
-Strategy (methods.md 5.1-5.4): dense LU costs ``2/3 N^3 + 2 N^2 k`` flops for ``k`` right-hand
+Strategy (docs/methods/leontief.md, section "Solving instead of inverting"): dense LU costs ``2/3 N^3 + 2 N^2
+k`` flops for ``k`` right-hand
 sides; an iterative method costs about ``iterations * 2 nnz(A) * k``. ``"auto"`` takes the
 cheaper estimate, and dense LU always below N = 2,000 (it is then a few milliseconds). Sparse
-direct LU is available on request only: on MRIO tables it fills in to near-dense (methods.md
-5.4), so the report states the measured fill-in.
+direct LU is available on request only: on MRIO tables it fills in to near-dense (docs/methods/leontief.md,
+section "Iterative solvers"), so the report states the measured fill-in.
 """
 
 from __future__ import annotations

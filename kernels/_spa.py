@@ -4,7 +4,7 @@
 path ``j -> i_1 -> ... -> i_k`` (final demand for j, supplied through i_1, ..., i_k) has value
 ``PV = f_{i_k} a_{i_k i_{k-1}} ... a_{i_1 j} y_j``. Depth-first from each final-demand industry
 with the upstream amount ``u_child = a_{child,node} u_node``; a subtree is pruned when its total
-``m_i u_i`` (``m' = f'L``) is below the threshold (Treloar 1997; methods.md 3.5), and expansion
+``m_i u_i`` (``m' = f'L``) is below the threshold (Treloar 1997; docs/methods/paths.md), and expansion
 stops at ``max_depth``. Every unit of the total is booked exactly once:
 
 ``sum of extracted path values + pruned subtree totals + truncated remainders = f'L y``

@@ -170,7 +170,8 @@ def dependency_matrix(system: MRIO, measure: str = "value-added", by: str = "reg
     ``D = s_hat L Y``: entry ``(i, k)`` is the measure (value added, jobs, output...) generated
     in industry ``i`` to satisfy final-demand column ``k`` (a destination region and category);
     summed over the industries of origin region r and the categories of destination s it is
-    ``VA(r <- s)`` of methods.md 3.1 (Johnson & Noguera 2012; Timmer et al. 2014).
+    ``VA(r <- s)`` of docs/methods/dependency.md, section "Dependency matrix" (Johnson & Noguera 2012; Timmer
+    et al. 2014).
 
     Parameters
     ----------
@@ -258,7 +259,7 @@ def spillover_feedback(system: MRIO, measure: str = "output", by: str = "region-
     * spillover: ``sum_{s != r} s_s' L^{sr} e_j`` -- effects in all other regions.
 
     They add up to the multiplier ``s' L e_j`` (Miller & Blair 2009, sec. 3.3-3.4; for two
-    regions these are exactly the block formulas of methods.md 3.1).
+    regions these are exactly the block formulas of docs/methods/dependency.md, section "Dependency matrix").
 
     Parameters
     ----------
@@ -377,7 +378,8 @@ def pyatt_round(system: MRIO, k: int | None = None) -> PyattRound:
 
     Notes
     -----
-    Pyatt & Round (1979), Round (1985, 2001), Miller & Blair (2009) sec. 6.6; methods.md 3.1.
+    Pyatt & Round (1979), Round (1985, 2001), Miller & Blair (2009) sec. 6.6; docs/methods/dependency.md,
+    section "Dependency matrix".
     Forms dense N x N matrices (the result *is* the matrices): ``M1`` from R factorisations of
     n x n blocks, ``M2 = I + A* + ... + A*^{k-1}`` and ``A*^k`` by binary doubling
     (``2 log2 k`` to ``4 log2 k`` matrix products instead of k), ``M3`` by one LU inverse; the

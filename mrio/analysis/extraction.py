@@ -2,7 +2,7 @@
 
 Definitions (Strassert 1968; Cella 1984; Dietzenbacher, van der Linden & Steenge 1993;
 Dietzenbacher & van der Linden 1997; Miller & Lahr 2001; Dietzenbacher & Lahr 2013; Miller &
-Blair 2009, sec. 12.2; methods.md 3.2). The linkage is the loss ``w'(x - x_bar)`` in output
+Blair 2009, sec. 12.2; docs/methods/extraction.md). The linkage is the loss ``w'(x - x_bar)`` in output
 (``w = i``), value added or an extension, where ``x_bar`` solves the modified system:
 
 * ``backward``: the extracted industries buy no intermediate inputs (columns of A scaled by

@@ -1,6 +1,7 @@
 """Footprints: consumption-based and production-based accounts and embodied trade.
 
-Definitions follow pymrio's ``calc_accounts`` (pymrio ``doc/source/math.rst``; methods.md 1.3)::
+Definitions follow pymrio's ``calc_accounts`` (pymrio ``doc/source/math.rst``; docs/methods/multipliers.md,
+section "Type I multipliers")::
 
     D_cba[k, (s, j)] = sum_r (S L)[k, (r, j)] Y_s[(r, j)]     footprint of s's final demand for j
     D_pba[k, (r, i)] = S[k, (r, i)] x[(r, i)]                   emissions where they occur

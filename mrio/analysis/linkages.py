@@ -6,7 +6,7 @@
   ``N (L i)_i / (i'L i)``. Dispersion: coefficient of variation of each column (row) of L (G).
 * Dietzenbacher (1992): backward linkages proportional to the left Perron eigenvector of A
   (``p'A = rho p'``), forward to the right Perron eigenvector of B (``B q = rho q``), normalised
-  to mean one; ``rho`` is shared (methods.md 3.4).
+  to mean one; ``rho`` is shared (docs/methods/linkages.md).
 * Key sectors: both indices above one; backward-oriented, forward-oriented, or weak otherwise.
 """
 
@@ -113,7 +113,7 @@ def eigenvector_linkages(system: MRIO, tol: float = 1e-12, max_iter: int = 100_0
     Notes
     -----
     ``B = x^-1 A x`` so the right Perron vector of B is ``x^-1 r`` with ``A r = rho r``; both
-    eigenvectors come from power iterations on A (methods.md 3.4).
+    eigenvectors come from power iterations on A (docs/methods/linkages.md).
     """
     A, x = system.arrays.A, system.arrays.x
     N = len(system)

@@ -1,7 +1,8 @@
 """Multipliers: output, value added, income, extensions, type II, interregional.
 
 All are row-vector products ``s' L`` computed with transposed solves on the stored LU factors of
-``I - A`` (methods.md 5.2); L is never formed. Inactive industries (zero output) get NaN.
+``I - A`` (docs/methods/leontief.md, section "Solving instead of inverting"); L is never formed. Inactive
+industries (zero output) get NaN.
 
 References
 ----------
@@ -91,7 +92,8 @@ def value_added_multipliers(system: MRIO, components: Sequence[Hashable] | None 
     Notes
     -----
     With every primary input (imports and taxes too) in V, ``i'(V x^-1) L = i'``: the
-    multipliers of all components sum to one (methods.md 1.2). GVA multipliers alone are < 1
+    multipliers of all components sum to one (docs/methods/leontief.md, section "Coefficients and inverses").
+    GVA multipliers alone are < 1
     when imports or product taxes leak.
     """
     comps = list(system.value_added_components if components is None else components)
@@ -159,7 +161,7 @@ def type_ii_multipliers(system: MRIO, income_row: Hashable | None = None,
     """Type I and type II output and income multipliers, households endogenous by region.
 
     The model is closed with one household sector per region (Miller & Blair 2009, sec. 2.5 and
-    6.2-6.3; methods.md 1.3)::
+    6.2-6.3; docs/methods/multipliers.md, section "Type I multipliers")::
 
         A_bar = [[A,   H_c],      H_r[r, j] = income of region r's households per unit of output
                  [H_r, 0  ]]      of industry j (j in r); H_c[i, r] = household consumption of

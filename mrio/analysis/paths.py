@@ -3,7 +3,7 @@
 ``f'L y = sum_k f'A^k y`` decomposed into paths ``j -> i_1 -> ... -> i_k`` with value
 ``f_{i_k} a_{i_k i_{k-1}} ... a_{i_1 j} y_j`` (Defourny & Thorbecke 1984; Lenzen 2003; Peters &
 Hertwich 2006), enumerated depth-first with Treloar's (1997) pruning by the subtree total
-``m_i u_i`` (``m' = f'L``) and a depth limit, with exact completeness accounting (methods.md 3.5).
+``m_i u_i`` (``m' = f'L``) and a depth limit, with exact completeness accounting (docs/methods/paths.md).
 """
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""Specialisation, diversity and exposure of regions (methods.md 3.6).
+"""Specialisation, diversity and exposure of regions.
+
+See docs/methods/linkages.md, section "Specialisation, diversity and exposure".
 
 With sector shares ``p_i^r`` of a region's value added, jobs or output and the shares of the rest of
 the system ``p_i^{-r}``:
@@ -11,7 +13,8 @@ the system ``p_i^{-r}``:
   (Frenken, Van Oort & Verburg 2007). Groups come from a classification, or from the IO
   structure: sectors that buy similar inputs and sell to similar users are related
   (:func:`io_relatedness_groups`);
-* exposure (design choice of methods.md 3.6): each region's value added by destination
+* exposure (design choice of docs/methods/linkages.md, section "Specialisation, diversity and exposure"):
+each region's value added by destination
   ``VA(r <- s)`` from :func:`mrio.dependency.dependency_matrix`; its shares are the elasticities of
   the region's value added to a uniform change of final demand in each destination, and their
   Herfindahl concentration measures how exposed the region is to a shock in a single place.

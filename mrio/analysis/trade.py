@@ -4,7 +4,7 @@
   2014); value-added exports of region s = VA of s absorbed in final demand elsewhere; VAX ratio
   = value-added exports / gross exports.
 * Koopman, Wang & Wei (2014) decomposition of each region's gross exports ``E_s*`` into nine
-  terms (methods.md 3.3), with KWW's global inverse ``B`` = our L and local inverses
+  terms (docs/methods/trade.md), with KWW's global inverse ``B`` = our L and local inverses
   ``L_rr^loc = (I - A_rr)^-1``. The nine terms computed with value-added coefficients add up to
   ``(v'L)_s E_s*``; with leakages in V (imports from outside the system, product taxes) the
   remainder ``outside_inputs = (m'L)_s E_s*`` is computed, not taken as a residual, so
@@ -112,7 +112,7 @@ def kww_decomposition(system: MRIO) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame indexed by region
-        Columns :data:`KWW_TERMS` (T1-T9 of methods.md 3.3, value added = the system's
+        Columns :data:`KWW_TERMS` (T1-T9 of docs/methods/trade.md, value added = the system's
         :attr:`MRIO.value_added_components`), ``outside_inputs`` (imports from outside the
         system and other non-GVA primary inputs embodied in the exports), ``gross_exports`` and
         ``domestic_value_added`` (T1 + T2 + T3, absorbed abroad), ``returned_domestic`` (T4 + T5),

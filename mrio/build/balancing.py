@@ -1,6 +1,6 @@
 """Labelled matrix balancing: :func:`ras` and :func:`gras` on pandas tables.
 
-Thin wrappers around :func:`mrio.kernels.ras` / :func:`mrio.kernels.gras` (methods.md 2.7):
+Thin wrappers around :func:`mrio.kernels.ras` / :func:`mrio.kernels.gras` (docs/methods/balancing.md):
 labels are checked on entry and re-attached on exit, and kernel failures are re-raised as
 :class:`mrio.errors.InfeasibleBalancingError` / :class:`mrio.errors.ConvergenceError` naming the
 offending rows and columns.
@@ -126,7 +126,8 @@ def gras(prior: pd.DataFrame, row_totals, column_totals, tol: float = kernels._b
     """Balance a table with positive and negative entries by GRAS (Temurshoev et al. 2013).
 
     ``X = r^ P s^ - r^-1 N s^-1`` with ``prior = P - N``; signs and zeros are kept. Use it for
-    tables with inventory changes, subsidies or other negative cells (methods.md 1.4, 2.7).
+    tables with inventory changes, subsidies or other negative cells (docs/methods/leontief.md, section
+    "Productivity").
     Parameters, result and errors as :func:`ras`.
     """
     return _run(kernels.gras, prior, row_totals, column_totals, tol, max_iter, "GRAS")

@@ -1,4 +1,4 @@
-"""Build a multi-regional table consistent with the national table (methods.md section 2).
+"""Build a multi-regional table consistent with the national table (docs/methods/regional.md).
 
 Pipeline (:func:`build_mrio`), every step recorded in the result's ``meta``:
 
@@ -25,7 +25,8 @@ Pipeline (:func:`build_mrio`), every step recorded in the result's ``meta``:
 
 Because ``sum_r t_i^{rs} = 1``, ``sum_s x^s = x^N`` and the regional final-demand shares sum to one,
 summing the result over regions reproduces the national intermediate flows, final demand by
-category, exports and every primary-input row exactly, industry by industry (methods.md 2.6,
+category, exports and every primary-input row exactly, industry by industry (docs/methods/regional.md,
+section "National consistency",
 exact-aggregation theorem); :func:`national_consistency` checks it. Flows aggregate exactly,
 multipliers do not (aggregation bias; Miller & Blair 2009, ch. 4).
 
@@ -282,7 +283,8 @@ def build_mrio(
         result). A zero diagonal is replaced by ``internal_distances`` or, if absent, by half the
         distance to the nearest region.
     method : {"flq", "aflq", "cilq", "slq", "gravity"}, default "flq"
-        How the intra-regional share of demand enters the trade prior (methods.md 2.2); "gravity"
+        How the intra-regional share of demand enters the trade prior (docs/methods/regional.md, section
+        "Intra-regional shares (location quotients)"); "gravity"
         uses distances alone.
     delta : float in [0, 1), default 0.25
         FLQ/AFLQ parameter: no universal value exists; see :func:`flq_sensitivity`.

@@ -572,7 +572,9 @@ class MRIO:
 
     # ------------------------------------------------------------------ checks and summary
     def identity_checks(self) -> pd.DataFrame:
-        """Worst relative violation of each accounting identity (methods.md 1.1, I1-I3).
+        """Worst relative violation of each accounting identity (I1-I3).
+
+        See docs/methods/index.md, section "Accounting identities".
 
         Returns
         -------

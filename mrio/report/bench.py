@@ -12,7 +12,8 @@ Comparisons (issue 2, "Benchmarks"):
     ``getrs`` on the identity) vs ``numpy.linalg.inv(I - A)``. Target: ratio <= 1.05 at N = 5,000.
 ``footprints (lu)`` and ``footprints (auto)``
     Footprints ``D = S L Y`` of 10 extensions for 50 demand vectors without forming L, from 10
-    transposed solves ``(I - A)' M' = S'`` (methods.md 5.2): with one LU factorisation and its
+    transposed solves ``(I - A)' M' = S'`` (docs/methods/leontief.md, section "Solving instead of
+    inverting"): with one LU factorisation and its
     productivity certificate, or with the strategy :func:`mrio.kernels.solve_leontief` picks
     (GMRES on the sparse ``A'`` for large sparse tables; LU up to N = 2,000), vs one explicit
     inverse ``numpy.linalg.inv(I - A)`` alone. Target: ratio <= 0.35 at N = 9,800.
@@ -23,7 +24,8 @@ Comparisons (issue 2, "Benchmarks"):
     faster) and peak memory <= 0.5x.
 
 Synthetic tables (:func:`synthetic_tables`) have the structure of real MRIOs: dense domestic
-blocks, sparse trade blocks, column sums of A drawn in [0.5, 0.7] (methods.md 5.3).
+blocks, sparse trade blocks, column sums of A drawn in [0.5, 0.7] (docs/methods/leontief.md, section
+"Iterative solvers").
 """
 
 from __future__ import annotations

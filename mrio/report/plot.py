@@ -544,7 +544,8 @@ def dependency_heatmap(matrix: pd.DataFrame, *, order: str | Sequence | None = "
     ----------
     matrix : pandas.DataFrame
         E.g. the share of origin region r's value added that depends on final demand of
-        destination s (methods.md 3.1). Columns that are not rows (e.g. ``"RoW"``) are drawn at
+        destination s (docs/methods/dependency.md, section "Dependency matrix"). Columns that are not rows
+        (e.g. ``"RoW"``) are drawn at
         the right, after the regions.
     order : "cluster", sequence of labels or None, default "cluster"
         ``"cluster"``: rows by :func:`cluster_order`, and the columns that are also rows in the

@@ -5,7 +5,8 @@ The model of Hallegatte (2008, 2014) as specified and implemented in BoARIO 0.7.
 steps, production capacity lost with destroyed capital (or exogenously) and recovered or
 rebuilt, input inventories with target durations, overproduction, proportional rationing,
 orders split over suppliers (Guan et al. 2020 "alt" orders by default) and reconstruction
-demand. The time loop is one numba kernel (:func:`mrio.kernels.ario_run`, methods.md 4.5) that
+demand. The time loop is one numba kernel (:func:`mrio.kernels.ario_run`, docs/methods/shocks.md, section
+"ARIO") that
 reproduces BoARIO's update order; final demand is fixed, as in BoARIO.
 
 References

@@ -333,12 +333,13 @@ def propagate_demand(system: MRIO, final_demand_change: pd.Series | pd.DataFrame
     DemandShockResult
         Output changes and their direct / intra-regional / interregional parts; value added,
         employment and any extension through :meth:`DemandShockResult.impact`
-        (``dVA = v_c (.) dx``, ``dF = S (.) dx``, methods.md 4.1).
+        (``dVA = v_c (.) dx``, ``dF = S (.) dx``, docs/methods/shocks.md, section "Demand shocks").
 
     Notes
     -----
     One triangular solve pair per scenario on the cached LU factors (``2 N^2`` flops each,
-    methods.md 5.2) plus one block-diagonal solve for the intra-regional part; L is never
+    docs/methods/leontief.md, section "Solving instead of inverting") plus one block-diagonal solve for the
+    intra-regional part; L is never
     formed.
     """
     dy = _as_frame(system, final_demand_change, "final_demand_change")
@@ -450,7 +451,7 @@ def mixed_model(system: MRIO, fixed_output: pd.Series | Mapping,
     """Mixed model: outputs of some industries fixed (a closed mine or plant), the rest endogenous.
 
     ``x_n = (I - A_nn)^-1 (f_n + A_nc x_c)``, ``f_c = (I - A_cc) x_c - A_cn x_n``
-    (Miller & Blair 2009, eq. 13.4-13.5; methods.md 4.3).
+    (Miller & Blair 2009, eq. 13.4-13.5; docs/methods/shocks.md, section "Mixed model").
 
     Parameters
     ----------
@@ -543,7 +544,8 @@ def inoperability(system: MRIO, demand_reduction: pd.Series | pd.DataFrame) -> I
 
     ``A* = x^-1 A x``, ``c* = x^-1 df`` with ``df`` the demand *reduction* (positive = less
     demand), so ``q = (I - A*)^-1 c* = x^-1 L df`` (Haimes & Jiang 2001; Santos & Haimes 2004;
-    methods.md 4.4). This is the Leontief model in relative units (Dietzenbacher & Miller 2015).
+    docs/methods/shocks.md, section "Dynamic inoperability (DIIM)"). This is the Leontief model in relative
+    units (Dietzenbacher & Miller 2015).
 
     Parameters
     ----------
@@ -557,7 +559,7 @@ def inoperability(system: MRIO, demand_reduction: pd.Series | pd.DataFrame) -> I
     Examples
     --------
     Miller & Blair's two-sector example with final demand of sector 1 down 10 % (35 of 350)
-    gives ``q = [0.043894, 0.004620]`` (methods.md K2).
+    gives ``q = [0.043894, 0.004620]`` (docs/methods/index.md, section "Known-answer checks").
     """
     x = _a_star_inputs(system)
     df = _as_frame(system, demand_reduction, "demand_reduction")
@@ -635,7 +637,8 @@ def dynamic_inoperability(system: MRIO, initial: pd.Series | None = None, *,
 
     ``dq/dt = K (A* q(t) + c*(t) - q(t))``; with ``c*`` constant over a step,
     ``q(t + dt) = q_inf + exp(-K (I - A*) dt) (q(t) - q_inf)``, ``q_inf = (I - A*)^-1 c*``
-    (Lian & Haimes 2006; methods.md 4.4). ``k_i = ln(q_i(0)/q_i(T_i)) / (T_i (1 - a*_ii))`` so
+    (Lian & Haimes 2006; docs/methods/shocks.md, section "Dynamic inoperability (DIIM)"). ``k_i =
+    ln(q_i(0)/q_i(T_i)) / (T_i (1 - a*_ii))`` so
     that an industry on its own recovers to ``recovery_ratio * q_i(0)`` in ``T_i``. Not the
     explicit Euler step, which misses that target at ``dt ~ 1/k_i``.
 

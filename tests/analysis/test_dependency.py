@@ -1,4 +1,7 @@
-"""Dependency matrix, spillover/feedback and Pyatt-Round decompositions (issue 4, methods.md 3.1)."""
+"""Dependency matrix, spillover/feedback and Pyatt-Round decompositions.
+
+See docs/methods/dependency.md and docs/methods/multipliers.md.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Hypothetical extraction: closed forms and Woodbury updates against brute force (methods.md 3.2, K2)."""
+"""Hypothetical extraction: closed forms and Woodbury updates against brute force.
+
+See docs/methods/extraction.md.
+"""
 
 from __future__ import annotations
 

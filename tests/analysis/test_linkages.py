@@ -1,4 +1,4 @@
-"""Rasmussen-Hirschman and Dietzenbacher eigenvector linkages, key sectors (methods.md 3.4, K2)."""
+"""Rasmussen-Hirschman and Dietzenbacher eigenvector linkages, key sectors (docs/methods/linkages.md)."""
 
 from __future__ import annotations
 

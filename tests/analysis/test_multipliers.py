@@ -30,7 +30,7 @@ def test_output_multipliers_miller_blair(miller_blair_system):
 def test_value_added_multipliers_all_primary_inputs_sum_to_one(system):
     every = list(system.V.index)
     total = mrio.value_added_multipliers(system, components=every)
-    np.testing.assert_allclose(total, 1.0, rtol=1e-13)  # w_c' L = i' (methods.md 1.2)
+    np.testing.assert_allclose(total, 1.0, rtol=1e-13)  # w_c' L = i' (docs/methods/leontief.md, section "Coefficients and inverses")
     by = mrio.value_added_multipliers(system, components=every, by_component=True)
     assert list(by.index) == every
     np.testing.assert_allclose(by.sum(axis=0), 1.0, rtol=1e-13)

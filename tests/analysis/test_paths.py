@@ -1,4 +1,7 @@
-"""Structural path analysis: power-series identity, completeness accounting, top paths (methods.md 3.5)."""
+"""Structural path analysis: power-series identity, completeness accounting, top paths.
+
+See docs/methods/paths.md.
+"""
 
 from __future__ import annotations
 

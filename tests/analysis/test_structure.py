@@ -1,4 +1,7 @@
-"""Specialisation, diversity (related/unrelated variety) and exposure indices (methods.md 3.6)."""
+"""Specialisation, diversity (related/unrelated variety) and exposure indices.
+
+See docs/methods/linkages.md, section "Specialisation, diversity and exposure".
+"""
 
 from __future__ import annotations
 

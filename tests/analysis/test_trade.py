@@ -1,4 +1,4 @@
-"""Value added in trade, VAX ratio and the KWW decomposition (methods.md 3.3, K5)."""
+"""Value added in trade, VAX ratio and the KWW decomposition (docs/methods/trade.md)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from mrio import kernels
 from mrio.balancing import gras, ras
 from mrio.errors import ConvergenceError, InfeasibleBalancingError, InvalidTableError, UnknownLabelError
 
-# Temurshoev, Miller & Bouwmeester (2013) GRAS example, methods.md section 6 (K4).
+# Temurshoev, Miller & Bouwmeester (2013) GRAS example, docs/methods/index.md, section "Known-answer checks".
 K4_X0 = np.array([[7, 3, 5, -3], [2, 9, 8, 1], [-2, 0, 2, 1]], dtype=float)
 K4_U = np.array([15, 26, -1], dtype=float)
 K4_V = np.array([9, 16, 17, -2], dtype=float)

@@ -57,7 +57,8 @@ def test_region_equal_to_nation_reproduces_national_coefficients(problem, delta)
 
 
 def test_flq_known_values():
-    # two regions, two sectors: hand-computed SLQ, CILQ, lambda*, FLQ, AFLQ (methods.md 2.2)
+    # two regions, two sectors: hand-computed SLQ, CILQ, lambda*, FLQ, AFLQ (docs/methods/regional.md,
+    # section "Intra-regional shares (location quotients)")
     regional = np.array([[30.0, 10.0], [10.0, 50.0]])
     national = regional.sum(axis=0)  # [40, 60], total 100
     q = kernels.slq(regional, national)

@@ -36,7 +36,7 @@ def test_miller_blair_known_answers(miller_blair, miller_blair_system):
     np.testing.assert_allclose(s.V.sum(axis=0), ex["value_added"], rtol=1e-15)
     f_new = pd.Series(ex["f_new"], index=s.index)
     np.testing.assert_allclose(s.solve(f_new).output, ex["x_new"], atol=1e-2)
-    # methods.md K2
+    # docs/methods/index.md, section "Known-answer checks"
     np.testing.assert_allclose(s.B, [[0.15, 0.50], [0.10, 0.05]], rtol=1e-14)
     np.testing.assert_allclose(s.G, [[1.254125, 0.660066], [0.132013, 1.122112]], atol=1e-6)
     from mrio import kernels

@@ -34,7 +34,8 @@ def system():
 
 
 def test_neumann_iterations_bound_known_answer():
-    # methods.md 5.3: a = 0.6, tol = 1e-10 needs 47 terms A^0 .. A^K, i.e. K = 46 matvecs
+    # docs/methods/leontief.md, section "Iterative solvers": a = 0.6, tol = 1e-10 needs 47 terms A^0 .. A^K,
+    # i.e. K = 46 matvecs
     K = kernels.neumann_iterations_bound(0.6, 1e-10)
     assert K + 1 == 47
     assert 0.6 ** (K + 1) / 0.4 <= 1e-10 < 0.6**K / 0.4

@@ -7,7 +7,7 @@ import pytest
 
 from mrio import kernels
 
-# Miller & Blair (2009) sec. 2.3.1; methods.md K1/K2
+# Miller & Blair (2009) sec. 2.3.1; docs/methods/index.md, section "Known-answer checks"
 MB_Z = np.array([[150.0, 500.0], [200.0, 100.0]])
 MB_X = np.array([1000.0, 2000.0])
 MB_A = np.array([[0.15, 0.25], [0.20, 0.05]])

@@ -273,7 +273,8 @@ def _diim(folder, extra: str, steps: int, name: str) -> pd.DataFrame:
 def test_diim_duration_is_how_long_the_demand_reduction_lasts(folder):
     """With duration, diim reduces the selected final demand by share for duration steps from q = 0.
 
-    Known answer (Lian & Haimes 2006; methods.md 4.4): held for good, the dynamic inoperability
+    Known answer (Lian & Haimes 2006; docs/methods/shocks.md, section "Dynamic inoperability (DIIM)"): held
+    for good, the dynamic inoperability
     converges to the static IIM of the same demand reduction; a reduction lasting 0 steps does
     nothing; one lasting d steps equals the library call with ``duration=d``.
     """

@@ -230,7 +230,7 @@ def test_mixed_model_flags_rationing_and_bad_input():
 
 # ------------------------------------------------------------------------------------ IIM
 def test_iim_known_answer_k2(miller_blair_system):
-    """methods.md K2: IIM for -10 % f1 gives q = [0.043894, 0.004620]."""
+    """IIM for -10 % f1 gives q = [0.043894, 0.004620] (docs/methods/index.md, "Known-answer checks")."""
     system = miller_blair_system
     reduction = pd.Series([35.0, 0.0], index=system.index)
     res = shocks.inoperability(system, reduction)
