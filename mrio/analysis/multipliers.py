@@ -54,6 +54,20 @@ def output_multipliers(system: MRIO) -> pd.Series:
     Returns
     -------
     pandas.Series indexed by (region, sector), named ``"output_multiplier"``.
+
+    Examples
+    --------
+    >>> import mrio
+    >>> system = mrio.load("nl-2000")
+    >>> mrio.output_multipliers(system).round(3)
+    region  sector
+    NL      agriculture_group      1.757
+            mining_group           1.216
+            manufacturing_group    1.615
+            utilities_group        1.896
+            construction_group     1.898
+            services_group         1.487
+    Name: output_multiplier, dtype: float64
     """
     m = system.leontief_row_product(np.ones(len(system)))
     return pd.Series(_mask_inactive(system, m), index=system.index, name="output_multiplier")
@@ -125,6 +139,19 @@ def income_multipliers(system: MRIO, income_row: Hashable | None = None) -> pd.D
     ----------
     Miller & Blair (2009), sec. 6.3. The Dutch 2000 six-sector values (D'Hernoncourt, Cordier &
     Hadley 2011, Table 1) are reproduced in the tests.
+
+    Examples
+    --------
+    >>> import mrio
+    >>> mrio.income_multipliers(mrio.load("nl-2000"))["type_I"].round(3)
+    region  sector
+    NL      agriculture_group      2.466
+            mining_group           2.333
+            manufacturing_group    1.840
+            utilities_group        2.372
+            construction_group     1.953
+            services_group         1.417
+    Name: type_I, dtype: float64
     """
     row = _income_row(system, income_row)
     h = system.value_added_coefficients.loc[row].to_numpy()

@@ -126,8 +126,21 @@ def gras(prior: pd.DataFrame, row_totals, column_totals, tol: float = kernels._b
     """Balance a table with positive and negative entries by GRAS (Temurshoev et al. 2013).
 
     ``X = r^ P s^ - r^-1 N s^-1`` with ``prior = P - N``; signs and zeros are kept. Use it for
-    tables with inventory changes, subsidies or other negative cells (docs/methods/leontief.md, section
-    "Productivity").
-    Parameters, result and errors as :func:`ras`.
+    tables with inventory changes, subsidies or other negative cells (docs/methods/balancing.md,
+    section "GRAS"). Parameters, result and errors as :func:`ras`.
+
+    Examples
+    --------
+    The worked example of Temurshoev, Miller & Bouwmeester (2013):
+
+    >>> import pandas as pd
+    >>> import mrio
+    >>> prior = pd.DataFrame([[7.0, 3, 5, -3], [2, 9, 8, 1], [-2, 0, 2, 1]])
+    >>> balanced = mrio.gras(prior, [15, 26, -1], [9, 16, 17, -2])
+    >>> balanced.table.round(4)
+            0        1       2       3
+    0  8.9764   3.7432  5.7217 -3.4413
+    1  2.7993  12.2568  9.9923  0.9515
+    2 -2.7758   0.0000  1.2860  0.4898
     """
     return _run(kernels.gras, prior, row_totals, column_totals, tol, max_iter, "GRAS")
