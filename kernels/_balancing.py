@@ -94,7 +94,7 @@ _PARALLEL_CELLS = 250_000
 
 @njit(cache=True, parallel=True)
 def _negative_entries(X0):
-    """The negative part ``N`` of ``X0 = P - N`` as compressed rows: ``(indptr, columns, n_ij > 0)``.
+    """Return the negative part ``N`` of ``X0 = P - N`` as compressed rows: ``(indptr, columns, n_ij > 0)``.
 
     ``P = max(X0, 0)`` is read from ``X0`` itself; only ``N`` (usually sparse) is stored.
     """
@@ -137,8 +137,10 @@ def _row_step(i, X0, indptr, columns, values, u, s, r, r_new, row_n, res):
 
 @njit(cache=True)
 def _sweep_block(b, X0, indptr, columns, values, u, s, r, r_new, row_n, res, acc_p, acc_n, row_step):
-    """Rows of block ``b``: the row step with ``s`` (if ``row_step``), then the block's share of the
-    next column sums with the new row factors (``r`` itself when not ``row_step``).
+    """Process the rows of block ``b``.
+
+    The row step with ``s`` (if ``row_step``), then the block's share of the next column sums
+    with the new row factors (``r`` itself when not ``row_step``).
 
     Rows are taken four at a time (four independent sums per column of ``X0``); every sum still
     runs over its terms in the original order.

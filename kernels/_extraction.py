@@ -167,7 +167,7 @@ def _block_factors(A, rows, cols, theta):
 
 
 def extraction_matrix(A, blocks, theta):
-    """Reference ``A_bar``: A with the cells of every block scaled by ``1 - theta`` (for tests).
+    """Return reference ``A_bar``: A with the cells of every block scaled by ``1 - theta`` (for tests).
 
     Parameters
     ----------

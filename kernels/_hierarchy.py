@@ -93,7 +93,7 @@ class SuppressedFit:
 
 def table_aggregates(shape: tuple[int, int], row_groups: Sequence = (), column_groups: Sequence = ()
                      ) -> list[tuple[int, list[int]]]:
-    """Aggregates of a 2-D table with hierarchical rows and/or columns, on the row-major flat cells.
+    """Return aggregates of a 2-D table with hierarchical rows and/or columns, on the row-major flat cells.
 
     Parameters
     ----------
@@ -200,8 +200,10 @@ class _Model:
         return {2: "infeasible", 3: "unbounded"}.get(res.status, res.message), None
 
     def closest(self, p, w):
-        """Minimise ``0.5 sum_i w_i (u_i - p_i)^2`` over this model's feasible set (Clarabel QP),
-        then make the equalities exact on the cells off their bounds (least-norm correction)."""
+        """Minimise ``0.5 sum_i w_i (u_i - p_i)^2`` over this model's feasible set (Clarabel QP).
+
+        Then make the equalities exact on the cells off their bounds (least-norm correction).
+        """
         m, kb = self.m, self.k
         nz = m + 2 * kb
         P = sp.diags(np.concatenate([w, np.zeros(2 * kb)])).tocsc()
@@ -419,7 +421,7 @@ def _inconsistent(bad, aggregates, published_gap, tol):
 
 
 def _diagnose(M, b, tols, ub, free, aggregates, published_gap, tol):
-    """Aggregates that must miss by more than their tolerance (the excess priced in an LP)."""
+    """Return aggregates that must miss by more than their tolerance (the excess priced in an LP)."""
     k = M.shape[0]
     # M u - r+ + r- - e+ + e- = b with r in [0, tol] and e >= 0: the e columns are two more identity
     # blocks, i.e. the same model with tolerances widened to infinity at a price

@@ -62,7 +62,7 @@ def _block_matvec(A, mask, n, X, out):  # pragma: no cover - compiled
 
 
 def block_matvec(A, X, block_size, mask=None, out=None):
-    """``A @ X`` skipping the all-zero region blocks of ``A``.
+    """Return ``A @ X`` skipping the all-zero region blocks of ``A``.
 
     Parameters
     ----------

@@ -49,7 +49,7 @@ def _share(numerator, denominator):
 
 
 def slq(regional, national):
-    """Simple location quotients ``SLQ_i^r = (RE_i^r / TRE^r) / (NE_i / TNE)``.
+    """Return simple location quotients ``SLQ_i^r = (RE_i^r / TRE^r) / (NE_i / TNE)``.
 
     Parameters
     ----------
@@ -90,7 +90,7 @@ def cilq(slq_values):
 
 
 def flq_lambda(regional_total, national_total, delta):
-    """The FLQ regional-size factor ``lambda* = [log2(1 + TRE/TNE)]^delta``, ``0 <= delta < 1``."""
+    """Return the FLQ regional-size factor ``lambda* = [log2(1 + TRE/TNE)]^delta``, ``0 <= delta < 1``."""
     ratio = np.asarray(regional_total, dtype=np.float64) / float(national_total)
     return np.log2(1.0 + ratio) ** float(delta)
 
@@ -185,7 +185,7 @@ def charm(A_total, x_regional, fd_regional, x_national, fd_national, exports_nat
 
 
 def internal_distance(area):
-    """Internal distance ``d_rr = (2/3) sqrt(area_r / pi)`` (Head & Mayer 2002)."""
+    """Return internal distance ``d_rr = (2/3) sqrt(area_r / pi)`` (Head & Mayer 2002)."""
     return 2.0 / 3.0 * np.sqrt(np.asarray(area, dtype=np.float64) / np.pi)
 
 

@@ -352,7 +352,7 @@ class PyattRound:
     _repr_html_ = result_html
 
     def stone_components(self) -> dict[str, pd.DataFrame]:
-        """The four N x N matrices of Stone's additive form (they sum to L)."""
+        """Return the four N x N matrices of Stone's additive form (they sum to L)."""
         idx = self.M1.index
         M1, M2, M3 = self.M1.to_numpy(), self.M2.to_numpy(), self.M3.to_numpy()
         eye = np.eye(len(idx))

@@ -87,7 +87,7 @@ def _primary_input_coefficients(system: MRIO) -> np.ndarray:
 
 
 def _formed_inverse(system: MRIO) -> np.ndarray | None:
-    """The explicit L if the system has already formed it (cached), else None (use the LU factors)."""
+    """Return the explicit L if the system has already formed it (cached), else None (use the LU factors)."""
     L = system.__dict__.get("L")
     return None if L is None else L.to_numpy()
 

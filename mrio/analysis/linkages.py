@@ -142,8 +142,11 @@ def key_sectors(system: MRIO, method: str = "rasmussen-hirschman") -> pd.DataFra
 
 
 def linkages(system: MRIO, method: str = "rasmussen-hirschman") -> pd.DataFrame:
-    """Linkage indices by name: ``"rasmussen-hirschman"`` (Ghosh forward), ``"rasmussen-hirschman-leontief"``
-    (Leontief forward) or ``"eigenvector"``."""
+    """Return linkage indices by name.
+
+    ``"rasmussen-hirschman"`` (Ghosh forward), ``"rasmussen-hirschman-leontief"`` (Leontief
+    forward) or ``"eigenvector"``.
+    """
     if method == "rasmussen-hirschman":
         return rasmussen_hirschman(system, forward="ghosh", dispersion=False)
     if method == "rasmussen-hirschman-leontief":

@@ -117,7 +117,7 @@ def entropy(system: MRIO, measure: str = "value-added") -> pd.Series:
 
 
 def io_relatedness_groups(system: MRIO, n_groups: int | None = None) -> pd.Series:
-    """Groups of related sectors from the input-output structure of the whole system.
+    """Return groups of related sectors from the input-output structure of the whole system.
 
     Two sectors are related when they buy similar inputs and sell to similar users: each sector's
     profile is its column of national input coefficients (``A`` summed over regions of origin,

@@ -76,8 +76,10 @@ def _exports(system: MRIO, Yd: np.ndarray) -> np.ndarray:
 
 
 def gross_exports(system: MRIO) -> pd.Series:
-    """Gross exports ``E_s*`` of each region: intermediate and final sales to other regions and
-    to destinations outside the system."""
+    """Return the gross exports ``E_s*`` of each region.
+
+    Intermediate and final sales to other regions and to destinations outside the system.
+    """
     Yd, _ = _destination_blocks(system)
     E = _exports(system, Yd)
     out = pd.Series(E, index=system.index).groupby(level="region", sort=False).sum().rename("gross_exports")

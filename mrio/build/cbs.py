@@ -71,7 +71,7 @@ NEGATIVE_INTERMEDIATE = "negative_intermediate_use"
 
 
 def cbs_sector_labels() -> pd.DataFrame:
-    """The 81 CBS industries: ``cbs_no, sector, cbs_label, nace_a10`` (``data/nl_industries.csv``)."""
+    """Return the 81 CBS industries: ``cbs_no, sector, cbs_label, nace_a10`` (``data/nl_industries.csv``)."""
     with resources.as_file(resources.files("mrio.data") / "nl_industries.csv") as path:
         return pd.read_csv(path)
 

@@ -58,7 +58,7 @@ REST_OF_COUNTRY = "Rest of the Netherlands"
 
 
 def nl_regions() -> pd.DataFrame:
-    """The 40 COROP regions: number, CBS and NUTS codes, name, province, area, internal distance."""
+    """Return the 40 COROP regions: number, CBS and NUTS codes, name, province, area, internal distance."""
     with resources.as_file(resources.files("mrio.data") / "nl_corop" / "regions.csv") as path:
         return pd.read_csv(path)
 

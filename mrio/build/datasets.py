@@ -108,8 +108,10 @@ register(Dataset(
 
 
 def datasets() -> pd.DataFrame:
-    """The bundled datasets: name, description, year (the default), years (available), source, licence,
-    assumptions."""
+    """Return the bundled datasets.
+
+    Name, description, year (the default), years (available), source, licence, assumptions.
+    """
     rows = [{"name": d.name, "description": d.description, "year": d.year,
              "years": ", ".join(map(str, d.years or (d.year,))), "source": d.source,
              "licence": d.licence, "assumptions": d.assumptions} for d in _REGISTRY.values()]

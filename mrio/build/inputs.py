@@ -16,7 +16,9 @@ __all__ = ["read_national", "read_distances", "read_indicators"]
 
 
 def read_national(path) -> NationalTable:
-    """Read a national table: a folder written by :func:`mrio.build.national.write_national`, a single-region mrio folder
+    """Read a national table.
+
+    A folder written by :func:`mrio.build.national.write_national`, a single-region mrio folder
     (:func:`mrio.write`), or a CBS input-output CSV file (:func:`mrio.build.cbs.read_cbs_iot`).
 
     Raises
@@ -55,9 +57,7 @@ def read_national(path) -> NationalTable:
 
 
 def read_distances(path) -> pd.DataFrame:
-    """A square distance matrix from CSV: first column and header = region labels."""
-
-
+    """Return a square distance matrix from CSV: first column and header = region labels."""
     try:
         frame = pd.read_csv(Path(path), index_col=0)
     except (OSError, ValueError) as exc:
@@ -69,8 +69,6 @@ def read_distances(path) -> pd.DataFrame:
 
 def read_indicators(path) -> pd.DataFrame:
     """Tidy regional indicators from CSV: columns ``region, group, indicator, value`` (+ optional ``year``)."""
-
-
     try:
         frame = pd.read_csv(Path(path))
     except (OSError, ValueError) as exc:

@@ -94,6 +94,7 @@ class NationalTable:
 
     @property
     def sectors(self) -> pd.Index:
+        """National sectors (the labels of both axes of ``Z``)."""
         return self.Z.index
 
     @property
@@ -104,7 +105,7 @@ class NationalTable:
 
     @classmethod
     def from_mrio(cls, system: MRIO, producer_held: Sequence[Hashable] = ()) -> NationalTable:
-        """A single-region :class:`MRIO` as a national table (other destinations = exports)."""
+        """Return a single-region :class:`MRIO` as a national table (other destinations = exports)."""
         if system.n_regions != 1:
             raise LabelError(f"a national table needs a single-region system; got regions "
                              f"{lab._show(system.regions)}")
@@ -127,8 +128,11 @@ class NationalTable:
 
 
 def write_national(national: NationalTable, folder) -> None:
-    """Write a national table as a folder of CSV files (``Z``, ``final_demand``, ``exports``, ``V``,
-    ``meta.json``), the format :func:`read_national` reads back exactly."""
+    """Write a national table as a folder of CSV files.
+
+    ``Z``, ``final_demand``, ``exports``, ``V`` and ``meta.json``: the format
+    :func:`read_national` reads back exactly.
+    """
     with atomic_path(Path(folder), directory=True) as tmp:
         national.Z.to_csv(tmp / "Z.csv", float_format="%.17g")
         national.final_demand.to_csv(tmp / "final_demand.csv", float_format="%.17g")

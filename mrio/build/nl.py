@@ -36,13 +36,15 @@ NL_YEARS = tuple(range(2015, 2022))
 
 
 def nl_inputs_folder():
-    """The folder of compact Dutch inputs (``data/nl_corop``) as a context-managed path."""
+    """Return the folder of compact Dutch inputs (``data/nl_corop``) as a context-managed path."""
     return resources.as_file(resources.files("mrio.data") / "nl_corop")
 
 
 def nl_indicators(folder: Path, year: int = DEFAULT_YEAR) -> pd.DataFrame:
-    """Eurostat indicators for the build: per kind (GVA, employment) the published year nearest ``year``
-    (later year on ties)."""
+    """Return the Eurostat indicators for the build.
+
+    Per kind (GVA, employment) the published year nearest ``year`` (later year on ties).
+    """
     table = pd.read_csv(Path(folder) / "indicators.csv")
     parts = []
     for kind in ("gva", "employment"):
@@ -123,7 +125,7 @@ def build_nl_corop(national: NationalTable | None = None, folder: Path | None = 
 
 # ---------------------------------------------------------------------------------- cached loaders
 def _code_files() -> list[Path]:
-    """The code a built table depends on: every module of :mod:`mrio.build` and :mod:`mrio.kernels`."""
+    """Return the code a built table depends on: every module of :mod:`mrio.build` and :mod:`mrio.kernels`."""
     build = Path(__file__).resolve().parent
     kernels = Path(resources.files("mrio.kernels"))  # type: ignore[arg-type]
     return sorted(build.glob("*.py")) + sorted(kernels.glob("*.py"))

@@ -111,7 +111,7 @@ def regroup_series(spec: str | None) -> pd.Series | None:
 
 @contextlib.contextmanager
 def progress(description: str, *, enabled: bool = True) -> Iterator[None]:
-    """A transient rich spinner with elapsed time on stderr (only when stderr is a terminal)."""
+    """Return a transient rich spinner with elapsed time on stderr (only when stderr is a terminal)."""
     console = Console(stderr=True)
     if not enabled or not console.is_terminal:
         yield
@@ -123,7 +123,7 @@ def progress(description: str, *, enabled: bool = True) -> Iterator[None]:
 
 
 def load_system(source: str | None, regroup: str | None = None, year: int | None = None) -> MRIO:
-    """A bundled dataset by name, or a system folder written by :func:`mrio.write`.
+    """Return a bundled dataset by name, or a system folder written by :func:`mrio.write`.
 
     Parameters
     ----------

@@ -18,7 +18,7 @@ from ._common import YEAR_OPTION, check_folder, progress
 
 
 def _system(scenario, year: int | None):
-    """The scenario's system; ``--year`` picks another year of its bundled dataset."""
+    """Return the scenario's system; ``--year`` picks another year of its bundled dataset."""
     return scenario.system(year=year)
 
 
@@ -26,7 +26,7 @@ MANIFEST = ".mrio-shock.json"  # the files of the last result set published in a
 
 
 def _previous_files(out: Path) -> list[str]:
-    """The files of a previous ``mrio shock`` output in ``out`` (checked before any computation).
+    """Return the files of a previous ``mrio shock`` output in ``out`` (checked before any computation).
 
     ``out`` may be missing, empty, or hold a previous output (a manifest ``.mrio-shock.json``
     listing its files); any other non-empty folder is refused, so that result sets are never

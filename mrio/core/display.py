@@ -79,7 +79,7 @@ def _numeric_total(values: np.ndarray) -> str:
 
 
 def summarise(value: Any) -> str:
-    """A one-line plain-text summary of a field value (no cells of large tables)."""
+    """Return a one-line plain-text summary of a field value (no cells of large tables)."""
     if value is None or isinstance(value, str):
         return "" if value is None else value
     if isinstance(value, bool | int | float | np.number | np.bool_):

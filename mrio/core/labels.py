@@ -123,7 +123,7 @@ def lookup(index: pd.Index, wanted: Iterable[Hashable], what: str) -> np.ndarray
 
 
 def mapping_to_series(mapping: Mapping | pd.Series, labels: pd.Index, what: str) -> pd.Series:
-    """A concordance as a Series indexed by ``labels``; raise on labels it does not cover."""
+    """Return a concordance as a Series indexed by ``labels``; raise on labels it does not cover."""
     series = mapping.copy() if isinstance(mapping, pd.Series) else pd.Series(dict(mapping))
     missing = labels.difference(series.index, sort=False)
     if len(missing):

@@ -65,7 +65,7 @@ def _frozen_array(values: np.ndarray) -> np.ndarray:
 
 def _stored_frame(source: pd.DataFrame, values: np.ndarray, index: pd.Index,
                   columns: pd.Index) -> pd.DataFrame:
-    """A frame of ``values`` (= ``source`` as float64) that later writes to ``source`` cannot change.
+    """Return a frame of ``values`` (= ``source`` as float64) that later writes to ``source`` cannot change.
 
     When ``values`` is a view of ``source``'s block (no conversion was needed), a shallow copy keeps
     it without an n-by-n copy: pandas copy-on-write (always on from pandas 3) then detaches the two
@@ -378,7 +378,7 @@ class MRIO:
         return to_pymrio(self)
 
     def replace(self, **changes: Any) -> MRIO:
-        """A new validated system with some inputs of :meth:`from_flows` replaced."""
+        """Return a new validated system with some inputs of :meth:`from_flows` replaced."""
         args = dict(Z=self.Z, Y=self.Y, V=self.V, x=None, extensions=self.F,
                     extensions_final_demand=self.F_Y, units=dict(self.units), meta=dict(self.meta),
                     value_added_components=self.value_added_components)

@@ -13,7 +13,7 @@ __all__ = ["random_mrio"]
 def random_mrio(n_regions: int = 3, n_sectors: int = 4, seed: int = 0, with_extensions: bool = True,
                      domestic_density: float = 0.8, trade_density: float = 0.3,
                      column_sum: tuple[float, float] = (0.3, 0.7)) -> MRIO:
-    """A random productive MRIO with realistic structure (dense domestic, sparse trade blocks).
+    """Return a random productive MRIO with realistic structure (dense domestic, sparse trade blocks).
 
     Column sums of A are drawn in ``column_sum``; final demand has two categories per region and
     an exogenous ``RoW`` export column; V has labour income, other value added and imports.

@@ -288,7 +288,7 @@ def compare_footprints(A: np.ndarray, S: np.ndarray, Y: np.ndarray, repeat: int 
 
 
 def calc_all_mrio(frames: dict[str, pd.DataFrame]) -> Any:
-    """mrio's equivalent of pymrio ``calc_all``: validated system, A, multipliers, footprints."""
+    """Run the mrio equivalent of pymrio ``calc_all``: validated system, A, multipliers, footprints."""
     import mrio
 
     units = {"monetary": "M"} | {str(s): "unit" for s in frames["F"].index}
@@ -299,7 +299,7 @@ def calc_all_mrio(frames: dict[str, pd.DataFrame]) -> Any:
 
 
 def calc_all_pymrio(frames: dict[str, pd.DataFrame]) -> Any:
-    """pymrio ``IOSystem(Z, Y, extension F).calc_all()``."""
+    """Run pymrio ``IOSystem(Z, Y, extension F).calc_all()``."""
     import pymrio
 
     io = pymrio.IOSystem(Z=frames["Z"], Y=frames["Y"])
@@ -310,7 +310,7 @@ def calc_all_pymrio(frames: dict[str, pd.DataFrame]) -> Any:
 
 
 def compare_calc_all(frames: dict[str, pd.DataFrame], repeat: int = 1, memory: bool = True) -> BenchRow:
-    """mrio (A, multipliers, footprints; no L) vs pymrio ``calc_all`` on the same frames."""
+    """Compare mrio (A, multipliers, footprints; no L) with pymrio ``calc_all`` on the same frames."""
     mine, ref = measure_pair(lambda: calc_all_mrio(frames), lambda: calc_all_pymrio(frames), repeat, memory)
     _, M, fp = mine[2]
     io = ref[2]
@@ -379,7 +379,7 @@ def run(size: str = "small", repeat: int = 1, memory: bool = True, wiod: str | P
 
 
 def rows_to_frame(rows: list[BenchRow]) -> pd.DataFrame:
-    """The rows as a table (one row per comparison)."""
+    """Return the rows as a table (one row per comparison)."""
     return pd.DataFrame([asdict(r) for r in rows])
 
 

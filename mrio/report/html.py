@@ -117,7 +117,7 @@ class Report:
         return '<div class="mrio-report">' + "\n".join(parts) + "</div>"
 
     def to_html(self) -> str:
-        """The complete, self-contained HTML document."""
+        """Return the complete, self-contained HTML document."""
         return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
                 f"<meta name=\"generator\" content=\"mrio\"><title>{html.escape(self.title)}</title>"
@@ -249,7 +249,7 @@ def _geometry(system: MRIO, geometry) -> plot.Geometry | None:
 def _region_chart(values: pd.Series, geo: plot.Geometry | None, *, title: str, label: str, percent: bool,
                   center: float | None = None, cmap: str | None = None, annotate: int = 5,
                   by: str = "abs") -> tuple[Any, str]:
-    """A map when the regions are on a bundled map, else a bar chart; returns (figure, kind)."""
+    """Return a map when the regions are on a bundled map, else a bar chart; returns (figure, kind)."""
     if geo is not None and len(values) > 1:
         fig = _plot().choropleth(values, geo, title=title, label=label, percent=percent, center=center,
                                  cmap=cmap, annotate=annotate, figsize=(7.5, 8.0))

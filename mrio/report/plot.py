@@ -123,11 +123,11 @@ class Geometry:
         return np.asarray(pos, dtype=np.intp)
 
     def covers(self, labels: Sequence[Hashable]) -> bool:
-        """True when every label names a region of this map."""
+        """Return True when every label names a region of this map."""
         return len(labels) > 0 and all(_key(label) in self._lookup for label in labels)
 
     def label_points(self) -> np.ndarray:
-        """A point inside each region for its label: the vertex mean of its largest polygon."""
+        """Return a point inside each region for its label: the vertex mean of its largest polygon."""
         out = np.empty((len(self.paths), 2))
         for k, path in enumerate(self.paths):
             best, best_area = None, -1.0
@@ -222,7 +222,7 @@ def _builtin(name: str) -> Geometry:
 
 
 def load_geometry(geometry: str | os.PathLike = "corop", name_field: str | None = None) -> Geometry:
-    """The polygons of a bundled map or of a GeoJSON file.
+    """Return the polygons of a bundled map or of a GeoJSON file.
 
     Parameters
     ----------
@@ -265,7 +265,7 @@ def load_geometry(geometry: str | os.PathLike = "corop", name_field: str | None 
 
 
 def geometry_for(regions: Sequence[Hashable]) -> Geometry | None:
-    """The bundled map whose regions cover ``regions`` (COROP first), or None."""
+    """Return the bundled map whose regions cover ``regions`` (COROP first), or None."""
     for name in BUILTIN_GEOMETRIES:
         geo = _builtin(name)
         if geo.covers(list(regions)):
@@ -328,7 +328,7 @@ def _new_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Ax
 
 
 def figure_png(fig: Figure, dpi: int = 110) -> bytes:
-    """The figure rendered to PNG bytes with the Agg renderer."""
+    """Return the figure rendered to PNG bytes with the Agg renderer."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
@@ -341,7 +341,7 @@ def choropleth(values_by_region: pd.Series | Mapping, geometry: str | os.PathLik
                center: float | None = None, percent: bool = False, fmt: str | None = None,
                annotate: int = 0, name_field: str | None = None, attribution: str | None = None,
                figsize: tuple[float, float] = (6.0, 6.6)) -> Figure:
-    """A choropleth map: each region coloured by its value.
+    """Return a choropleth map: each region coloured by its value.
 
     Parameters
     ----------
@@ -538,7 +538,7 @@ def dependency_heatmap(matrix: pd.DataFrame, *, order: str | Sequence | None = "
                        cmap: str = "magma_r", percent: bool = False, mask_diagonal: bool = False,
                        annotate: bool | None = None, fmt: str | None = None,
                        figsize: tuple[float, float] | None = None) -> Figure:
-    """A heat map of a region-by-region matrix (origins in rows, destinations in columns).
+    """Return a heat map of a region-by-region matrix (origins in rows, destinations in columns).
 
     Parameters
     ----------

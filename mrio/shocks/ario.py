@@ -84,7 +84,7 @@ class ARIOEvent:
 def capital_damage(system: MRIO, regions=None, sectors=None, *, amount: float | None = None,
                    share: float | None = None, kind: str = "recover", capital: pd.Series | None = None,
                    **kwargs) -> ARIOEvent:
-    """An event destroying productive capital of selected industries.
+    """Return an event destroying productive capital of selected industries.
 
     ``amount`` (monetary units) is split equally over the industries (BoARIO's default
     distribution); ``share`` destroys that share of each industry's capital (default capital:
@@ -107,7 +107,7 @@ def capital_damage(system: MRIO, regions=None, sectors=None, *, amount: float | 
 
 
 def capacity_loss(system: MRIO, regions=None, sectors=None, *, share: float, **kwargs) -> ARIOEvent:
-    """An event removing ``share`` of production capacity of selected industries (exogenous)."""
+    """Return an event removing ``share`` of production capacity of selected industries (exogenous)."""
     if not 0 <= share <= 1:
         raise InputError(f"share of capacity lost must be in [0, 1], got {share}")
     pos = select_industries(system, regions, sectors)

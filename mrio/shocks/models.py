@@ -64,7 +64,7 @@ STEPS_PER_YEAR = 365
 
 
 def step_unit(monetary: str, steps_per_year: float, dt: float = 1.0) -> str:
-    """The unit of a per-step flow, e.g. ``"million EUR per step (a step is 1/365 of a year)"``."""
+    """Return the unit of a per-step flow, e.g. ``"million EUR per step (a step is 1/365 of a year)"``."""
     share = f"{dt:g}/{steps_per_year:g}" if dt != 1 else f"1/{steps_per_year:g}"
     return f"{monetary or 'monetary units'} per step (a step is {share} of a year)"
 
@@ -115,7 +115,7 @@ def _final_demand_columns(system: MRIO, categories, destinations) -> np.ndarray:
 def final_demand_change(system: MRIO, regions=None, sectors=None, *, share: float | None = None,
                         amount: float | None = None, categories=None, destinations=None,
                         name: str = "shock") -> pd.Series:
-    """A change in final demand for the products of selected industries.
+    """Return a change in final demand for the products of selected industries.
 
     Parameters
     ----------
@@ -161,7 +161,7 @@ def final_demand_change(system: MRIO, regions=None, sectors=None, *, share: floa
 def national_final_demand_change(system: MRIO, sectors, amount: float | Sequence[float], *,
                                  basis: str = "final_demand", categories=None, destinations=None,
                                  name: str = "shock") -> pd.Series:
-    """A national change in final demand, distributed over regions by their share of use.
+    """Return a national change in final demand, distributed over regions by their share of use.
 
     For each sector j, ``amount`` (one number for every sector, or one per sector in the order of
     ``sectors``) is split over the supplying
@@ -253,6 +253,7 @@ class DemandShockResult:
 
     @property
     def scenarios(self) -> pd.Index:
+        """Scenario names (the columns of every result frame)."""
         return self.output.columns
 
     @property
@@ -271,8 +272,11 @@ class DemandShockResult:
         return self.coefficients.loc[measure].to_numpy()[:, np.newaxis]
 
     def impact(self, measure: Hashable = "output", part: str = "total") -> pd.DataFrame:
-        """Change in ``measure`` by (region, sector) and scenario; ``part`` one of
-        ``"total"``, ``"direct"``, ``"indirect"``, ``"intra_regional"``, ``"interregional"``."""
+        """Return the change in ``measure`` by (region, sector) and scenario.
+
+        ``part`` is one of ``"total"``, ``"direct"``, ``"indirect"``, ``"intra_regional"``,
+        ``"interregional"``.
+        """
         frames = {"total": self.output, "direct": self.direct, "intra_regional": self.intra_regional,
                   "interregional": self.interregional}
         if part == "indirect":
@@ -298,7 +302,7 @@ class DemandShockResult:
         return out.sort_values(["scenario", "measure"], kind="stable").reset_index(drop=True)
 
     def by_region(self, measure: Hashable = "output", part: str = "total") -> pd.DataFrame:
-        """Changes summed over sectors: region x scenario."""
+        """Return changes summed over sectors: region x scenario."""
         return self.impact(measure, part).groupby(level="region", sort=False).sum()
 
     def totals(self) -> pd.DataFrame:
@@ -375,6 +379,7 @@ class SupplyShockResult:
     _repr_html_ = result_html
 
     def by_region(self) -> pd.DataFrame:
+        """Return the output changes summed over sectors: region x scenario."""
         return self.output.groupby(level="region", sort=False).sum()
 
 

@@ -119,6 +119,7 @@ class Shock:
 
     @property
     def sign(self) -> float:
+        """Return -1 for a decrease and +1 for an increase."""
         return -1.0 if self.direction == "decrease" else 1.0
 
 
@@ -388,7 +389,7 @@ NOISE = 1e-9
 
 
 def _top(series: pd.Series, k: int, scale: float | None = None) -> str:
-    """The ``k`` largest changes by absolute value, ignoring noise below ``NOISE * scale``.
+    """Return the ``k`` largest changes by absolute value, ignoring noise below ``NOISE * scale``.
 
     ``scale`` is the baseline total the changes are measured against (default: the largest change).
     """
@@ -405,7 +406,7 @@ def _selected_final_demand(system: MRIO, shock: Shock) -> pd.Series:
 
 
 def _check_cut(scenario: Scenario, shock: Shock, index: int, available: float, what: str, unit: str) -> None:
-    """A decrease given as ``amount`` may not exceed what the selected industries have."""
+    """Check that a decrease given as ``amount`` does not exceed what the selected industries have."""
     if shock.amount is None or (shock.direction != "decrease" and shock.model != "iim"):
         return
     if shock.amount > available * (1 + 1e-12):
@@ -418,7 +419,7 @@ def industry_table(system: MRIO, scenario_name: str, output_change: np.ndarray,
                    measures: list | None = None, overrides: Mapping[str, np.ndarray] | None = None,
                    parts: Mapping[str, Mapping[str, np.ndarray]] | None = None,
                    extra: Mapping[str, tuple[str, np.ndarray, np.ndarray]] | None = None) -> pd.DataFrame:
-    """The one layout of every static model's results: one row per (measure, region, sector).
+    """Return the one layout of every static model's results: one row per (measure, region, sector).
 
     Columns ``scenario, measure, unit, region, sector, baseline, shocked, change`` and, for the demand
     model, the parts of the change (``direct``, ``intra_regional``, ``interregional``). A measure's
@@ -541,7 +542,7 @@ def _run_static(system: MRIO, shock: Shock, scenario: Scenario, lines: list[str]
 
 
 def _trajectory_table(frame: pd.DataFrame, name: str, unit: str) -> pd.DataFrame:
-    """Steps x industries -> long table by step and region, with the unit of the values."""
+    """Turn steps x industries into a long table by step and region, with the unit of the values."""
     by_region = frame.T.groupby(level="region", sort=False).sum().T
     return by_region.stack().rename(name).reset_index().assign(unit=unit)
 
