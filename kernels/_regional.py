@@ -336,8 +336,10 @@ def gravity_trade(origin, destination, decay, intra_share=None, tol=1e-12, max_i
         except InfeasibleError as exc:
             raise InfeasibleError(f"product {i}: {exc}", rows=[i], columns=exc.columns) from exc
         except NotConvergedError as exc:
-            raise NotConvergedError(f"product {i}: {exc}", iterations=exc.iterations,
-                                    residual=exc.residual) from exc
+            new = NotConvergedError(f"product {i}: {exc}", iterations=exc.iterations, residual=exc.residual)
+            new.rows = [i]  # the product; the regions whose supply or demand is furthest from its margin
+            new.columns = list(dict.fromkeys([*getattr(exc, "rows", []), *getattr(exc, "columns", [])]))
+            raise new from exc
         T[i] = result.X
         iterations[i] = result.iterations
     return T, iterations

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from mrio.core import labels as lab
+from mrio.core.checks import check_rtol
 from mrio.core.files import _jsonable, atomic_path
 from mrio.core.system import MRIO
 from mrio.errors import IdentityError, InvalidTableError, LabelError
@@ -45,8 +46,10 @@ class NationalTable:
     producer_held : sequence, default ()
         Final-demand categories kept with the producing region instead of being traded (typically
         changes in inventories). Cells that are negative nationally are always producer-held.
-
-    The identities ``x = Z i + F i + E i = i'Z + i'V`` must hold to 1e-9 relative.
+    rtol : float, default 1e-9
+        The identities ``x = Z i + F i + E i = i'Z + i'V`` must hold to
+        ``|row - column| <= rtol * max(1, |row|)`` (published tables rounded to whole units may
+        need e.g. 1e-4); the error names each sector with the gap and its relative size.
     """
 
     Z: pd.DataFrame
@@ -57,8 +60,10 @@ class NationalTable:
     units: str = "million EUR"
     meta: Mapping[str, Any] = field(default_factory=dict)
     producer_held: tuple = ()
+    rtol: float = CONSISTENCY_RTOL
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "rtol", check_rtol(self.rtol, "rtol of the national table"))
         sectors = self.Z.index
         lab.check_flat(sectors, "national Z rows")
         lab.check_same(self.Z.columns, sectors, "national Z columns", "national Z rows")
@@ -84,11 +89,16 @@ class NationalTable:
         row = self.Z.to_numpy().sum(axis=1) + self.final_demand.to_numpy().sum(axis=1) \
             + self.exports.to_numpy().sum(axis=1)
         col = self.Z.to_numpy().sum(axis=0) + self.V.to_numpy().sum(axis=0)
-        bad = np.abs(row - col) > CONSISTENCY_RTOL * np.maximum(1.0, np.abs(row))
+        gap = np.abs(row - col) / np.maximum(1.0, np.abs(row))
+        bad = gap > self.rtol
         if bad.any():
+            worst = np.flatnonzero(bad)[np.argsort(-gap[bad])][:3]
+            detail = "; ".join(f"{sectors[i]!r}: row {row[i]:.12g}, column {col[i]:.12g}, differ by "
+                               f"{col[i] - row[i]:+.6g} (relative {gap[i]:.3g})" for i in worst)
             raise IdentityError(
                 f"national table: row totals (Z i + final demand + exports) differ from column totals "
-                f"(i'Z + i'V) for {lab._show(sectors[bad])} (e.g. {row[bad][0]:.6g} vs {col[bad][0]:.6g})")
+                f"(i'Z + i'V) beyond rtol {self.rtol:g} for {int(bad.sum())} sectors {lab._show(sectors[bad])}; "
+                f"worst: {detail}")
         if (row < 0).any():
             raise InvalidTableError(f"national output is negative for {lab._show(sectors[row < 0])}")
 

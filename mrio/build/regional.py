@@ -50,6 +50,7 @@ import pandas as pd
 from mrio import kernels
 
 from mrio.core import labels as lab
+from mrio.core.checks import check_count, check_tolerance
 from mrio.core.kernel_errors import kernel_errors
 from mrio.build.inputs import read_distances, read_indicators, read_national
 from mrio.build.national import CONSISTENCY_RTOL, NationalTable, write_national
@@ -240,6 +241,7 @@ def _trade_error(exc, sectors, regions, O, D):
     reason = str(cause if cause is not None else exc)
     if reason.startswith("product ") and ": " in reason:
         reason = reason.split(": ", 1)[1]
+    reason = reason.split("; worst row positions")[0]  # the regions are named below, by label
     where = ""
     if rows:
         i = rows[0]
@@ -248,6 +250,8 @@ def _trade_error(exc, sectors, regions, O, D):
             where += ", regions " + ", ".join(
                 f"{regions[r]!r} (supply {O[i, r]:.6g}, demand {D[i, r]:.6g})" for r in cols[:5])
     message = f"interregional trade balancing failed for {where or 'a product'}: {reason}"
+    if isinstance(exc, ConvergenceError):
+        message += "; raise ras_max_iter or relax ras_tol (--ras-max-iter, --ras-tol)"
     return type(exc)(message)
 
 
@@ -267,6 +271,8 @@ def build_mrio(
     employment_unit: str = "1000 persons",
     export_region: str = "RoW",
     meta: Mapping[str, Any] | None = None,
+    ras_tol: float = 1e-13,
+    ras_max_iter: int = 5000,
 ) -> MRIO:
     """Build a multi-regional system from a national table, regional indicators and distances.
 
@@ -298,13 +304,21 @@ def build_mrio(
     final_demand_proxies : Mapping, optional
         Category -> ``"income"`` (regional income row), ``"value_added"``, ``"output"``,
         ``"producer"`` (kept with the producing region), or a list of sectors (share of their
-        output). Default: ``national.meta["household_category"]`` and other consumption by income,
-        ``producer_held`` categories by producer, the rest by value added.
+        output). Default: ``national.meta["household_category"]`` by income (the V row
+        ``national.meta["income_row"]``; by value added when the table has no such row, recorded
+        in ``meta["assumptions"]``), ``producer_held`` categories by producer, every other category by
+        value added.
     employment_unit : str
         Unit of the ``employment`` extension (built when every group has an ``employment``
         indicator for every region).
     export_region : str, default "RoW"
         Final-demand destination of exports.
+    ras_tol : float, default 1e-13
+        Tolerance of the per-product trade balancing (RAS), relative to the product's largest margin;
+        the national-consistency guarantee (1e-9) needs it well below 1e-9.
+    ras_max_iter : int, default 5000
+        Iteration cap of the trade balancing; on reaching it the error names the product and the
+        regions whose margins are furthest from being met.
     meta : Mapping, optional
         Extra metadata merged into the result's ``meta``.
 
@@ -323,6 +337,8 @@ def build_mrio(
     InfeasibleBalancingError, IdentityError
         Trade balancing impossible, or the national-consistency check failed.
     """
+    ras_tol = check_tolerance(ras_tol, "ras_tol")
+    ras_max_iter = check_count(ras_max_iter, "ras_max_iter")
     if method not in LQ_METHODS:
         raise InvalidTableError(f"unknown method {method!r}; use one of {', '.join(LQ_METHODS)}")
     if not 0.0 <= float(delta) < 1.0:
@@ -389,6 +405,11 @@ def build_mrio(
             raise UnknownLabelError(f"final-demand proxies name unknown categories {lab._show(unknown)}; "
                                     f"categories: {lab._show(categories, limit=12)}")
         proxies.update(final_demand_proxies)
+    income_fallback = []
+    if income_row not in national.V.index:
+        income_fallback = [c for c, p in proxies.items() if isinstance(p, str) and p == "income"]
+        for c in income_fallback:
+            proxies[c] = "value_added"
     W = np.zeros((len(categories), R))  # regional shares of each traded category
     held = np.zeros((n, len(categories)), dtype=bool)  # producer-held cells
     for k, c in enumerate(categories):
@@ -416,7 +437,7 @@ def build_mrio(
             "smaller beta or distances in larger units")
     try:
         with kernel_errors(pd.Index(sectors), pd.Index(regions)):
-            T, _ = kernels.gravity_trade(O, D, decay_matrix, q, tol=1e-13)
+            T, _ = kernels.gravity_trade(O, D, decay_matrix, q, tol=ras_tol, max_iter=ras_max_iter)
     except (InfeasibleBalancingError, ConvergenceError) as exc:
         raise _trade_error(exc, sectors, regions, O, D) from exc.__cause__
     t = np.zeros_like(T)
@@ -466,6 +487,10 @@ def build_mrio(
             f"{c}: {p if isinstance(p, str) else 'output of ' + ', '.join(map(str, p))}"
             for c, p in proxies.items()),
     ]
+    if income_fallback:
+        why = f"meta income_row {income_row!r} is not a row of V" if income_row else "meta names no income_row"
+        assumptions.append(f"no income row ({why}): {', '.join(map(str, income_fallback))} placed by regional "
+                           "value added instead of regional income")
     if employment is not None:
         assumptions.append("employment by industry: regional employment of the group split over its "
                            "industries by national output shares")
@@ -477,6 +502,7 @@ def build_mrio(
             "method": method, "delta": float(delta) if method in ("flq", "aflq") else None,
             "beta": float(beta), "decay": decay, "output_indicators": list(output_indicators),
             "lq_basis": "employment" if employment is not None else "output",
+            "ras_tol": ras_tol, "ras_max_iter": ras_max_iter,
         },
         "output_indicator": {str(r): {str(g): used[g] for g in groups} for r in regions},
         "industry_group": {str(s): str(g) for s, g in group_of.items()},
@@ -485,11 +511,13 @@ def build_mrio(
         "assumptions": assumptions + national_notes,
     })
     meta_out.update(meta or {})
+    if national.rtol > CONSISTENCY_RTOL:  # the national table's own identities hold only to this tolerance
+        meta_out["identity_rtol"] = float(national.rtol)
     system = MRIO.from_flows(
         pd.DataFrame(Z, index=index, columns=index), pd.DataFrame(Y, index=index, columns=y_cols),
         V=pd.DataFrame(V, index=pd.Index(national.V.index, name=lab.COMPONENT), columns=index),
         x=pd.Series(x, index=index), extensions=extensions, units=units, meta=meta_out,
-        value_added_components=national.value_added_components, rtol=CONSISTENCY_RTOL)
+        value_added_components=national.value_added_components, rtol=max(CONSISTENCY_RTOL, national.rtol))
     check = national_consistency(system, national)
     worst = check["max_relative_error"].max()
     if not worst <= CONSISTENCY_RTOL:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+import textwrap
 from pathlib import Path
 
 import click
@@ -9,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from mrio.build.nl import check_nl_year, nl_indicators, nl_inputs_folder
+from mrio.build.inputs import META_KEYS
 from mrio.build.regional import LQ_METHODS, build_mrio, read_distances, read_indicators, read_national
 from mrio.core import labels as lab
 from mrio.core.io import write
@@ -116,11 +119,23 @@ def _internal_distances(path: Path, regions: pd.Index) -> pd.Series:
 @click.option("--decay", type=click.Choice(["power", "exponential"]), default="power", show_default=True)
 @click.option("--indicator-year", type=int, default=None,
               help="Use indicators of this year (default: the latest year of each indicator).")
+@click.option("--ras-tol", type=float, default=1e-13, show_default=True,
+              help="Tolerance of the per-product trade balancing (RAS), relative to the largest margin; the "
+                   "national consistency check (1e-9) needs it well below 1e-9.")
+@click.option("--ras-max-iter", type=click.IntRange(min=1), default=5000, show_default=True,
+              help="Iteration cap of the trade balancing (an error names the product and regions when hit).")
+@click.option("--value-added", "value_added", default=None, metavar="ROW[,ROW...]",
+              help="Rows of the national V that are gross value added (e.g. wages,surplus); overrides "
+                   "meta.json's value_added_components. Required for a national-table folder whose meta.json "
+                   "does not name them: imports and taxes on products are primary inputs, not value added.")
+@click.option("--rtol", type=float, default=None, metavar="RTOL",
+              help="Relative tolerance of the national identities x = Z i + final demand + exports = i'Z + i'V "
+                   "(default 1e-9; published tables rounded to whole units may need e.g. 1e-4).")
 @click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True)
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder to write the system to (replaced atomically).")
 def build_command(national_path, regional_path, distances_path, year, concordance_path, internal_path, method,
-                  delta, beta, decay, indicator_year, fmt, out) -> None:
+                  delta, beta, decay, indicator_year, ras_tol, ras_max_iter, value_added, rtol, fmt, out) -> None:
     """Build a multi-regional table consistent with the national table.
 
     Summing the result over regions reproduces the national intermediate flows, final demand by
@@ -142,7 +157,8 @@ def build_command(national_path, regional_path, distances_path, year, concordanc
     year = check_nl_year(year) if national_path is None or year is not None else None
     with nl_inputs_folder() as bundled:
         bundled = Path(bundled)
-        national = read_national(national_path or bundled / f"national_{year}")
+        rows = None if value_added is None else [r.strip() for r in value_added.split(",") if r.strip()]
+        national = read_national(national_path or bundled / f"national_{year}", value_added=rows, rtol=rtol)
         if regional_path is None:
             indicators = (_latest_per_kind(read_indicators(bundled / "indicators.csv"), indicator_year)
                           if indicator_year is not None else nl_indicators(bundled, year or national.meta.get("year") or 2018))
@@ -168,9 +184,22 @@ def build_command(national_path, regional_path, distances_path, year, concordanc
     with progress(f"building {distances.shape[0]} regions x {len(national.sectors)} sectors"):
         system = build_mrio(national, indicators, _concordance(concordance_path, national.sectors), distances,
                             method=method, delta=delta, beta=beta, decay=decay, internal_distances=internal,
+                            ras_tol=ras_tol, ras_max_iter=ras_max_iter,
                             meta={"built_by": "mrio build", "inputs": inputs})
         write(system, out, format=fmt)
     click.echo(f"wrote {out}: {system.n_regions} regions x {system.n_sectors} sectors ({fmt})")
     click.echo("national consistency (max relative error, sum over regions vs national table):")
     for item, err in system.meta["national_consistency"].items():
         click.echo(f"  {item:<52} {err:.1e}")
+
+
+
+def _meta_keys_help() -> str:
+    lines = ["A national-table folder (--national DIR) holds Z.csv, final_demand.csv, exports.csv, V.csv",
+             "and meta.json, a JSON object with these keys (any other key is kept as metadata):"]
+    for key, text in META_KEYS.items():
+        lines.extend(textwrap.wrap(f"{key}: {text}", width=100, initial_indent="  ", subsequent_indent="    "))
+    return "\n".join(lines)
+
+
+build_command.help = inspect.cleandoc(build_command.help) + "\n\n\b\n" + _meta_keys_help()

@@ -21,7 +21,7 @@ from mrio.core.files import (
     write,
     write_table,
 )
-from mrio.core.system import DEFAULT_RTOL, MRIO
+from mrio.core.system import MRIO, identity_rtol
 from mrio.errors import FileFormatError
 
 __all__ = ["read", "write", "write_table", "atomic_path", "FORMAT_NAME", "FORMAT_VERSION"]
@@ -82,5 +82,5 @@ def read(path: str | os.PathLike, rtol: float | None = None) -> MRIO:
         frames["Z"], frames["Y"], V=frames.get("V"), x=x, extensions=frames.get("F"),
         extensions_final_demand=frames.get("F_Y"), units=metadata.get("units"),
         meta=metadata.get("meta"), value_added_components=metadata.get("value_added_components"),
-        rtol=DEFAULT_RTOL if rtol is None else rtol,
+        rtol=identity_rtol(metadata.get("meta") or {}, rtol),
     )

@@ -381,7 +381,8 @@ class MRIO:
         """Return a new validated system with some inputs of :meth:`from_flows` replaced."""
         args = dict(Z=self.Z, Y=self.Y, V=self.V, x=None, extensions=self.F,
                     extensions_final_demand=self.F_Y, units=dict(self.units), meta=dict(self.meta),
-                    value_added_components=self.value_added_components)
+                    value_added_components=self.value_added_components,
+                    rtol=identity_rtol(self.meta))
         unknown = set(changes) - set(args)
         if unknown:
             raise TypeError(f"replace() got unknown fields {sorted(unknown)}")
@@ -703,6 +704,17 @@ class MRIO:
         write(self, path, format=format)
 
 
+def identity_rtol(meta: Mapping[str, Any], rtol: float | None = None) -> float:
+    """Tolerance of the identity checks: ``rtol``, else the table's own ``meta["identity_rtol"]``
+    (a table built from a national table with a looser tolerance records it), else the default."""
+    if rtol is not None:
+        return rtol
+    stored = meta.get("identity_rtol") if isinstance(meta, Mapping) else None
+    if isinstance(stored, int | float) and not isinstance(stored, bool) and 0 <= stored < 1:
+        return max(DEFAULT_RTOL, float(stored))
+    return DEFAULT_RTOL
+
+
 def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.6g}"
@@ -716,5 +728,7 @@ def _check_identity(expected: np.ndarray, computed: np.ndarray, index: pd.Index,
     bad = np.flatnonzero(err > tol)
     if bad.size:
         worst = bad[np.argsort(-err[bad] / tol[bad])][:5]
-        detail = ", ".join(f"{index[i]!r}: {computed[i]:.10g} vs {expected[i]:.10g}" for i in worst)
+        detail = ", ".join(f"{index[i]!r}: {computed[i]:.12g} vs {expected[i]:.12g} (differ by "
+                           f"{computed[i] - expected[i]:+.6g}, relative {err[i] / max(1.0, abs(expected[i])):.3g})"
+                           for i in worst)
         raise IdentityError(f"{what} fails for {bad.size} industries (rtol {rtol:g}); worst: {detail}")

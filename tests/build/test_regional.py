@@ -483,3 +483,140 @@ def test_cli_build_writes_a_consistent_system(tmp_path):
     args[args.index(str(tmp_path / "distances.csv"))] = str(tmp_path / "d2.csv")
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2 and "'South'" in result.output
+
+
+# ------------------------------------------------------------------ value-added rows and identities (issue 13.2)
+def _national_folder(tmp_path, meta=True):
+    national = _national()
+    write_national(national, tmp_path / "national")
+    if not meta:
+        (tmp_path / "national" / "meta.json").unlink()
+    _indicators(np.random.default_rng(1)).to_csv(tmp_path / "regional.csv", index=False)
+    _distances().to_csv(tmp_path / "distances.csv")
+    pd.DataFrame({"sector": list(CONCORDANCE), "group": list(CONCORDANCE.values())}).to_csv(
+        tmp_path / "concordance.csv", index=False)
+    return national, ["build", "--national", str(tmp_path / "national"), "--regional", str(tmp_path / "regional.csv"),
+                      "--distances", str(tmp_path / "distances.csv"), "--concordance",
+                      str(tmp_path / "concordance.csv"), "--out", str(tmp_path / "out")]
+
+
+def test_value_added_rows_are_explicit_never_every_primary_input(tmp_path):
+    from click.testing import CliRunner
+
+    import mrio
+    from mrio.cli import main
+    from mrio.errors import FileFormatError
+
+    national, args = _national_folder(tmp_path, meta=False)
+    with pytest.raises(FileFormatError, match=r"which rows of V are value added.*'imports', 'wages', 'surplus'"):
+        read_national(tmp_path / "national")
+    assert read_national(tmp_path / "national", value_added=["wages", "surplus"]).value_added_components == \
+        ("wages", "surplus")
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and "--value-added" in result.output and "Traceback" not in result.output
+    result = CliRunner().invoke(main, [*args, "--value-added", "wages,surplus"])
+    assert result.exit_code == 0, result.output
+    system = mrio.read(tmp_path / "out")
+    assert system.value_added.sum() == pytest.approx(national.V.loc[["wages", "surplus"]].to_numpy().sum(),
+                                                     rel=1e-12)  # imports are not value added
+    result = CliRunner().invoke(main, [*args, "--value-added", "wages,profits"])
+    assert result.exit_code == 2 and "'profits'" in result.output
+
+
+def test_build_help_documents_every_meta_json_key():
+    from click.testing import CliRunner
+
+    from mrio.cli import main
+
+    text = " ".join(CliRunner().invoke(main, ["build", "--help"]).output.split())
+    for key in ("meta.json", "value_added_components", "producer_held", "income_row", "household_category",
+                "units", "year", "--value-added", "--rtol"):
+        assert key in text, key
+
+
+def test_identity_failure_reports_the_gap_and_rtol_relaxes_it(tmp_path):
+    from click.testing import CliRunner
+
+    from mrio.cli import main
+    from mrio.errors import IdentityError
+
+    national = _national()
+    V = national.V.copy()
+    V.iloc[1, 0] += 0.004 * national.x.iloc[0]  # 0.4 % more primary inputs than output in one sector
+    with pytest.raises(IdentityError, match=r"differ by .* \(relative 0\.004"):
+        NationalTable(Z=national.Z, final_demand=national.final_demand, exports=national.exports, V=V,
+                      value_added_components=national.value_added_components)
+    table = NationalTable(Z=national.Z, final_demand=national.final_demand, exports=national.exports, V=V,
+                          value_added_components=national.value_added_components, rtol=0.01)
+    assert table.rtol == 0.01
+    _, args = _national_folder(tmp_path)
+    (tmp_path / "national" / "V.csv").write_text(V.to_csv())
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and "relative 0.004" in result.output
+    result = CliRunner().invoke(main, [*args, "--rtol", "0.01"])
+    assert result.exit_code == 0, result.output
+    import mrio
+
+    assert mrio.read(tmp_path / "out").meta["identity_rtol"] == 0.01  # read back with the table's tolerance
+
+
+@pytest.mark.parametrize(("key", "value"), [("value_added_components", 3), ("value_added_components", [1]),
+                                            ("producer_held", "changes"), ("units", 5), ("year", "2018"),
+                                            ("income_row", 7)])
+def test_meta_json_with_wrong_types_names_the_key(tmp_path, key, value):
+    import json
+
+    from mrio.errors import FileFormatError
+
+    _national_folder(tmp_path)
+    meta_path = tmp_path / "national" / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta[key] = value
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(FileFormatError, match=f"meta.json: {key} must be"):
+        read_national(tmp_path / "national")
+
+
+# ------------------------------------------------------------------ trade balancing options (issue 13.22)
+def test_trade_non_convergence_names_product_and_regions_by_label():
+    from mrio.errors import ConvergenceError, InputError
+
+    with pytest.raises(ConvergenceError) as info:
+        _build(ras_max_iter=1, ras_tol=1e-15)
+    message = str(info.value)
+    assert "interregional trade balancing failed for product '" in message
+    assert any(f"'{r}' (supply" in message for r in REGIONS)  # regions by label, with their margins
+    assert "position" not in message  # no bare positions
+    assert "ras_max_iter" in message and "ras_tol" in message  # says how to relax it
+    loose = _build(ras_tol=1e-11, ras_max_iter=800)
+    assert national_consistency(loose, _national())["max_relative_error"].max() <= RTOL
+    assert loose.meta["regionalisation"]["ras_tol"] == 1e-11 and loose.meta["regionalisation"]["ras_max_iter"] == 800
+    for bad in (dict(ras_tol=float("nan")), dict(ras_tol=-1.0), dict(ras_max_iter=0), dict(ras_max_iter=2.5)):
+        with pytest.raises(InputError, match="ras_"):
+            _build(**bad)
+
+
+def test_missing_income_row_is_recorded_as_the_fallback():
+    national = _national()
+    national = NationalTable(Z=national.Z, final_demand=national.final_demand, exports=national.exports,
+                             V=national.V, value_added_components=national.value_added_components,
+                             meta={"household_category": "household_consumption"},
+                             producer_held=national.producer_held)
+    system = _build(national=national)
+    assert system.meta["final_demand_proxies"]["household_consumption"] == "value_added"
+    assert any("no income row" in a for a in system.meta["assumptions"])
+    wages = _build()
+    assert wages.meta["final_demand_proxies"]["household_consumption"] == "income"
+
+
+def test_cli_build_takes_the_trade_balancing_options(tmp_path):
+    from click.testing import CliRunner
+
+    from mrio.cli import main
+
+    _, args = _national_folder(tmp_path)
+    result = CliRunner().invoke(main, [*args, "--ras-max-iter", "1", "--ras-tol", "1e-15"])
+    assert result.exit_code == 1 and "interregional trade balancing failed for product '" in result.output
+    assert "Traceback" not in result.output
+    result = CliRunner().invoke(main, [*args, "--ras-tol", "nan"])
+    assert result.exit_code == 2 and "ras_tol" in result.output
