@@ -62,7 +62,7 @@ from ._regional import (
     slq,
 )
 from ._solve import METHODS, SolveReport, choose_method, relative_residual, solve_leontief
-from ._spa import SPAOutput, structural_paths
+from ._spa import MAX_PATHS, PathBudgetExceeded, SPAOutput, structural_paths
 
 __all__ = [
     "KernelError",
@@ -119,6 +119,8 @@ __all__ = [
     "hem_all",
     "leontief_diagonal",
     "SPAOutput",
+    "MAX_PATHS",
+    "PathBudgetExceeded",
     "structural_paths",
     "block_diagonal_inverse",
     "block_diagonal_solve",

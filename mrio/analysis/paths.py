@@ -17,6 +17,7 @@ import pandas as pd
 from mrio import kernels
 from mrio.analysis.dependency import measure_intensity
 from mrio.core import labels as lab
+from mrio.core.checks import check_count
 from mrio.core.display import result_html
 from mrio.core.system import MRIO
 from mrio.errors import InputError, UnknownLabelError
@@ -89,7 +90,8 @@ def _final_demand_vector(system: MRIO, final_demand: Hashable | pd.Series | None
 
 def structural_path_analysis(system: MRIO, measure: str = "value-added",
                              final_demand: Hashable | pd.Series | None = None, threshold: float = 1e-4,
-                             max_depth: int = 6, top: int = 100) -> PathResult:
+                             max_depth: int = 6, top: int = 100,
+                             max_paths: int = kernels.MAX_PATHS) -> PathResult:
     """Largest supply-chain paths from final demand to a measure, with completeness accounting.
 
     Parameters
@@ -107,6 +109,11 @@ def structural_path_analysis(system: MRIO, measure: str = "value-added",
         Highest path order.
     top : int, default 100
         Number of paths listed.
+    max_paths : int, default 50,000,000
+        Budget of enumerated paths (about a second per 10 million): a small threshold on a large
+        system (``threshold=0`` enumerates every path up to ``max_depth``) stops with an
+        :class:`~mrio.errors.InputError` instead of running for hours; Ctrl-C interrupts the
+        enumeration.
 
     Returns
     -------
@@ -130,8 +137,14 @@ def structural_path_analysis(system: MRIO, measure: str = "value-added",
     y, _ = _final_demand_vector(system, final_demand)
     total_intensity = system.leontief_row_product(m.intensity)
     total = float(total_intensity @ y)
-    out = kernels.structural_paths(system.arrays.A, m.intensity, total_intensity, y,
-                                   threshold * abs(total), int(max_depth), top=int(top))
+    max_paths = check_count(max_paths, "max_paths")
+    try:
+        out = kernels.structural_paths(system.arrays.A, m.intensity, total_intensity, y,
+                                       threshold * abs(total), int(max_depth), top=int(top), max_paths=max_paths)
+    except kernels.PathBudgetExceeded as exc:
+        raise InputError(f"structural path analysis stopped after {exc.visited:,} paths, more than max_paths = "
+                         f"{max_paths:,}, with threshold {threshold:g} and max_depth {max_depth}: raise the "
+                         "threshold (e.g. 1e-4), lower max_depth, or raise max_paths") from None
     labels = [f"{r}/{s}" for r, s in system.index]
     rows = []
     for value, path, order in zip(out.values, out.paths, out.orders, strict=True):

@@ -16,6 +16,7 @@ import pandas as pd
 from mrio import kernels
 
 from mrio.core import labels as lab
+from mrio.core.checks import check_count, check_tolerance
 from mrio.core.display import result_html
 from mrio.core.kernel_errors import kernel_errors
 from mrio.errors import ConvergenceError, InvalidTableError, UnknownLabelError
@@ -68,6 +69,8 @@ def _run(kernel, prior: pd.DataFrame, row_totals, column_totals, tol: float, max
          name: str) -> Balanced:
     if not isinstance(prior, pd.DataFrame):
         raise InvalidTableError(f"{name}: the prior must be a pandas DataFrame, got {type(prior).__name__}")
+    tol = check_tolerance(tol, f"{name} tol")
+    max_iter = check_count(max_iter, f"{name} max_iter")
     X0 = lab.check_finite(prior, f"{name} prior")
     u = _margin(row_totals, prior.index, f"{name} row totals")
     v = _margin(column_totals, prior.columns, f"{name} column totals")

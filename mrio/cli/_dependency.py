@@ -172,9 +172,13 @@ def linkages_command(source: str | None, year: int | None, regroup: str | None, 
               help="Prune subtrees below this share of the total.")
 @click.option("--depth", type=click.IntRange(min=0), default=6, show_default=True, help="Highest path order.")
 @click.option("--top", type=click.IntRange(min=1), default=50, show_default=True, help="Paths listed.")
+@click.option("--max-paths", "max_paths", type=click.IntRange(min=1), default=50_000_000, show_default=True,
+              help="Stop with an error after enumerating this many paths (a tiny --threshold on a large table "
+                   "would run for hours); Ctrl-C interrupts.")
 @out_option()
 def paths_command(source: str | None, year: int | None, regroup: str | None, measure: str,
-                  final_demand: str | None, threshold: float, depth: int, top: int, out: Path | None) -> None:
+                  final_demand: str | None, threshold: float, depth: int, top: int, max_paths: int,
+                  out: Path | None) -> None:
     """Structural path analysis: the largest supply chains from final demand to a measure.
 
     \b
@@ -186,7 +190,7 @@ def paths_command(source: str | None, year: int | None, regroup: str | None, mea
     system = load_system(source, regroup, year)
     with progress("enumerating supply-chain paths"):
         result = structural_path_analysis(system, measure, final_demand=final_demand, threshold=threshold,
-                                          max_depth=depth, top=top)
+                                          max_depth=depth, top=top, max_paths=max_paths)
     frame = result.paths.assign(final_demand=result.paths["final_demand"].map("/".join),
                                 source=result.paths["source"].map("/".join))
     emit(frame, out, title=(f"{result.measure}: total {result.total:,.6g} {result.unit}; "

@@ -81,8 +81,8 @@ def _publish(staging: Path, names: list[str], out: Path, previous: list[str], sc
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder for the result tables and summary.txt (created if missing).")
 @YEAR_OPTION
-@click.option("--steps", type=click.IntRange(min=1), default=None,
-              help="Override the length of dynamic runs ([outputs].steps).")
+@click.option("--steps", type=click.IntRange(min=1, max=36_500), default=None,
+              help="Override the length of dynamic runs ([outputs].steps), at most 36,500 (100 years of days).")
 @click.option("--quiet", is_flag=True, help="Do not print the summary or show progress.")
 def shock_command(scenario_file: Path, out: Path, year: int | None, steps: int | None, quiet: bool) -> None:
     """Run the shocks of a TOML scenario file and write tables plus a short summary.

@@ -125,14 +125,21 @@ def _read_frame(path: Path, fmt: str, name: str) -> pd.DataFrame:
             frame = pd.read_parquet(path, engine="pyarrow")
         else:
             # row labels as strings, like the header labels (else "01" would come back as 1)
+            # no NA guessing: a label "NA", "nan" or "None" is a label (values are always numbers)
             frame = pd.read_csv(path, header=list(range(len(cols))), index_col=list(range(len(rows))),
-                                dtype=dict.fromkeys(range(len(rows)), str), **_CSV_FLOAT)
+                                dtype=dict.fromkeys(range(len(rows)), str), keep_default_na=False,
+                                na_values=[], **_CSV_FLOAT)
     except (OSError, ValueError, KeyError, IndexError) as exc:
         raise FileFormatError(f"cannot read {name} from {path}: {exc}") from exc
     except Exception as exc:  # pyarrow raises its own ArrowInvalid etc.
         raise FileFormatError(f"cannot read {name} from {path}: {type(exc).__name__}: {exc}") from exc
-    frame.index = frame.index.set_names(rows if len(rows) > 1 else rows[0])
-    frame.columns = frame.columns.set_names(cols if len(cols) > 1 else cols[0])
+    try:
+        frame.index = frame.index.set_names(rows if len(rows) > 1 else rows[0])
+        frame.columns = frame.columns.set_names(cols if len(cols) > 1 else cols[0])
+    except (ValueError, TypeError) as exc:
+        raise FileFormatError(f"table {name} in {path} must have {len(rows)} row label level(s) {rows} and "
+                              f"{len(cols)} column label level(s) {cols}; got {frame.index.nlevels} and "
+                              f"{frame.columns.nlevels}") from exc
     return frame
 
 
@@ -148,6 +155,9 @@ def write(system: MRIO, path: str | os.PathLike, format: str = "parquet") -> Non
     """
     if format not in ("parquet", "csv"):
         raise InputError(f"unknown format {format!r}; use 'parquet' or 'csv'")
+    if format == "csv":
+        _check_csv_labels(system)
+    _check_strict_json(dict(system.meta), "meta")
     tables = {"Z": system.Z, "Y": system.Y, "V": system.V, "F": system.F, "F_Y": system.F_Y,
               "x": system.x.to_frame("output").rename_axis(columns="quantity")}
     files = {name: f"{name}.{format}" for name, frame in tables.items() if frame is not None}
@@ -166,8 +176,43 @@ def write(system: MRIO, path: str | os.PathLike, format: str = "parquet") -> Non
                 _write_frame(tables[name], tmp / filename, format)
             except Exception as exc:  # pyarrow/OS errors: report as ours; atomic_path cleans up
                 raise FileFormatError(f"cannot write table {name} to {path}: {type(exc).__name__}: {exc}") from exc
-        (tmp / "metadata.json").write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n",
+        (tmp / "metadata.json").write_text(json.dumps(metadata, indent=2, ensure_ascii=False, allow_nan=False)
+                                           + "\n",
                                            encoding="utf-8")
+
+
+def _check_csv_labels(system: MRIO) -> None:
+    """Refuse labels a CSV cannot give back: empty ones, and distinct labels with the same text (1 and "1")."""
+    axes = {"Z rows": system.Z.index, "Y columns": system.Y.columns, "V rows": system.V.index}
+    if system.F is not None:
+        axes["F rows"] = system.F.index
+    for where, index in axes.items():
+        levels = [index.get_level_values(k) for k in range(index.nlevels)]
+        for level in levels:
+            labels = list(dict.fromkeys(level))
+            empty = [lab for lab in labels if str(lab) == ""]
+            if empty:
+                raise InputError(f"cannot write CSV: {where} have an empty label, which a CSV reads back as "
+                                 "missing; name it, or write Parquet")
+            by_text: dict[str, Any] = {}
+            for lab in labels:
+                other = by_text.setdefault(str(lab), lab)
+                if other is not lab and other != lab:
+                    raise InputError(f"cannot write CSV: {where} have the labels {other!r} and {lab!r}, which a "
+                                     "CSV reads back as the same text; rename one, or write Parquet")
+
+
+def _check_strict_json(value: Any, where: str) -> None:
+    """Metadata goes to strict JSON: NaN and infinities have no representation there."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_strict_json(item, f"{where}[{str(key)!r}]")
+    elif isinstance(value, list | tuple):
+        for k, item in enumerate(value):
+            _check_strict_json(item, f"{where}[{k}]")
+    elif isinstance(value, float | np.floating) and not np.isfinite(value):
+        raise InputError(f"cannot write metadata: {where} is {value!r}, not a finite number (strict JSON has "
+                         "no NaN or infinity); store None or a string instead")
 
 
 def _jsonable(value: Any) -> Any:

@@ -27,6 +27,22 @@ from mrio.errors import FileFormatError
 __all__ = ["read", "write", "write_table", "atomic_path", "FORMAT_NAME", "FORMAT_VERSION"]
 
 
+def _check_metadata(metadata: dict, where: Path) -> None:
+    """The types of the metadata entries (a wrong type is named, never used)."""
+    def fail(key: str, what: str) -> None:
+        raise FileFormatError(f"{where}: {key} must be {what}, got {metadata[key]!r}")
+
+    if "units" in metadata and not (isinstance(metadata["units"], dict)
+                                    and all(isinstance(v, str) for v in metadata["units"].values())):
+        fail("units", "an object of unit names (strings)")
+    if "meta" in metadata and not isinstance(metadata["meta"], dict | type(None)):
+        fail("meta", "an object")
+    vac = metadata.get("value_added_components")
+    if "value_added_components" in metadata and not (
+            vac is None or (isinstance(vac, list) and all(isinstance(v, str | int) for v in vac))):
+        fail("value_added_components", "a list of row names of V")
+
+
 def read(path: str | os.PathLike, rtol: float | None = None) -> MRIO:
     """Read a system written by :func:`write`.
 
@@ -48,10 +64,15 @@ def read(path: str | os.PathLike, rtol: float | None = None) -> MRIO:
         raise FileFormatError(f"{path} is not a folder holding an mrio system (metadata.json + tables)")
     if not meta_path.is_file():
         raise FileFormatError(f"{path} has no metadata.json: not an mrio system folder")
+    def not_strict(constant):
+        raise FileFormatError(f"{meta_path} is not strict JSON: it holds {constant}")
+
     try:
-        metadata = json.loads(meta_path.read_text(encoding="utf-8"))
+        metadata = json.loads(meta_path.read_text(encoding="utf-8"), parse_constant=not_strict)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise FileFormatError(f"{meta_path} is not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise FileFormatError(f"{meta_path} is nested too deeply to be mrio metadata") from exc
     except OSError as exc:
         raise FileFormatError(f"cannot read {meta_path}: {exc.strerror or exc}") from exc
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_NAME:
@@ -62,6 +83,7 @@ def read(path: str | os.PathLike, rtol: float | None = None) -> MRIO:
     files = metadata.get("files", {})
     if fmt not in ("parquet", "csv") or not isinstance(files, dict) or "Z" not in files or "Y" not in files:
         raise FileFormatError(f"{meta_path}: table_format or files entry is malformed")
+    _check_metadata(metadata, meta_path)
     frames: dict[str, pd.DataFrame] = {}
     for name in _TABLES:
         if name in files:

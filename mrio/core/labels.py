@@ -89,9 +89,12 @@ def check_region_major(index: pd.MultiIndex, where: str) -> tuple[pd.Index, pd.I
 
 def check_finite(frame: pd.DataFrame | pd.Series, where: str) -> np.ndarray:
     """Return ``frame`` as float64 values, raising on NaN/inf or non-numeric columns."""
+    dtypes = [frame.dtype] if isinstance(frame, pd.Series) else list(frame.dtypes)
+    if any(getattr(dt, "kind", "") == "c" for dt in dtypes):  # a cast would drop the imaginary part
+        raise InvalidTableError(f"{where} holds complex values; input-output tables are real numbers")
     try:
         values = frame.to_numpy(dtype=np.float64)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise InvalidTableError(f"{where} holds non-numeric values: {exc}") from exc
     bad = ~np.isfinite(values)
     if bad.any():

@@ -16,6 +16,7 @@ import scipy.sparse as sp
 
 from mrio import kernels
 from mrio.core import labels as lab
+from mrio.core.checks import check_count, check_rtol, check_tolerance
 from mrio.core.files import write
 from mrio.core.kernel_errors import kernel_errors
 from mrio.errors import (
@@ -194,8 +195,11 @@ class MRIO:
         for name, frame in (("Z", Z), ("Y", Y)):
             if not isinstance(frame, pd.DataFrame):
                 raise InvalidTableError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
+        rtol = check_rtol(rtol, "rtol")
         if Z.shape[0] != Z.shape[1]:
             raise InvalidTableError(f"Z must be square, got shape {Z.shape}")
+        if Z.shape[0] == 0:
+            raise InvalidTableError("Z has no industries (a 0 x 0 system): nothing to analyse")
         lab.check_multiindex(Z.index, lab.INDUSTRY_LEVELS, "Z rows")
         lab.check_multiindex(Z.columns, lab.INDUSTRY_LEVELS, "Z columns")
         lab.check_same(Z.columns, Z.index, "Z columns", "Z rows")
@@ -212,7 +216,11 @@ class MRIO:
                 f"Z has {len(neg)} negative intermediate flows, e.g. at {lab._show(cells)}; keep "
                 "negative entries (inventory changes, subsidies) in final demand or V"
             )
-        row_total = Zv.sum(axis=1) + Yv.sum(axis=1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            row_total = Zv.sum(axis=1) + Yv.sum(axis=1)
+            col_total = Zv.sum(axis=0)
+        _check_sums(row_total, index, "row sums Z i + Y i")
+        _check_sums(col_total, index, "column sums i'Z")
         if x is None:
             xv = row_total
         else:
@@ -236,6 +244,9 @@ class MRIO:
             lab.check_flat(V.index, "V rows")
             lab.check_same(V.columns, index, "V columns", "Z rows")
             Vv = lab.check_finite(V, "V")
+            with np.errstate(over="ignore", invalid="ignore"):
+                v_total = Vv.sum(axis=0)
+            _check_sums(v_total, index, "column sums i'V")
             _check_identity(xv, Zv.sum(axis=0) + Vv.sum(axis=0), index, rtol,
                             "column balance x' = i'Z + i'V")
         inactive = np.flatnonzero(xv == 0)
@@ -563,6 +574,8 @@ class MRIO:
         y = lab.check_finite(final_demand, "final_demand")
         if method not in kernels.METHODS:
             raise InputError(f"unknown solver method {method!r}; choose from {', '.join(kernels.METHODS)}")
+        tol = check_tolerance(tol, "tol")
+        max_iter = check_count(max_iter, "max_iter")
         A = self.arrays.A
         reason = f"method {method!r} requested"
         if method == "auto":
@@ -719,6 +732,14 @@ def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.6g}"
     return str(value)
+
+
+def _check_sums(values: np.ndarray, index: pd.Index, what: str) -> None:
+    """Finite entries whose sums overflow to inf would give inf output: refuse them, naming where."""
+    bad = np.flatnonzero(~np.isfinite(values))
+    if bad.size:
+        raise InvalidTableError(f"{what} overflow (not finite) for {lab._show(index[bad])}: entries too large "
+                                "for float64 sums; rescale the table (e.g. to millions)")
 
 
 def _check_identity(expected: np.ndarray, computed: np.ndarray, index: pd.Index, rtol: float,

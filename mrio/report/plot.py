@@ -141,7 +141,10 @@ class Geometry:
 
 
 def _ring_path(ring: list, exterior: bool) -> tuple[np.ndarray, list[int]]:
-    pts = np.asarray(ring, dtype=np.float64)
+    try:
+        pts = np.asarray(ring, dtype=np.float64)
+    except (TypeError, ValueError) as exc:  # nested deeper than [[x, y], ...] or not numbers
+        raise FileFormatError(f"a polygon ring is not a list of [x, y] positions: {ring!r:.80}") from exc
     if pts.ndim != 2 or pts.shape[1] < 2 or len(pts) < 3:
         raise FileFormatError(f"a polygon ring has fewer than 3 positions: {ring!r:.80}")
     pts = pts[:, :2]
@@ -158,6 +161,8 @@ def _ring_path(ring: list, exterior: bool) -> tuple[np.ndarray, list[int]]:
 
 def _feature_path(geometry: dict, where: str) -> MplPath:
     kind = geometry.get("type") if isinstance(geometry, dict) else None
+    if kind in ("Polygon", "MultiPolygon") and not isinstance(geometry.get("coordinates"), list):
+        raise FileFormatError(f"{where}: coordinates must be a list, got {geometry.get('coordinates')!r:.40}")
     if kind == "Polygon":
         polygons = [geometry["coordinates"]]
     elif kind == "MultiPolygon":
@@ -167,7 +172,10 @@ def _feature_path(geometry: dict, where: str) -> MplPath:
     vertices, codes = [], []
     for polygon in polygons:
         for k, ring in enumerate(polygon):
-            v, c = _ring_path(ring, exterior=(k == 0))
+            try:
+                v, c = _ring_path(ring, exterior=(k == 0))
+            except FileFormatError as exc:
+                raise FileFormatError(f"{where}: {exc}") from exc
             vertices.append(v)
             codes.extend(c)
     if not vertices:
@@ -180,6 +188,13 @@ def _parse_geometry(data: object, source: str, name_field: str | None) -> Geomet
             or not isinstance(data.get("features"), list) or not data["features"]:
         raise FileFormatError(f"{source}: not a GeoJSON FeatureCollection with features")
     features = data["features"]
+    bad = [k for k, feat in enumerate(features) if not isinstance(feat, dict)
+           or not isinstance(feat.get("properties") or {}, dict)
+           or not isinstance(feat.get("geometry"), dict)
+           or not isinstance(feat["geometry"].get("coordinates"), list)]
+    if bad:
+        raise FileFormatError(f"{source}: features {bad[:5]} are not GeoJSON features with properties and a "
+                              "geometry with coordinates")
     props0 = features[0].get("properties") or {}
     if name_field is None:
         name_field = next((f for f in _NAME_FIELDS if f in props0), None)
@@ -259,7 +274,7 @@ def load_geometry(geometry: str | os.PathLike = "corop", name_field: str | None 
         raise FileFormatError(f"GeoJSON file {str(path)!r} does not exist")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise FileFormatError(f"cannot read GeoJSON {str(path)!r}: {exc}") from exc
     return _parse_geometry(data, str(path), name_field)
 

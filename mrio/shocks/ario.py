@@ -29,7 +29,7 @@ from mrio.core import labels as lab
 from mrio.core.display import result_html
 from mrio.core.system import MRIO
 from mrio.errors import InputError, ScenarioError
-from mrio.shocks.models import STEPS_PER_YEAR, check_steps_per_year, select_industries, step_unit
+from mrio.shocks.models import STEPS_PER_YEAR, check_steps, check_steps_per_year, select_industries, step_unit
 
 __all__ = ["ARIOEvent", "ARIOResult", "ario", "capital_damage", "capacity_loss", "EVENT_KINDS",
            "RECOVERY_FUNCTIONS"]
@@ -287,8 +287,7 @@ def ario(system: MRIO, events: Sequence[ARIOEvent], steps: int = 365, *, alpha_b
     ScenarioError
         Invalid events (kind, times, damage above capital, capacity share outside [0, 1]).
     """
-    if int(steps) != steps or steps < 1:
-        raise InputError(f"steps must be a positive integer, got {steps}")
+    steps = check_steps(steps, 5 * len(system) + len(system.final_demand_regions) * system.n_sectors)
     if order_type not in ("alt", "noalt"):
         raise InputError(f"order_type must be 'alt' or 'noalt', got {order_type!r}")
     if not 0 < psi <= 1:
@@ -378,7 +377,7 @@ def ario(system: MRIO, events: Sequence[ARIOEvent], steps: int = 365, *, alpha_b
     current = damage.copy()
     active = np.ones(E, dtype=np.bool_)
     scratch = np.zeros((5, n, N))
-    chunk = max(1, int(chunk)) if progress is not None else steps
+    chunk = max(1, int(chunk))  # chunks of steps: Ctrl-C is honoured between kernel calls
     for t0 in range(0, steps, chunk):
         t1 = min(steps, t0 + chunk)
         kernels.ario_run(x0, Z0, Y0, tech, is_input, inv, restoration, k, params, kinds, times, recovery,

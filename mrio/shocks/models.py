@@ -25,6 +25,7 @@ import pandas as pd
 
 from mrio import kernels
 from mrio.core import labels as lab
+from mrio.core.checks import check_count
 from mrio.core.display import result_html
 from mrio.core.kernel_errors import kernel_errors
 from mrio.core.system import MRIO
@@ -46,6 +47,7 @@ __all__ = [
     "DynamicInoperabilityResult",
     "select_industries",
     "STEPS_PER_YEAR",
+    "MAX_STEPS",
 ]
 
 #: Stated with every supply-side (Ghosh) result.
@@ -67,6 +69,27 @@ def step_unit(monetary: str, steps_per_year: float, dt: float = 1.0) -> str:
     """Return the unit of a per-step flow, e.g. ``"million EUR per step (a step is 1/365 of a year)"``."""
     share = f"{dt:g}/{steps_per_year:g}" if dt != 1 else f"1/{steps_per_year:g}"
     return f"{monetary or 'monetary units'} per step (a step is {share} of a year)"
+
+
+#: Steps per call of the DIIM kernel.
+DIIM_CHUNK = 64
+#: Longest dynamic run (steps): 100 years of days.
+MAX_STEPS = 36_500
+#: Largest trajectory a dynamic model may allocate (bytes).
+MAX_TRAJECTORY_BYTES = 4 * 2**30
+
+
+def check_steps(steps: object, values_per_step: int) -> int:
+    """``steps`` as an int in ``[1, MAX_STEPS]`` whose trajectories (``values_per_step`` float64 a step)
+    fit in :data:`MAX_TRAJECTORY_BYTES`; the error says the limit."""
+    steps = check_count(steps, "steps", 1, MAX_STEPS)
+    need = (steps + 1) * values_per_step * 8
+    if need > MAX_TRAJECTORY_BYTES:
+        most = MAX_TRAJECTORY_BYTES // (values_per_step * 8) - 1
+        raise InputError(f"steps = {steps:,} would store {need / 2**30:.1f} GiB of trajectories (limit "
+                         f"{MAX_TRAJECTORY_BYTES / 2**30:.0f} GiB): at most {most:,} steps for this system; "
+                         "regroup the table or run fewer steps")
+    return steps
 
 
 def check_steps_per_year(value: float) -> float:
@@ -672,8 +695,7 @@ def dynamic_inoperability(system: MRIO, initial: pd.Series | None = None, *,
     """
     steps_per_year = check_steps_per_year(steps_per_year)
     x = _a_star_inputs(system)
-    if steps < 1 or int(steps) != steps:
-        raise InputError(f"steps must be a positive integer, got {steps}")
+    steps = check_steps(steps, 2 * len(system))  # q(t) and the losses
     if not dt > 0:
         raise InputError(f"dt must be > 0, got {dt}")
     if not 0 < recovery_ratio < 1:
@@ -702,7 +724,10 @@ def dynamic_inoperability(system: MRIO, initial: pd.Series | None = None, *,
         q_inf = system.leontief_product(np.ascontiguousarray((c_star * x).T)).T / x  # x^-1 L df
     offsets = np.ascontiguousarray(q_inf - q_inf @ E.T)
     out = np.empty((n_steps + 1, len(system)))
-    kernels.diim_run(E, offsets, schedule, np.ascontiguousarray(q0), out)
+    out[0] = q0
+    for t0 in range(0, n_steps, DIIM_CHUNK):  # chunks of steps: Ctrl-C is honoured between them
+        t1 = min(n_steps, t0 + DIIM_CHUNK)
+        kernels.diim_run(E, offsets, schedule[t0:t1], np.ascontiguousarray(out[t0]), out[t0:t1 + 1])
     steps_index = pd.Index(np.arange(n_steps + 1) * dt, name="time")
     return DynamicInoperabilityResult(
         inoperability=pd.DataFrame(out, index=steps_index, columns=system.index),

@@ -185,10 +185,22 @@ def _labels(value: Any, path, entry: str) -> tuple | None:
     raise _err(path, entry, f"must be a name or a non-empty list of names, got {value!r}")
 
 
+def _is_name(value: Any) -> bool:
+    """A name that can be a file name: a non-empty string without slashes or control characters (NUL...)."""
+    return isinstance(value, str) and bool(value.strip()) and not any(c in value for c in "/\\") \
+        and all(c.isprintable() for c in value)
+
+
 def _number(value: Any, path, entry: str, low: float | None = None, high: float | None = None,
             integer: bool = False) -> Any:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise _err(path, entry, f"must be a number, got {value!r}")
+    try:
+        finite = np.isfinite(float(value))
+    except OverflowError:
+        raise _err(path, entry, f"is too large: {value!r}") from None
+    if not finite:
+        raise _err(path, entry, f"must be a finite number, got {value!r}")
     if integer and int(value) != value:
         raise _err(path, entry, f"must be a whole number, got {value!r}")
     if low is not None and value < low:
@@ -206,8 +218,8 @@ def _parse_shock(raw: Any, i: int, path: Path | None) -> Shock:
     unknown = set(raw) - _SHOCK_KEYS
     if unknown:
         raise _err(path, where, f"unknown keys {sorted(unknown)}; allowed: {sorted(_SHOCK_KEYS)}")
-    if not isinstance(name, str) or not name.strip() or any(c in name for c in "/\\"):
-        raise _err(path, where, "name must be a non-empty string without slashes")
+    if not _is_name(name):
+        raise _err(path, where, "name must be a non-empty string without slashes or control characters")
     model = raw.get("model")
     if model not in MODELS:
         raise _err(path, f"{where}.model", f"must be one of {', '.join(MODELS)}, got {model!r}")
@@ -315,13 +327,20 @@ def parse_scenario(data: Mapping[str, Any], path: Path | None = None) -> Scenari
     fmt = outputs.get("format", "parquet")
     if fmt not in ("parquet", "csv"):
         raise _err(path, "[outputs].format", f"must be 'parquet' or 'csv', got {fmt!r}")
-    steps = _number(outputs.get("steps", 365), path, "[outputs].steps", 1, integer=True)
+    steps = _number(outputs.get("steps", 365), path, "[outputs].steps", 1, sh.MAX_STEPS, integer=True)
     steps_per_year = _number(outputs.get("steps_per_year", sh.STEPS_PER_YEAR), path, "[outputs].steps_per_year",
                              1)
     top = _number(outputs.get("top", 10), path, "[outputs].top", 1, integer=True)
     measures = _labels(outputs.get("measures"), path, "[outputs].measures")
-    return Scenario(name=str(head.get("name", path.stem if path else "scenario")), source=source,
-                    source_kind=source_kind, shocks=shocks, description=str(head.get("description", "")),
+    name = head.get("name", path.stem if path else "scenario")
+    if not _is_name(name):
+        raise _err(path, "[scenario].name", f"must be a non-empty string without slashes or control characters, "
+                   f"got {name!r}")
+    description = head.get("description", "")
+    if not isinstance(description, str):
+        raise _err(path, "[scenario].description", f"must be a string, got {description!r}")
+    return Scenario(name=name, source=source,
+                    source_kind=source_kind, shocks=shocks, description=description,
                     aggregate=aggregate, format=fmt, steps=steps, steps_per_year=steps_per_year,
                     measures=measures, top=top, path=path)
 
@@ -340,10 +359,16 @@ def load_scenario(path: str | os.PathLike) -> Scenario:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ScenarioError(f"cannot read scenario {path}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{path.name}: not UTF-8 text (byte {exc.start}); save the scenario as UTF-8") from exc
+    except ValueError as exc:  # e.g. a NUL character in the path
+        raise ScenarioError(f"cannot read scenario {path!r}: {exc}") from exc
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path.name}: malformed TOML: {exc}") from exc
+    except RecursionError as exc:
+        raise ScenarioError(f"{path.name}: nested too deeply to be a scenario") from exc
     return parse_scenario(data, path)
 
 
@@ -571,8 +596,9 @@ def run_scenario(scenario: Scenario | str | os.PathLike, out: str | os.PathLike,
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     if steps is not None:
-        if int(steps) != steps or steps < 1:
-            raise ScenarioError(f"steps must be a positive integer, got {steps}")
+        if isinstance(steps, bool) or not isinstance(steps, int | float) or int(steps) != steps or steps < 1 \
+                or steps > sh.MAX_STEPS:
+            raise ScenarioError(f"steps must be a whole number in [1, {sh.MAX_STEPS:,}], got {steps}")
         scenario = dataclasses.replace(scenario, steps=int(steps))
     system = scenario.system() if system is None else system
     validate(scenario, system)  # every label checked before any computation

@@ -145,3 +145,29 @@ def test_bad_input(random_mrio):
         structural_path_analysis(random_mrio, measure="water")
     with pytest.raises(LabelError, match="final_demand index"):
         structural_path_analysis(random_mrio, final_demand=pd.Series([1.0, 2.0]))
+
+
+def test_enumeration_is_bounded_by_a_path_budget():
+    """threshold 0 on a dense table would enumerate N^depth paths: stop with the project's error (13.14)."""
+    from mrio.errors import InputError
+    from mrio.testing import random_mrio
+
+    system = random_mrio(4, 10, seed=3)
+    with pytest.raises(InputError, match=r"more than max_paths = 10,000.*raise the threshold"):
+        structural_path_analysis(system, "value-added", threshold=0.0, max_depth=8, max_paths=10_000)
+    ok = structural_path_analysis(system, "value-added", threshold=1e-3, max_depth=4, max_paths=10**7)
+    assert ok.completeness_residual <= 1e-9 * abs(ok.total) and ok.visited <= 10**7
+    with pytest.raises(InputError, match="max_paths"):
+        structural_path_analysis(system, max_paths=0)
+
+
+def test_cli_paths_budget_is_an_input_error(tmp_path):
+    from click.testing import CliRunner
+
+    from mrio.cli import main
+    from mrio.testing import random_mrio
+
+    random_mrio(4, 10, seed=3).write(tmp_path / "t")
+    result = CliRunner().invoke(main, ["paths", str(tmp_path / "t"), "--threshold", "0", "--depth", "8",
+                                       "--max-paths", "10000"])
+    assert result.exit_code == 2 and "max_paths" in result.output and "Traceback" not in result.output

@@ -366,3 +366,22 @@ def test_figures_render_with_agg_without_pyplot(tmp_path):
                           cwd=tmp_path, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "no-pyplot"
+
+
+@pytest.mark.parametrize("geometry", [
+    {"type": "Polygon", "coordinates": [[[[0, 0], [1, 0]], [[1, 1], [0, 1]], [[0, 0], [1, 0]]]]},  # nested deeper
+    {"type": "Polygon", "coordinates": [[["a", "b"], [1, 0], [1, 1]]]},
+    {"type": "Polygon", "coordinates": 5},
+])
+def test_malformed_geojson_is_a_file_format_error(tmp_path, geometry):
+    """A nested or malformed GeoJSON gives the project's error, not a ValueError (issue 13.15)."""
+    from mrio.errors import FileFormatError
+
+    path = tmp_path / "regions.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "A"}, "geometry": geometry}]}))
+    with pytest.raises(FileFormatError, match="regions.geojson"):
+        plot.load_geometry(path)
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": ["not a feature"]}))
+    with pytest.raises(FileFormatError, match="not GeoJSON features"):
+        plot.load_geometry(path)

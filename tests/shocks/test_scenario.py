@@ -397,3 +397,42 @@ def test_decrease_larger_than_baseline_is_rejected(folder, model, extra):
             f'sectors = ["s0"]\namount = 1e7\n{extra}')
     with pytest.raises(ScenarioError, match=r"shocks\[0\] \('cut'\)\.amount\]: a decrease of 1e\+07 exceeds"):
         sc.run_scenario(write(folder, text), folder / "out")
+
+
+# ------------------------------------------------------------------ hostile scenario files (issue 13.13-15)
+@pytest.mark.parametrize(("text", "match"), [
+    ('[scenario]\nname = 5\ntable = "system"\n[[shocks]]\nmodel = "demand"\nshare = 0.1\n', r"\[scenario\]\.name"),
+    ('[scenario]\nname = "a\\u0000b"\ntable = "system"\n[[shocks]]\nmodel = "demand"\nshare = 0.1\n',
+     r"\[scenario\]\.name"),
+    ('[scenario]\ndescription = [1]\ntable = "system"\n[[shocks]]\nmodel = "demand"\nshare = 0.1\n',
+     "description"),
+    ('[scenario]\ntable = "system"\n[[shocks]]\nname = "x\\u0000"\nmodel = "demand"\nshare = 0.1\n',
+     "control characters"),
+    ('[scenario]\ntable = "system"\n[[shocks]]\nmodel = "demand"\namount = ' + "9" * 400 + "\n", "too large"),
+    ('[scenario]\ntable = "system"\n[[shocks]]\nmodel = "demand"\nshare = 0.1\n[outputs]\nsteps = 1000000000\n',
+     r"\[outputs\]\.steps: must be <= 36500"),
+    ("a = " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
+])
+def test_hostile_scenario_files_give_scenario_errors(folder, text, match):
+    with pytest.raises(ScenarioError, match=match):
+        sc.load_scenario(write(folder, text))
+
+
+def test_non_utf8_scenario_is_a_scenario_error(folder):
+    path = folder / "latin1.toml"
+    path.write_bytes('[scenario]\nname = "Zürich"\n'.encode("latin-1"))
+    with pytest.raises(ScenarioError, match="not UTF-8"):
+        sc.load_scenario(path)
+    result = CliRunner().invoke(main, ["shock", str(path), "--out", str(folder / "o")])
+    assert result.exit_code == 2 and "not UTF-8" in result.output and "Traceback" not in result.output
+
+
+def test_step_counts_are_capped_with_the_limit_in_the_message(folder):
+    system = mrio.read(folder / "system")
+    with pytest.raises(mrio.errors.InputError, match="36,500"):
+        mrio.shocks.dynamic_inoperability(system, steps=10**9)
+    with pytest.raises(mrio.errors.InputError, match="36,500"):
+        mrio.ario.ario(system, [], steps=10**9)
+    result = CliRunner().invoke(main, ["shock", str(write(folder, GOOD)), "--steps", "1000000000",
+                                       "--out", str(folder / "o")])
+    assert result.exit_code == 2 and "36500" in result.output.replace(",", "")
