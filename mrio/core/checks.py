@@ -28,7 +28,7 @@ def _real(value: object, what: str) -> float:
 
 
 def check_rtol(value: object, what: str = "rtol") -> float:
-    """A relative tolerance of an identity check: a finite number >= 0 (0 = exact)."""
+    """Check a relative tolerance of an identity check: a finite number >= 0 (0 = exact)."""
     number = _real(value, what)
     if number < 0:
         raise InputError(f"{what} must be >= 0 (a relative tolerance), got {value!r}")
@@ -36,7 +36,7 @@ def check_rtol(value: object, what: str = "rtol") -> float:
 
 
 def check_tolerance(value: object, what: str = "tol") -> float:
-    """A stopping tolerance of an iteration: a finite number > 0."""
+    """Check a stopping tolerance of an iteration: a finite number > 0."""
     number = _real(value, what)
     if number <= 0:
         raise InputError(f"{what} must be > 0 (a stopping tolerance), got {value!r}")
@@ -44,7 +44,7 @@ def check_tolerance(value: object, what: str = "tol") -> float:
 
 
 def check_count(value: object, what: str, low: int = 1, high: int | None = None) -> int:
-    """A whole number in ``[low, high]`` (an iteration cap, a number of steps or paths)."""
+    """Check a whole number in ``[low, high]`` (an iteration cap, a number of steps or paths)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         if isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value) \
                 and float(value).is_integer():

@@ -28,7 +28,7 @@ __all__ = ["read", "write", "write_table", "atomic_path", "FORMAT_NAME", "FORMAT
 
 
 def _check_metadata(metadata: dict, where: Path) -> None:
-    """The types of the metadata entries (a wrong type is named, never used)."""
+    """Check the types of the metadata entries (a wrong type is named, never used)."""
     def fail(key: str, what: str) -> None:
         raise FileFormatError(f"{where}: {key} must be {what}, got {metadata[key]!r}")
 

@@ -718,8 +718,11 @@ class MRIO:
 
 
 def identity_rtol(meta: Mapping[str, Any], rtol: float | None = None) -> float:
-    """Tolerance of the identity checks: ``rtol``, else the table's own ``meta["identity_rtol"]``
-    (a table built from a national table with a looser tolerance records it), else the default."""
+    """Return the tolerance of the identity checks.
+
+    ``rtol`` if given, else the table's own ``meta["identity_rtol"]`` (a table built from a national
+    table with a looser tolerance records it), else the default.
+    """
     if rtol is not None:
         return rtol
     stored = meta.get("identity_rtol") if isinstance(meta, Mapping) else None

@@ -80,8 +80,11 @@ MAX_TRAJECTORY_BYTES = 4 * 2**30
 
 
 def check_steps(steps: object, values_per_step: int) -> int:
-    """``steps`` as an int in ``[1, MAX_STEPS]`` whose trajectories (``values_per_step`` float64 a step)
-    fit in :data:`MAX_TRAJECTORY_BYTES`; the error says the limit."""
+    """Check a number of steps: an int in ``[1, MAX_STEPS]`` whose trajectories fit in memory.
+
+    ``values_per_step`` float64 values are stored per step; their total may not exceed
+    :data:`MAX_TRAJECTORY_BYTES`. The error says the limit.
+    """
     steps = check_count(steps, "steps", 1, MAX_STEPS)
     need = (steps + 1) * values_per_step * 8
     if need > MAX_TRAJECTORY_BYTES:

@@ -186,7 +186,7 @@ def _labels(value: Any, path, entry: str) -> tuple | None:
 
 
 def _is_name(value: Any) -> bool:
-    """A name that can be a file name: a non-empty string without slashes or control characters (NUL...)."""
+    """Tell whether ``value`` can be a file name: non-empty text without slashes or control characters."""
     return isinstance(value, str) and bool(value.strip()) and not any(c in value for c in "/\\") \
         and all(c.isprintable() for c in value)
 
