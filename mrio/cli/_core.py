@@ -6,10 +6,12 @@ from pathlib import Path
 
 import click
 
-from mrio.analysis.multipliers import MULTIPLIER_KINDS, multipliers
+from mrio.analysis.multipliers import MULTIPLIER_KINDS
 from mrio.build.datasets import datasets
+from mrio.ensemble.analyses import MultiplierTable, Regrouped
 
-from ._common import check_table_output, emit, load_system, out_option, system_options
+from ._common import check_table_output, emit, load_system, out_option, read_regroup, system_options
+from ._ensemble import band_title, check_ensemble_options, ensemble_options, run_draws
 
 
 @click.command("info")
@@ -63,16 +65,29 @@ def datasets_command() -> None:
 @system_options()
 @click.option("--kind", default="output", show_default=True,
               help=f"One of {', '.join(MULTIPLIER_KINDS)} or a stressor name (extension multipliers).")
+@ensemble_options
 @out_option()
 def multipliers_command(source: str | None, year: int | None, regroup: str | None, kind: str,
+                        draws: int | None, seed: int, workers: int | None, scheduler: str | None,
                         out: Path | None) -> None:
     """Multipliers by industry (type I output, value added, income, type II, extensions).
+
+    With --draws N: point estimate and percentile bands over N rebuilt tables.
 
     \b
     Examples:
       mrio multipliers nl-corop --kind value-added --out va.csv
       mrio multipliers nl-corop --regroup province --kind type-ii --out type2.xlsx
+      mrio multipliers nl-corop --kind output --draws 100 --seed 1 --workers 2 --out bands.parquet
     """
     check_table_output(out)
+    check_ensemble_options(draws, workers, scheduler)
+    analysis = MultiplierTable(kind)
+    if draws is not None:
+        concordance = read_regroup(regroup)
+        wrapped = analysis if concordance is None else Regrouped(analysis, concordance)
+        result = run_draws(wrapped, source, year, draws=draws, seed=seed, workers=workers, scheduler=scheduler)
+        emit(result.table, out, title=band_title(f"{kind} multipliers", result))
+        return
     system = load_system(source, regroup, year)
-    emit(multipliers(system, kind), out, title=f"{kind} multipliers")
+    emit(analysis(system), out, title=f"{kind} multipliers")

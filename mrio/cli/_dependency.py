@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import pandas as pd
 
-from mrio.analysis.dependency import dependency_matrix, spillover_feedback
-from mrio.analysis.extraction import KINDS, extract, extraction_table
+from mrio.analysis.extraction import KINDS
 from mrio.analysis.linkages import linkages
 from mrio.analysis.paths import structural_path_analysis
 from mrio.analysis.trade import kww_decomposition, vax_ratio
+from mrio.ensemble.analyses import DEPENDENCY_TABLES, DependencyTable, ExtractionTable, Regrouped
 
 from ._common import (
     NAMED_REGROUPS,  # noqa: F401 - re-exported for callers of the former location
@@ -23,10 +22,11 @@ from ._common import (
     load_system,
     out_option,
     progress,
-    read_regroup,  # noqa: F401 - re-exported for callers of the former location
+    read_regroup,
     regroup_series,
     system_options,
 )
+from ._ensemble import band_title, check_ensemble_options, ensemble_options, run_draws
 
 MEASURE_HELP = "value-added, jobs, output, or a stressor (extension) name."
 
@@ -39,45 +39,42 @@ MEASURE_HELP = "value-added, jobs, output, or a stressor (extension) name."
               help="Origins by region, or by region and sector.")
 @REGROUP_OPTION
 @click.option("--table", "table", default="destination", show_default=True,
-              type=click.Choice(["destination", "amounts", "shares", "split", "effects"]),
+              type=click.Choice(list(DEPENDENCY_TABLES)),
               help="destination: origin x destination region; amounts: by final-demand category; shares: "
                    "amounts as shares of the origin total; split: own region / other regions / outside; "
                    "effects: intra-regional, feedback and spillover effects (Miller).")
+@ensemble_options
 @out_option()
 def dependency_command(source: str | None, year: int | None, measure: str, by: str, regroup: str | None,
-                       table: str, out: Path | None) -> None:
+                       table: str, draws: int | None, seed: int, workers: int | None, scheduler: str | None,
+                       out: Path | None) -> None:
     """Who depends on whose final demand: value added, jobs or output by origin and destination.
 
     Attribution D = s_hat L Y (Johnson & Noguera 2012): rows are origins, columns destinations;
     rows sum to the origin's total. With --regroup the detailed (COROP) attribution is computed
-    and then summed into the groups, so results are exact sums of the detailed ones.
+    and then summed into the groups, so results are exact sums of the detailed ones. With
+    --draws N the table is rebuilt N times with its uncertain assumptions drawn from their
+    ranges, and every cell gets the point estimate and the percentiles p5, p25, p50, p75, p95.
 
     \b
     Examples:
       mrio dependency nl-corop --measure jobs --by region --regroup province --out jobs.csv
       mrio dependency nl-corop --measure value-added --table split --year 2020
+      mrio dependency nl-corop --measure value-added --table split --draws 200 --seed 7 --workers 2 --out f.csv
     """
     check_table_output(out)
-    concordance = regroup_series(regroup)
-    system = load_system(source, year=year)
-    if table == "effects":
-        if regroup is not None:
-            raise click.UsageError("--regroup applies to attribution tables, not to --table effects")
-        frame = spillover_feedback(system, measure, by=by)
-        emit(frame, out, title=f"intra-regional, feedback and spillover effects ({frame.attrs['unit']})")
+    check_ensemble_options(draws, workers, scheduler)
+    if table == "effects" and regroup is not None:
+        raise click.UsageError("--regroup applies to attribution tables, not to --table effects")
+    analysis = DependencyTable(measure, table, by, regroup_series(regroup))
+    if draws is not None:
+        result = run_draws(analysis, source, year, draws=draws, seed=seed, workers=workers, scheduler=scheduler)
+        attrs = result.table.attrs
+        emit(result.table, out, title=band_title(analysis.title(attrs.get("unit", ""), attrs.get("measure", measure)),
+                                                 result))
         return
-    result = dependency_matrix(system, measure, by=by, regroup=concordance)
-    frame = {"destination": result.by_destination, "amounts": result.amounts, "shares": result.shares,
-             "split": result.split}[table]
-    if isinstance(frame.columns, pd.MultiIndex):
-        frame = frame.copy()
-        frame.columns = [" / ".join(map(str, c)) for c in frame.columns]
-    titles = {
-        "split": f"{result.measure} of each region by where its final demand is: own region, other regions "
-                 f"of the system, outside (exports) ({result.unit}; shares of the region's total)",
-        "shares": f"{result.measure} by origin and final demand, as shares of the origin's total",
-    }
-    emit(frame, out, title=titles.get(table, f"{result.measure} by origin and destination ({result.unit})"))
+    frame = analysis(load_system(source, year=year))
+    emit(frame, out, title=analysis.title(frame.attrs.get("unit", ""), frame.attrs.get("measure", measure)))
 
 
 def _split(values: tuple[str, ...]) -> list[str] | None:
@@ -99,40 +96,44 @@ def _split(values: tuple[str, ...]) -> list[str] | None:
               help="interregional: cancel only trade with other regions (Dietzenbacher & van der Linden).")
 @click.option("--measure", default="output", show_default=True,
               help="Loss measure for --each: " + MEASURE_HELP)
+@ensemble_options
 @out_option()
 def extract_command(source: str | None, year: int | None, regroup: str | None, kind: str,
                     regions: tuple[str, ...], sectors: tuple[str, ...], each: str | None, share: float,
-                    scope: str, measure: str, out: Path | None) -> None:
+                    scope: str, measure: str, draws: int | None, seed: int, workers: int | None,
+                    scheduler: str | None, out: Path | None) -> None:
     """Hypothetical extraction of a sector, region, region's sector, or of each in turn.
 
-    Uses one LU factorisation and Sherman-Morrison-Woodbury updates; never re-inverts.
+    Uses one LU factorisation and Sherman-Morrison-Woodbury updates; never re-inverts. With
+    --draws N: point estimate and percentile bands over N rebuilt tables.
 
     \b
     Examples:
       mrio extract nl-corop --region Rijnmond --kind total
       mrio extract nl-corop --regroup province --each region --measure value-added --out hem.csv
+      mrio extract nl-corop --region Rijnmond --kind total --draws 50 --workers 2 --out bands.csv
     """
     check_table_output(out)
-    system = load_system(source, regroup, year)
-    if each is not None:
-        if regions or sectors:
-            raise click.UsageError("--each replaces --region/--sector; give one or the other")
-        with progress(f"extracting each {each}"):
-            frame = extraction_table(system, level=each, measure=measure, share=share)
-        if kind != "all":
-            frame = frame[[kind, f"{kind}_normalised"]]
-        emit(frame, out, title=f"extraction losses in {frame.attrs['measure']} ({frame.attrs['unit']})")
+    check_ensemble_options(draws, workers, scheduler)
+    if each is not None and (regions or sectors):
+        raise click.UsageError("--each replaces --region/--sector; give one or the other")
+    analysis = ExtractionTable(kind, tuple(_split(regions) or ()), tuple(_split(sectors) or ()), each, share,
+                               scope, measure)
+
+    def title(attrs) -> str:
+        return (f"extraction losses in {attrs.get('measure', measure)} ({attrs.get('unit', '')})" if each
+                else "losses from the extraction")
+
+    if draws is not None:
+        concordance = read_regroup(regroup)
+        wrapped = analysis if concordance is None else Regrouped(analysis, concordance)
+        result = run_draws(wrapped, source, year, draws=draws, seed=seed, workers=workers, scheduler=scheduler)
+        emit(result.table, out, title=band_title(title(result.table.attrs), result))
         return
-    kinds = list(KINDS) if kind == "all" else [kind]
-    results = {}
-    for k in kinds:
-        result = extract(system, k, regions=_split(regions), sectors=_split(sectors), share=share,
-                         scope=scope if k != "total" else "all")
-        results[k] = result.losses
-        results[f"{k}_relative"] = result.relative_losses
-    frame = pd.DataFrame(results)
-    frame["unit"] = [result.losses.attrs["units"].get(i, "") for i in frame.index]
-    emit(frame, out, title="losses from the extraction")
+    system = load_system(source, regroup, year)
+    with progress(f"extracting each {each}", enabled=each is not None):
+        frame = analysis(system)
+    emit(frame, out, title=title(frame.attrs))
 
 
 @click.command("linkages")

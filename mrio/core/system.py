@@ -716,6 +716,40 @@ class MRIO:
         """Write the system to a folder (see :func:`mrio.write`)."""
         write(self, path, format=format)
 
+    # ------------------------------------------------------------------ pickling
+    def __reduce__(self):
+        """Pickle support (Dask workers, process pools): the stored tables and, when already
+        computed, the LU factors, so that a table factorised once is never factorised again."""
+        fields = {name: getattr(self, name) for name in _STORED}
+        fields["_units"], fields["_meta"] = dict(self._units), dict(self._meta)
+        cached = {"factor": self.__dict__["factor"]} if "factor" in self.__dict__ else {}
+        return _restore_mrio, (fields, cached)
+
+
+_STORED = ("_Z", "_Y", "_V", "_F", "_F_Y", "_x", "_units", "_meta", "_va_rows", "_inactive")
+
+
+def _frozen_copy(value):
+    """A frame or series whose values are read-only again after unpickling."""
+    if isinstance(value, pd.DataFrame):
+        return pd.DataFrame(_frozen_array(value.to_numpy()), index=value.index, columns=value.columns, copy=False)
+    if isinstance(value, pd.Series):
+        return pd.Series(_frozen_array(value.to_numpy()), index=value.index, name=value.name, copy=False)
+    return value
+
+
+def _restore_mrio(fields: dict, cached: dict) -> MRIO:
+    system = MRIO.__new__(MRIO)
+    for name in _STORED:
+        value = fields[name]
+        if name in ("_units", "_meta"):
+            value = MappingProxyType(dict(value))
+        elif name != "_inactive":
+            value = _frozen_copy(value)
+        object.__setattr__(system, name, value)
+    system.__dict__.update(cached)
+    return system
+
 
 def identity_rtol(meta: Mapping[str, Any], rtol: float | None = None) -> float:
     """Return the tolerance of the identity checks.

@@ -1,0 +1,323 @@
+"""Draws of regional tables: the uncertain assumptions of a build, their ranges, and seeded draws.
+
+A regional table is an estimate: the build (:func:`mrio.build.regional.build_mrio`) rests on
+assumptions that are known only within a range (the FLQ ``delta``, the distance decay of the
+trade model, estimates of confidential cells, proxies within their rounding). An ensemble
+rebuilds the table many times with those assumptions drawn from their ranges; every draw is a
+complete table, consistent with the national table (the build guarantees it to 1e-9), so any
+analysis can be run on it.
+
+A draw is a pure function of ``(seed, index)``: its generator is
+``numpy.random.default_rng(SeedSequence(seed, spawn_key=(index,)))`` -- the ``index``-th child of
+``SeedSequence(seed).spawn`` -- so draws can be computed in any order, on any machine, by any
+number of workers, and give the same values. Each scalar assumption consumes exactly one uniform
+variate per value, mapped through the inverse distribution function, so narrowing one range to
+zero changes no other assumption's draws, and a zero-width range gives its default exactly.
+
+See the methods page, section 'Uncertainty ensembles'.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mrio.build.concordances import regroup as regroup_system
+from mrio.build.datasets import load
+from mrio.build.inputs import read_national
+from mrio.build.national import NationalTable
+from mrio.build.nl import build_nl_corop, check_nl_year, nl_inputs_folder
+from mrio.core.system import MRIO
+from mrio.errors import InputError, UnknownLabelError
+
+__all__ = [
+    "Uncertain",
+    "TableDraws",
+    "DISTRIBUTIONS",
+    "draw_generator",
+    "draw_values",
+    "table_draws",
+    "nl_uncertain_assumptions",
+]
+
+#: Distributions of an uncertain assumption over its range.
+DISTRIBUTIONS = ("uniform", "triangular")
+
+
+def draw_generator(seed: int, index: int) -> np.random.Generator:
+    """The random generator of draw ``index`` of an ensemble seeded with ``seed``.
+
+    ``SeedSequence(seed, spawn_key=(index,))`` is the ``index``-th child of
+    ``SeedSequence(seed).spawn(...)``: independent streams, a pure function of ``(seed, index)``.
+    """
+    seed, index = _non_negative_int(seed, "seed"), _non_negative_int(index, "draw index")
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index,)))
+
+
+def _non_negative_int(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
+        raise InputError(f"{what} must be a non-negative integer, got {value!r}")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class Uncertain:
+    """One uncertain assumption: a keyword of the build, its default and its range.
+
+    Parameters
+    ----------
+    name : str
+        The keyword the builder takes (e.g. ``"delta"``).
+    default : float or array-like
+        The value of the point estimate (the default table). Arrays: one value per label.
+    low, high : float or array-like
+        The range (``low <= default <= high``); equal bounds fix the assumption.
+    distribution : {"uniform", "triangular"}
+        Over ``[low, high]``; the triangular mode is ``default``.
+    description, source : str
+        What is uncertain, and where the range comes from.
+    labels : sequence, optional
+        For array-valued assumptions: the value is passed to the builder as a
+        :class:`pandas.Series` with these labels (e.g. the cells of a table).
+
+    A value is ``F^-1(u)`` for one uniform variate ``u`` per element (inverse distribution
+    function), so a zero-width range returns its default exactly and draws nothing different
+    elsewhere.
+    """
+
+    name: str
+    default: Any
+    low: Any
+    high: Any
+    distribution: str = "uniform"
+    description: str = ""
+    source: str = ""
+    labels: tuple | None = None
+
+    def __post_init__(self) -> None:
+        if self.distribution not in DISTRIBUTIONS:
+            raise InputError(f"assumption {self.name!r}: unknown distribution {self.distribution!r}; use "
+                             f"one of {', '.join(DISTRIBUTIONS)}")
+        default, low, high = (np.asarray(v, dtype=float) for v in (self.default, self.low, self.high))
+        try:
+            shape = np.broadcast_shapes(default.shape, low.shape, high.shape)
+        except ValueError as exc:
+            raise InputError(f"assumption {self.name!r}: default, low and high have shapes {default.shape}, "
+                             f"{low.shape}, {high.shape} that do not broadcast") from exc
+        if not (np.isfinite(default).all() and np.isfinite(low).all() and np.isfinite(high).all()):
+            raise InputError(f"assumption {self.name!r}: default and range must be finite")
+        if ((low > default) | (default > high)).any():
+            bad = np.argwhere(np.broadcast_to((low > default) | (default > high), shape))[0]
+            where = f" at element {tuple(int(i) for i in bad)}" if shape else ""
+            raise InputError(f"assumption {self.name!r}: need low <= default <= high{where}, got "
+                             f"{np.broadcast_to(low, shape)[tuple(bad)]:.6g} <= "
+                             f"{np.broadcast_to(default, shape)[tuple(bad)]:.6g} <= "
+                             f"{np.broadcast_to(high, shape)[tuple(bad)]:.6g}")
+        if self.labels is not None:
+            object.__setattr__(self, "labels", tuple(self.labels))
+            if shape != (len(self.labels),):
+                raise InputError(f"assumption {self.name!r}: {len(self.labels)} labels for values of shape "
+                                 f"{shape}")
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return np.broadcast_shapes(np.shape(self.default), np.shape(self.low), np.shape(self.high))
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+    @property
+    def width(self) -> float:
+        """The widest ``high - low`` over the elements (0: fixed)."""
+        return float(np.max(np.asarray(self.high, dtype=float) - np.asarray(self.low, dtype=float)))
+
+    def fixed(self) -> Uncertain:
+        """The same assumption held at its default (zero-width range)."""
+        return replace(self, low=self.default, high=self.default)
+
+    def quantile(self, u: np.ndarray) -> np.ndarray:
+        """``F^-1(u)``: the value at uniform variates ``u`` in [0, 1)."""
+        a = np.broadcast_to(np.asarray(self.low, dtype=float), self.shape)
+        b = np.broadcast_to(np.asarray(self.high, dtype=float), self.shape)
+        u = np.asarray(u, dtype=float).reshape(self.shape)
+        if self.distribution == "uniform":
+            return np.where(b > a, a + u * (b - a), a)
+        c = np.broadcast_to(np.asarray(self.default, dtype=float), self.shape)
+        width = b - a
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cut = np.where(width > 0, (c - a) / np.where(width > 0, width, 1.0), 0.0)
+            left = a + np.sqrt(u * width * (c - a))
+            right = b - np.sqrt((1.0 - u) * width * (b - c))
+        return np.where(width > 0, np.where(u < cut, left, right), a)
+
+    def draw(self, rng: np.random.Generator) -> Any:
+        """One value (a float, an array or a labelled Series), consuming :attr:`size` variates."""
+        value = self.quantile(rng.random(self.size))
+        return self.value(value)
+
+    def value(self, value: Any) -> Any:
+        """``value`` in the form the builder takes (float, array or labelled Series)."""
+        value = np.asarray(value, dtype=float).reshape(self.shape)
+        if self.labels is not None:
+            return pd.Series(value, index=pd.Index(self.labels), name=self.name)
+        return float(value) if value.ndim == 0 else value
+
+    def row(self) -> dict[str, Any]:
+        """A summary row: name, default, low, high (scalars; array ranges by their extremes)."""
+        def show(v):
+            arr = np.asarray(v, dtype=float)
+            return float(arr) if arr.ndim == 0 else f"{arr.size} values in [{arr.min():.6g}, {arr.max():.6g}]"
+        return {"name": self.name, "default": show(self.default), "low": show(self.low),
+                "high": show(self.high), "distribution": self.distribution, "description": self.description,
+                "source": self.source}
+
+
+def draw_values(assumptions: Sequence[Uncertain], seed: int, index: int) -> dict[str, Any]:
+    """The assumption values of draw ``index``: ``{name: value}``, drawn in the given order."""
+    rng = draw_generator(seed, index)
+    return {a.name: a.draw(rng) for a in assumptions}
+
+
+def _check_unique(assumptions: Sequence[Uncertain]) -> tuple[Uncertain, ...]:
+    names = [a.name for a in assumptions]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise InputError(f"uncertain assumptions named twice: {', '.join(dup)}")
+    for a in assumptions:
+        if not isinstance(a, Uncertain):
+            raise InputError(f"an uncertain assumption must be an mrio.build.draws.Uncertain, got "
+                             f"{type(a).__name__}")
+    return tuple(assumptions)
+
+
+# ------------------------------------------------------------------------------ the Dutch build
+def nl_uncertain_assumptions() -> tuple[Uncertain, ...]:
+    """The uncertain assumptions of the Dutch build (``nl-corop``, ``nl-provinces``) with their ranges.
+
+    * ``delta`` of the FLQ (default 0.25): triangular over [0.1, 0.4], the span of values
+      estimated against survey tables (Flegg & Tohmo 2013, Regional Studies 47; Kowalewski 2015).
+    * ``beta``, the distance-decay exponent of the gravity trade prior (default 1): triangular over
+      [0.6, 1.4], the central range of distance elasticities in the meta-analysis of Disdier &
+      Head (2008, Review of Economics and Statistics 90).
+    """
+    return (
+        Uncertain("delta", 0.25, 0.1, 0.4, "triangular",
+                  "FLQ delta: how strongly a region's size raises the share of inputs bought within it",
+                  "Flegg & Tohmo (2013), Kowalewski (2015): estimates 0.1-0.4"),
+        Uncertain("beta", 1.0, 0.6, 1.4, "triangular",
+                  "distance-decay exponent of the gravity prior of interregional trade, f(d) = d^-beta",
+                  "Disdier & Head (2008) meta-analysis of distance elasticities: central range 0.6-1.4"),
+    )
+
+
+def _nl_build(national: NationalTable, year: int, regroup: str | None, params: Mapping[str, Any]) -> MRIO:
+    system = build_nl_corop(national=national, year=year, **params)
+    return system if regroup is None else regroup_system(system, regions=regroup)
+
+
+@dataclass(frozen=True)
+class TableDraws:
+    """An ensemble of tables of one dataset: its fixed inputs and its uncertain assumptions.
+
+    The object is small (the national table and the ranges) and picklable: the ensemble runner
+    sends it once to every worker, which rebuilds tables from it.
+
+    Attributes
+    ----------
+    dataset : str
+    year : int
+    assumptions : tuple of Uncertain
+    national : NationalTable
+        The national table every draw is consistent with.
+    regroup : str, optional
+        Named concordance applied after the build (``nl-provinces``: ``"province"``).
+    """
+
+    dataset: str
+    year: int
+    assumptions: tuple[Uncertain, ...]
+    national: NationalTable = field(repr=False)
+    regroup: str | None = None
+
+    def parameters(self, seed: int, index: int) -> dict[str, Any]:
+        """The assumption values of draw ``index`` (see :func:`draw_values`)."""
+        return draw_values(self.assumptions, seed, index)
+
+    def build(self, **params: Any) -> MRIO:
+        """The table built with ``params`` (defaults for the assumptions not given)."""
+        unknown = sorted(set(params) - {a.name for a in self.assumptions})
+        if unknown:
+            raise UnknownLabelError(f"{self.dataset}: no uncertain assumption {', '.join(unknown)}; "
+                                    f"assumptions: {', '.join(a.name for a in self.assumptions)}")
+        values = {a.name: a.value(a.default) for a in self.assumptions}
+        values.update(params)
+        return _nl_build(self.national, self.year, self.regroup, values)
+
+    def table(self, seed: int, index: int) -> MRIO:
+        """Draw ``index``: the table rebuilt with its drawn assumptions (national-consistent to 1e-9)."""
+        return self.build(**self.parameters(seed, index))
+
+    def point(self) -> MRIO:
+        """The point estimate: the default table (``mrio.load(dataset, year)``)."""
+        return load(self.dataset, year=self.year)
+
+    def fixed(self, names: Iterable[str] | None = None) -> TableDraws:
+        """The same ensemble with assumptions ``names`` (default: all) held at their defaults."""
+        chosen = None if names is None else set(names)
+        return replace(self, assumptions=tuple(a.fixed() if chosen is None or a.name in chosen else a
+                                               for a in self.assumptions))
+
+    def with_ranges(self, **ranges: tuple[float, float]) -> TableDraws:
+        """The same ensemble with other ``(low, high)`` ranges for the named assumptions."""
+        by_name = {a.name: a for a in self.assumptions}
+        unknown = sorted(set(ranges) - set(by_name))
+        if unknown:
+            raise UnknownLabelError(f"{self.dataset}: no uncertain assumption {', '.join(unknown)}; "
+                                    f"assumptions: {', '.join(by_name)}")
+        return replace(self, assumptions=tuple(
+            replace(a, low=ranges[a.name][0], high=ranges[a.name][1]) if a.name in ranges else a
+            for a in self.assumptions))
+
+    def describe(self) -> pd.DataFrame:
+        """The assumptions and their ranges, one row each."""
+        return pd.DataFrame([a.row() for a in self.assumptions]).set_index("name")
+
+
+#: Datasets that can be rebuilt per draw: name -> named concordance applied after the build.
+_REBUILDABLE: dict[str, str | None] = {"nl-corop": None, "nl-provinces": "province"}
+
+
+def table_draws(dataset: str = "nl-corop", year: int | None = None,
+                assumptions: Sequence[Uncertain] | None = None) -> TableDraws:
+    """The ensemble of tables of a bundled dataset.
+
+    Parameters
+    ----------
+    dataset : {"nl-corop", "nl-provinces"}
+        A dataset the project builds from compact inputs (draws rebuild it).
+    year : int, optional
+        CBS year 2015-2021 (default 2018).
+    assumptions : sequence of Uncertain, optional
+        Default :func:`nl_uncertain_assumptions`.
+
+    Raises
+    ------
+    UnknownLabelError
+        A dataset that cannot be rebuilt, or a year without a CBS table.
+    """
+    if dataset not in _REBUILDABLE:
+        raise UnknownLabelError(f"an ensemble of tables rebuilds the table from its inputs; dataset "
+                                f"{dataset!r} cannot be rebuilt (use one of {', '.join(_REBUILDABLE)}, or "
+                                "draw shock parameters on a fixed table with mrio.ensemble.ParameterDraws)")
+    year = check_nl_year(year)
+    with nl_inputs_folder() as folder:
+        national = read_national(Path(folder) / f"national_{year}")
+    chosen = nl_uncertain_assumptions() if assumptions is None else _check_unique(list(assumptions))
+    return TableDraws(dataset, year, chosen, national, _REBUILDABLE[dataset])

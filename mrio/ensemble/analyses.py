@@ -1,0 +1,177 @@
+"""Analyses as picklable callables ``system -> table``: what the command line computes, once or per draw.
+
+Each class holds the options of one command (``mrio dependency``, ``multipliers``, ``extract``,
+``shock``) and maps a table to the result the command writes. The command line calls them on
+the point estimate, or passes them to :func:`mrio.ensemble.run`, which calls them on every draw
+(on Dask workers, hence plain frozen dataclasses).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from mrio.analysis.dependency import dependency_matrix, spillover_feedback
+from mrio.analysis.extraction import KINDS, extract, extraction_table
+from mrio.analysis.multipliers import multipliers
+from mrio.build.concordances import regroup
+from mrio.core.system import MRIO
+from mrio.errors import InputError
+
+__all__ = ["DependencyTable", "MultiplierTable", "ExtractionTable", "ScenarioTables", "Regrouped", "DEPENDENCY_TABLES"]
+
+#: The tables of ``mrio dependency --table``.
+DEPENDENCY_TABLES = ("destination", "amounts", "shares", "split", "effects")
+
+
+def _flat_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    if isinstance(frame.columns, pd.MultiIndex):
+        frame = frame.copy()
+        frame.columns = [" / ".join(map(str, c)) for c in frame.columns]
+    return frame
+
+
+@dataclass(frozen=True)
+class DependencyTable:
+    """``mrio dependency``: one table of :func:`mrio.dependency_matrix` (or the Miller effects).
+
+    Parameters
+    ----------
+    measure : str
+    table : {"destination", "amounts", "shares", "split", "effects"}
+    by : {"region", "region-sector"}
+    regroup : pandas.Series, optional
+        Region -> group concordance applied to the attribution (exact sums).
+    """
+
+    measure: str = "value-added"
+    table: str = "split"
+    by: str = "region"
+    regroup: pd.Series | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.table not in DEPENDENCY_TABLES:
+            raise InputError(f"unknown dependency table {self.table!r}; use one of {', '.join(DEPENDENCY_TABLES)}")
+        if self.table == "effects" and self.regroup is not None:
+            raise InputError("regrouping applies to attribution tables, not to the effects table")
+
+    def __call__(self, system: MRIO) -> pd.DataFrame:
+        if self.table == "effects":
+            return spillover_feedback(system, self.measure, by=self.by)
+        result = dependency_matrix(system, self.measure, by=self.by, regroup=self.regroup)
+        frame = {"destination": result.by_destination, "amounts": result.amounts, "shares": result.shares,
+                 "split": result.split}[self.table]
+        return _flat_columns(frame)
+
+    def title(self, unit: str, measure: str) -> str:
+        """What the table is (for printing)."""
+        if self.table == "effects":
+            return f"intra-regional, feedback and spillover effects ({unit})"
+        return {
+            "split": f"{measure} of each region by where its final demand is: own region, other regions of the "
+                     f"system, outside (exports) ({unit}; shares of the region's total)",
+            "shares": f"{measure} by origin and final demand, as shares of the origin's total",
+        }.get(self.table, f"{measure} by origin and destination ({unit})")
+
+
+@dataclass(frozen=True)
+class MultiplierTable:
+    """``mrio multipliers --kind KIND``: :func:`mrio.multipliers`."""
+
+    kind: str = "output"
+
+    def __call__(self, system: MRIO) -> pd.DataFrame:
+        return multipliers(system, self.kind)
+
+
+def _labels(values: Sequence[str] | None) -> list[str] | None:
+    return list(values) if values else None
+
+
+@dataclass(frozen=True)
+class ExtractionTable:
+    """``mrio extract``: losses of a hypothetical extraction, or the extraction table of every unit.
+
+    Parameters
+    ----------
+    kind : {"backward", "forward", "total", "all"}
+    regions, sectors : sequence of str, optional
+        What is extracted (ignored with ``each``).
+    each : {"industry", "region", "sector"}, optional
+        Extract every unit in turn (:func:`mrio.extraction_table`) with loss ``measure``.
+    share : float
+        Extracted share (partial extraction below 1).
+    scope : {"all", "interregional"}
+    measure : str
+    """
+
+    kind: str = "all"
+    regions: tuple[str, ...] = ()
+    sectors: tuple[str, ...] = ()
+    each: str | None = None
+    share: float = 1.0
+    scope: str = "all"
+    measure: str = "output"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "regions", tuple(self.regions))
+        object.__setattr__(self, "sectors", tuple(self.sectors))
+        if self.each is not None and (self.regions or self.sectors):
+            raise InputError("extracting each unit in turn replaces a region/sector selection; give one or the other")
+
+    def __call__(self, system: MRIO) -> pd.DataFrame:
+        if self.each is not None:
+            frame = extraction_table(system, level=self.each, measure=self.measure, share=self.share)
+            if self.kind != "all":
+                frame = frame[[self.kind, f"{self.kind}_normalised"]]
+            return frame
+        kinds = list(KINDS) if self.kind == "all" else [self.kind]
+        results: dict[str, Any] = {}
+        result = None
+        for k in kinds:
+            result = extract(system, k, regions=_labels(self.regions), sectors=_labels(self.sectors),
+                             share=self.share, scope=self.scope if k != "total" else "all")
+            results[k] = result.losses
+            results[f"{k}_relative"] = result.relative_losses
+        frame = pd.DataFrame(results)
+        frame["unit"] = [result.losses.attrs["units"].get(i, "") for i in frame.index]
+        return frame
+
+
+@dataclass(frozen=True)
+class ScenarioTables:
+    """``mrio shock``: the result tables of a scenario file (:func:`mrio.shocks.scenario.scenario_tables`).
+
+    Called with shock parameters too (``analysis(system, **{"gas-stop.share": 0.8})``): each key
+    ``"<shock>.<field>"`` replaces that field of that shock, so one table serves many shock draws
+    and reuses its LU factors.
+    """
+
+    scenario: Any
+    steps: int | None = None
+
+    def __call__(self, system: MRIO, **parameters: Any) -> dict[str, pd.DataFrame]:
+        from mrio.shocks.scenario import scenario_tables, with_shock_values
+
+        scenario = with_shock_values(self.scenario, parameters) if parameters else self.scenario
+        tables, _ = scenario_tables(scenario, system, steps=self.steps)
+        return tables
+
+
+
+@dataclass(frozen=True)
+class Regrouped:
+    """``analysis`` on the table regrouped by ``regions`` (``--regroup`` of the command line).
+
+    ``regions``: a named concordance (``"province"``, ``"metro"``) or a Series region -> group,
+    applied with :func:`mrio.regroup` (flows summed exactly) before the analysis.
+    """
+
+    analysis: Any
+    regions: Any = field(compare=False)
+
+    def __call__(self, system: MRIO, **parameters: Any) -> Any:
+        return self.analysis(regroup(system, regions=self.regions), **parameters)

@@ -1,0 +1,97 @@
+"""The draw layer: seeded draws of assumptions and of whole tables (mrio.build.draws)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mrio.build import draws as dr
+from mrio.build.regional import national_consistency
+from mrio.errors import InputError, UnknownLabelError
+
+
+def test_generator_is_a_pure_function_of_seed_and_index():
+    a = dr.draw_generator(7, 3).random(5)
+    b = dr.draw_generator(7, 3).random(5)
+    np.testing.assert_array_equal(a, b)
+    # the index-th child of SeedSequence(seed).spawn(...)
+    child = np.random.SeedSequence(7).spawn(4)[3]
+    np.testing.assert_array_equal(a, np.random.default_rng(child).random(5))
+    assert not np.array_equal(a, dr.draw_generator(7, 4).random(5))
+    assert not np.array_equal(a, dr.draw_generator(8, 3).random(5))
+    with pytest.raises(InputError, match="seed"):
+        dr.draw_generator(-1, 0)
+
+
+def test_uniform_and_triangular_quantiles_known_answers():
+    u = dr.Uncertain("x", 2.0, 1.0, 5.0, "uniform")
+    np.testing.assert_allclose(u.quantile(np.array(0.25)), 2.0)
+    t = dr.Uncertain("x", 2.0, 1.0, 5.0, "triangular")
+    # F(mode) = (c - a) / (b - a) = 0.25; F^-1(0) = a, F^-1(0.25) = c, F^-1(1) = b
+    np.testing.assert_allclose([t.quantile(np.array(v)) for v in (0.0, 0.25, 1.0)], [1.0, 2.0, 5.0])
+    # F^-1(u) = a + sqrt(u (b - a)(c - a)) below the mode: u = 0.0625 -> 1 + sqrt(0.25) = 1.5
+    np.testing.assert_allclose(t.quantile(np.array(0.0625)), 1.5)
+
+
+def test_zero_width_gives_the_default_exactly_and_draws_nothing_different_elsewhere():
+    a = dr.Uncertain("a", 0.3, 0.1, 0.4, "triangular")
+    b = dr.Uncertain("b", 1.0, 0.5, 1.5)
+    both = dr.draw_values([a, b], 11, 2)
+    fixed = dr.draw_values([a.fixed(), b], 11, 2)
+    assert fixed["a"] == 0.3
+    assert fixed["b"] == both["b"]
+
+
+def test_array_assumption_with_labels_is_a_series():
+    cells = dr.Uncertain("cells", [1.0, 2.0], [0.5, 2.0], [1.5, 3.0], labels=("c1", "c2"))
+    value = cells.draw(dr.draw_generator(0, 0))
+    assert list(value.index) == ["c1", "c2"]
+    assert 0.5 <= value["c1"] <= 1.5 and 2.0 <= value["c2"] <= 3.0
+
+
+@pytest.mark.parametrize("bad", [dict(default=0.5, low=0.6, high=0.7), dict(default=np.nan, low=0, high=1)])
+def test_bad_ranges_are_refused(bad):
+    with pytest.raises(InputError, match="assumption 'x'"):
+        dr.Uncertain("x", **bad)
+
+
+@settings(max_examples=60, deadline=None)
+@given(low=st.floats(-10, 10), span=st.floats(0, 10), mode=st.floats(0, 1), u=st.floats(0, 1, exclude_max=True),
+       du=st.floats(0, 0.5), dist=st.sampled_from(dr.DISTRIBUTIONS))
+def test_quantiles_stay_in_range_and_increase(low, span, mode, u, du, dist):
+    a = dr.Uncertain("x", low + mode * span, low, low + span, dist)
+    lo = float(a.quantile(np.array(u)))
+    hi = float(a.quantile(np.array(min(u + du, 0.999999))))
+    assert low - 1e-12 <= lo <= hi + 1e-12 <= low + span + 2e-12
+
+
+def test_unknown_dataset_and_assumption():
+    with pytest.raises(UnknownLabelError, match="cannot be rebuilt"):
+        dr.table_draws("nl-2000")
+    with pytest.raises(UnknownLabelError, match="no uncertain assumption"):
+        dr.table_draws().with_ranges(gamma=(0, 1))
+
+
+@pytest.fixture(scope="module")
+def nl_draws():
+    return dr.table_draws("nl-corop")
+
+
+@settings(max_examples=2, deadline=None)
+@given(seed=st.integers(0, 2**32), index=st.integers(0, 10_000))
+def test_every_draw_is_national_consistent(nl_draws, seed, index):
+    system = nl_draws.table(seed, index)
+    assert national_consistency(system, nl_draws.national)["max_relative_error"].max() <= 1e-9
+    params = nl_draws.parameters(seed, index)
+    for a in nl_draws.assumptions:
+        assert a.low <= params[a.name] <= a.high
+    assert system.meta["regionalisation"]["delta"] == pytest.approx(params["delta"])
+
+
+def test_fixed_draw_is_the_default_table(nl_draws):
+    point = nl_draws.point()
+    drawn = nl_draws.fixed().table(3, 5)
+    np.testing.assert_allclose(drawn.arrays.Z, point.arrays.Z, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(drawn.arrays.Y, point.arrays.Y, rtol=1e-12, atol=1e-12)
