@@ -18,10 +18,12 @@ from mrio.analysis.dependency import dependency_matrix, spillover_feedback
 from mrio.analysis.extraction import KINDS, extract, extraction_table
 from mrio.analysis.multipliers import multipliers
 from mrio.build.concordances import regroup
+from mrio.build.draws import Uncertain
 from mrio.core.system import MRIO
 from mrio.errors import InputError
+from mrio.shocks.scenario import scenario_tables, with_shock_values
 
-__all__ = ["DependencyTable", "MultiplierTable", "ExtractionTable", "ScenarioTables", "Regrouped", "DEPENDENCY_TABLES"]
+__all__ = ["DependencyTable", "MultiplierTable", "ExtractionTable", "ScenarioTables", "Regrouped", "shock_parameter", "DEPENDENCY_TABLES"]
 
 #: The tables of ``mrio dependency --table``.
 DEPENDENCY_TABLES = ("destination", "amounts", "shares", "split", "effects")
@@ -143,23 +145,54 @@ class ExtractionTable:
 
 @dataclass(frozen=True)
 class ScenarioTables:
-    """``mrio shock``: the result tables of a scenario file (:func:`mrio.shocks.scenario.scenario_tables`).
+    """``mrio shock``: the result tables of a scenario (:func:`mrio.shocks.scenario.scenario_tables`).
+
+    Parameters
+    ----------
+    scenario : mrio.shocks.scenario.Scenario
+    steps : int, optional
+        Override the length of dynamic runs.
+    regroup : bool, default True
+        Apply the scenario's ``[scenario.aggregate]`` to the table first (tables rebuilt per draw);
+        False when the table passed is already the scenario's system (parameter draws).
 
     Called with shock parameters too (``analysis(system, **{"gas-stop.share": 0.8})``): each key
-    ``"<shock>.<field>"`` replaces that field of that shock, so one table serves many shock draws
-    and reuses its LU factors.
+    ``"<shock>.<field>"`` replaces that field of that shock (:func:`shock_parameter`), so one
+    table serves many shock draws and reuses its LU factors.
     """
 
     scenario: Any
     steps: int | None = None
+    regroup: bool = True
 
     def __call__(self, system: MRIO, **parameters: Any) -> dict[str, pd.DataFrame]:
-        from mrio.shocks.scenario import scenario_tables, with_shock_values
-
         scenario = with_shock_values(self.scenario, parameters) if parameters else self.scenario
+        if self.regroup:
+            system = scenario.regrouped(system)
         tables, _ = scenario_tables(scenario, system, steps=self.steps)
         return tables
 
+
+def shock_parameter(scenario: Any, key: str, low: float, high: float) -> Uncertain:
+    """An uncertain shock field ``"<shock>.<field>"`` over ``[low, high]`` (uniform), default its value
+    in the scenario file.
+
+    Raises
+    ------
+    ScenarioError
+        Unknown shock or field, or a field the shock does not set.
+    InputError
+        A range that does not contain the file's value.
+    """
+    with_shock_values(scenario, {key: low})  # the shock and field exist and the bound is valid
+    with_shock_values(scenario, {key: high})
+    name, _, fld = key.rpartition(".")
+    shock = next(s for s in scenario.shocks if s.name == name)
+    default = getattr(shock, fld)
+    if default is None:  # ario duration 1 step, diim without duration: not drawable above
+        default = 1
+    return Uncertain(key, float(default), float(low), float(high), "uniform",
+                     f"{fld} of shock {name!r} ({shock.model})", "command line --vary")
 
 
 @dataclass(frozen=True)

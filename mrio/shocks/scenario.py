@@ -67,7 +67,8 @@ from mrio.errors import MRIOError, ScenarioError
 from mrio.shocks import ario as ario_mod
 from mrio.shocks import models as sh
 
-__all__ = ["Scenario", "Shock", "load_scenario", "run_scenario", "ScenarioRun", "MODELS"]
+__all__ = ["Scenario", "Shock", "load_scenario", "run_scenario", "scenario_tables", "with_shock_values",
+           "ScenarioRun", "MODELS", "DRAWABLE_FIELDS"]
 
 MODELS = ("demand", "national_demand", "supply", "mixed", "iim", "diim", "ario")
 _SHOCK_KEYS = {"name", "model", "regions", "sectors", "share", "amount", "direction", "categories",
@@ -158,13 +159,16 @@ class Scenario:
             if not path.exists():
                 raise ScenarioError(f"{self._where('scenario.table')}: folder {path} does not exist")
             system = read(path)
-        if self.aggregate:
-            try:
-                system = system.aggregate(regions=self.aggregate.get("regions"),
-                                          sectors=self.aggregate.get("sectors"))
-            except MRIOError as exc:
-                raise ScenarioError(f"{self._where('scenario.aggregate')}: {exc}") from exc
-        return system
+        return self.regrouped(system)
+
+    def regrouped(self, system: MRIO) -> MRIO:
+        """``system`` with the scenario's ``[scenario.aggregate]`` regrouping applied (if any)."""
+        if not self.aggregate:
+            return system
+        try:
+            return system.aggregate(regions=self.aggregate.get("regions"), sectors=self.aggregate.get("sectors"))
+        except MRIOError as exc:
+            raise ScenarioError(f"{self._where('scenario.aggregate')}: {exc}") from exc
 
     def _where(self, entry: str) -> str:
         return f"{self.path.name if self.path else 'scenario'}: [{entry}]"
@@ -572,6 +576,20 @@ def _trajectory_table(frame: pd.DataFrame, name: str, unit: str) -> pd.DataFrame
     return by_region.stack().rename(name).reset_index().assign(unit=unit)
 
 
+def _prepared(scenario: Scenario | str | os.PathLike, system: MRIO | None,
+              steps: int | None) -> tuple[Scenario, MRIO]:
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    if steps is not None:
+        if isinstance(steps, bool) or not isinstance(steps, int | float) or int(steps) != steps or steps < 1 \
+                or steps > sh.MAX_STEPS:
+            raise ScenarioError(f"steps must be a whole number in [1, {sh.MAX_STEPS:,}], got {steps}")
+        scenario = dataclasses.replace(scenario, steps=int(steps))
+    system = scenario.system() if system is None else system
+    validate(scenario, system)  # every label checked before any computation
+    return scenario, system
+
+
 def run_scenario(scenario: Scenario | str | os.PathLike, out: str | os.PathLike, *,
                  system: MRIO | None = None, steps: int | None = None,
                  progress: Callable[[str, int, int], None] | None = None) -> ScenarioRun:
@@ -593,20 +611,40 @@ def run_scenario(scenario: Scenario | str | os.PathLike, out: str | os.PathLike,
     -------
     ScenarioRun
     """
-    if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario)
-    if steps is not None:
-        if isinstance(steps, bool) or not isinstance(steps, int | float) or int(steps) != steps or steps < 1 \
-                or steps > sh.MAX_STEPS:
-            raise ScenarioError(f"steps must be a whole number in [1, {sh.MAX_STEPS:,}], got {steps}")
-        scenario = dataclasses.replace(scenario, steps=int(steps))
-    system = scenario.system() if system is None else system
-    validate(scenario, system)  # every label checked before any computation
+    scenario, system = _prepared(scenario, system, steps)
     out = Path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ScenarioError(f"cannot create output folder {out}: {exc.strerror or exc}") from exc
+    tables, summary = scenario_tables(scenario, system, progress=progress)
+    files = []
+    for name, table in tables.items():
+        files.append(write_table(table, out / f"{name}.{scenario.format}"))
+    summary_path = out / "summary.txt"
+    from mrio.core.files import atomic_path
+
+    with atomic_path(summary_path) as tmp:
+        tmp.write_text(summary, encoding="utf-8")
+    files.append(summary_path)
+    return ScenarioRun(scenario, tables, summary, files)
+
+
+def scenario_tables(scenario: Scenario | str | os.PathLike, system: MRIO | None = None, *,
+                    steps: int | None = None,
+                    progress: Callable[[str, int, int], None] | None = None) -> tuple[dict[str, pd.DataFrame], str]:
+    """Run every shock of a scenario and return its result tables and summary text (nothing is written).
+
+    The same computation as :func:`run_scenario`, for callers that keep the tables (ensembles:
+    :class:`mrio.ensemble.ScenarioTables`). Static shocks reuse the system's stored LU factors.
+
+    Returns
+    -------
+    tables : dict of str -> pandas.DataFrame
+        ``<shock>_industries``, ``<shock>_trajectory``, ``ario_*``: the files of ``run_scenario``.
+    summary : str
+    """
+    scenario, system = _prepared(scenario, system, steps)
     unit = system.units.get("monetary", "")
     lines = [f"scenario {scenario.name}: {scenario.description}".rstrip(": "),
              f"system: {system!r}; monetary unit {unit}"]
@@ -689,14 +727,48 @@ def run_scenario(scenario: Scenario | str | os.PathLike, out: str | os.PathLike,
                                                   "final_demand_loss": fd_loss}).reset_index().assign(
                                                       unit=f"{unit} over the run")
         lines.append("")
-    files = []
-    for name, table in tables.items():
-        files.append(write_table(table, out / f"{name}.{scenario.format}"))
-    summary = "\n".join(lines).rstrip() + "\n"
-    summary_path = out / "summary.txt"
-    from mrio.core.files import atomic_path
+    return tables, "\n".join(lines).rstrip() + "\n"
 
-    with atomic_path(summary_path) as tmp:
-        tmp.write_text(summary, encoding="utf-8")
-    files.append(summary_path)
-    return ScenarioRun(scenario, tables, summary, files)
+
+#: Shock fields an ensemble may draw (``"<shock>.<field>"``), with their type and lowest value.
+DRAWABLE_FIELDS: dict[str, tuple[type, float]] = {"share": (float, 0.0), "amount": (float, 0.0),
+                                                  "duration": (int, 1), "recovery": (int, 1), "start": (int, 1)}
+
+
+def with_shock_values(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
+    """The scenario with fields of named shocks replaced: ``{"<shock>.<field>": value}``.
+
+    Fields: ``share`` (in [0, 1]), ``amount`` (>= 0), ``duration``, ``recovery``, ``start``
+    (rounded to whole steps, >= 1), each only for shocks whose model reads it and that set it
+    (a shock given by ``share`` cannot be drawn by ``amount``).
+
+    Raises
+    ------
+    ScenarioError
+        An unknown shock or field, or a value out of range.
+    """
+    by_name = {s.name: s for s in scenario.shocks}
+    changes: dict[str, dict[str, Any]] = {}
+    for key, value in values.items():
+        name, _, fld = str(key).rpartition(".")
+        if name not in by_name:
+            raise ScenarioError(f"{scenario._where('shocks')}: no shock named {name!r} (from {key!r}); shocks: "
+                                f"{', '.join(by_name)}")
+        shock = by_name[name]
+        if fld not in DRAWABLE_FIELDS or fld not in _MODEL_KEYS[shock.model]:
+            usable = [f for f in DRAWABLE_FIELDS if f in _MODEL_KEYS[shock.model]]
+            raise ScenarioError(f"{scenario._where('shocks')}: field {fld!r} of shock {name!r} ({shock.model}) "
+                                f"cannot be drawn; drawable: {', '.join(usable)}")
+        if fld == "duration" and shock.model == "diim" and shock.duration is None:
+            raise ScenarioError(f"{scenario._where('shocks')}: shock {name!r} starts from an inoperability (no "
+                                "duration); its duration cannot be drawn")
+        if fld in ("share", "amount") and getattr(shock, fld) is None:
+            raise ScenarioError(f"{scenario._where('shocks')}: shock {name!r} is given by "
+                                f"{'amount' if fld == 'share' else 'share'}, not {fld}")
+        kind, low = DRAWABLE_FIELDS[fld]
+        number = int(round(float(value))) if kind is int else float(value)
+        if not np.isfinite(number) or number < low or (fld == "share" and number > 1.0):
+            raise ScenarioError(f"{scenario._where('shocks')}: {key} = {value!r} is out of range")
+        changes.setdefault(name, {})[fld] = number
+    shocks = tuple(dataclasses.replace(s, **changes[s.name]) if s.name in changes else s for s in scenario.shocks)
+    return dataclasses.replace(scenario, shocks=shocks)

@@ -63,3 +63,66 @@ def test_a_table_that_cannot_be_rebuilt_is_bad_input(runner, tmp_path):
     random_mrio(3, 2, seed=1).write(tmp_path / "sys")
     result = runner.invoke(main, ["extract", str(tmp_path / "sys"), "--region", "R1", "--draws", "2"])
     assert result.exit_code == 2 and "cannot be rebuilt" in result.output
+
+
+SCENARIO = """
+[scenario]
+name = "small"
+dataset = "nl-2000"
+
+[[shocks]]
+name = "d"
+model = "demand"
+sectors = ["{sector}"]
+share = 0.4
+direction = "decrease"
+
+[outputs]
+format = "csv"
+"""
+
+
+def test_shock_parameter_draws_on_one_table_known_answer(runner, tmp_path):
+    import mrio
+    from mrio.build.draws import draw_values
+    from mrio.ensemble.analyses import shock_parameter
+    from mrio.shocks.scenario import load_scenario, scenario_tables
+
+    sector = mrio.load("nl-2000").sectors[1]
+    path = tmp_path / "s.toml"
+    path.write_text(SCENARIO.format(sector=sector))
+    out = tmp_path / "out"
+    result = runner.invoke(main, ["shock", str(path), "--draws", "30", "--seed", "4", "--vary", "d.share=0.2:0.6",
+                                  "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    bands = pd.read_csv(out / "d_industries.csv")
+    assert (out / "summary.txt").read_text().count("d.share") >= 1
+    scenario = load_scenario(path)
+    # demand propagation is linear in the share: each draw is share_i / 0.4 times the file's result
+    base, _ = scenario_tables(scenario)
+    base = base["d_industries"]
+    base = base[base["measure"] == "output"].set_index(["region", "sector"])
+    column = "total"
+    uncertain = shock_parameter(scenario, "d.share", 0.2, 0.6)
+    shares = np.array([draw_values([uncertain], 4, i)["d.share"] for i in range(30)])
+    draws = np.outer(shares / 0.4, base[column].to_numpy())
+    mine = bands[(bands["quantity"] == column) & (bands["measure"] == "output")]
+    mine = mine.set_index(["region", "sector"]).loc[base.index]
+    np.testing.assert_allclose(mine["point"], base[column], rtol=1e-12)
+    for p in (5, 50, 95):
+        np.testing.assert_allclose(mine[f"p{p}"], np.percentile(draws, p, axis=0), rtol=1e-9, atol=1e-9)
+
+
+def test_vary_needs_draws_and_a_known_field(runner, tmp_path):
+    import mrio
+
+    path = tmp_path / "s.toml"
+    path.write_text(SCENARIO.format(sector=mrio.load("nl-2000").sectors[1]))
+    result = runner.invoke(main, ["shock", str(path), "--vary", "d.share=0.2:0.6", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "give --draws" in result.output
+    result = runner.invoke(main, ["shock", str(path), "--draws", "2", "--vary", "d.kind=0:1",
+                                  "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "cannot be drawn" in result.output
+    result = runner.invoke(main, ["shock", str(path), "--draws", "2", "--vary", "d.share=0.5:0.6",
+                                  "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "low <= default <= high" in result.output
