@@ -42,6 +42,7 @@ __all__ = [
     "DISTRIBUTIONS",
     "draw_generator",
     "draw_values",
+    "describe",
     "table_draws",
     "nl_uncertain_assumptions",
 ]
@@ -185,6 +186,14 @@ def draw_values(assumptions: Sequence[Uncertain], seed: int, index: int) -> dict
     return {a.name: a.draw(rng) for a in assumptions}
 
 
+_SUMMARY_COLUMNS = ["name", "default", "low", "high", "distribution", "description", "source"]
+
+
+def describe(assumptions: Sequence[Uncertain]) -> pd.DataFrame:
+    """The assumptions and their ranges, one row each (index ``name``)."""
+    return pd.DataFrame([a.row() for a in assumptions], columns=_SUMMARY_COLUMNS).set_index("name")
+
+
 def _check_unique(assumptions: Sequence[Uncertain]) -> tuple[Uncertain, ...]:
     names = [a.name for a in assumptions]
     dup = sorted({n for n in names if names.count(n) > 1})
@@ -287,7 +296,7 @@ class TableDraws:
 
     def describe(self) -> pd.DataFrame:
         """The assumptions and their ranges, one row each."""
-        return pd.DataFrame([a.row() for a in self.assumptions]).set_index("name")
+        return describe(self.assumptions)
 
 
 #: Datasets that can be rebuilt per draw: name -> named concordance applied after the build.

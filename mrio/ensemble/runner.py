@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mrio.build.draws import TableDraws, Uncertain, draw_values, table_draws
+from mrio.build.draws import TableDraws, Uncertain, describe, draw_values, table_draws
 from mrio.core.display import result_html
 from mrio.core.system import MRIO
 from mrio.errors import ComputationError, InputError, LabelError
@@ -85,7 +85,7 @@ class ParameterDraws:
         return {a.name: a.value(a.default) for a in self.assumptions}
 
     def describe(self) -> pd.DataFrame:
-        return pd.DataFrame([a.row() for a in self.assumptions]).set_index("name")
+        return describe(self.assumptions)
 
 
 Source = TableDraws | ParameterDraws

@@ -248,11 +248,13 @@ def _geometry(system: MRIO, geometry) -> plot.Geometry | None:
 
 def _region_chart(values: pd.Series, geo: plot.Geometry | None, *, title: str, label: str, percent: bool,
                   center: float | None = None, cmap: str | None = None, annotate: int = 5,
-                  by: str = "abs") -> tuple[Any, str]:
+                  by: str = "abs", hatched: Sequence[Hashable] = (),
+                  hatch_label: str = "marked") -> tuple[Any, str]:
     """Return a map when the regions are on a bundled map, else a bar chart; returns (figure, kind)."""
     if geo is not None and len(values) > 1:
         fig = _plot().choropleth(values, geo, title=title, label=label, percent=percent, center=center,
-                                 cmap=cmap, annotate=annotate, figsize=(7.5, 8.0))
+                                 cmap=cmap, annotate=annotate, figsize=(7.5, 8.0), hatched=hatched,
+                                 hatch_label=hatch_label)
         return fig, "map"
     fig = _plot().top_bar_chart(values, n=min(len(values), 20), by=by, title=title, label=label,
                              percent=percent)
@@ -276,7 +278,34 @@ def _overview(system: MRIO) -> ReportSection:
     return ReportSection("overview", "Overview", body)
 
 
-def _dependency(system: MRIO, geo: plot.Geometry | None, notes: list[str]) -> ReportSection:
+def _split_bands(system: MRIO, ensemble: Any) -> pd.DataFrame | None:
+    """Own-region share bands by region (columns point, p5 ... p95) from an ensemble of the split."""
+    if ensemble is None:
+        return None
+    from mrio.ensemble import EnsembleResult
+
+    wrong = InputError("the report's ensemble must be the value-added dependency split: "
+                       "mrio.ensemble.run(mrio.ensemble.DependencyTable('value-added', 'split'), ...)")
+    if not isinstance(ensemble, EnsembleResult) or len(ensemble.tables) != 1:
+        raise wrong
+    table = ensemble.table
+    if "quantity" not in table.index.names or table.attrs.get("measure") != "value_added" \
+            or "own_region_share" not in table.index.get_level_values("quantity"):
+        raise wrong
+    own = table.xs("own_region_share", level="quantity")
+    missing = [r for r in system.regions if r not in own.index]
+    if missing or len(own) != system.n_regions:
+        raise InputError(f"the ensemble's regions do not match the system's (missing {missing[:5]}); bands "
+                         "must come from draws of the same dataset")
+    return own.loc[list(system.regions)]
+
+
+def _band_text(low: float, high: float) -> str:
+    return f"{100 * low:.1f}\u2013{100 * high:.1f} %" if np.isfinite(low) and np.isfinite(high) else "n/a"
+
+
+def _dependency(system: MRIO, geo: plot.Geometry | None, notes: list[str], bands: pd.DataFrame | None = None,
+                wide_band: float = 0.05, ensemble: Any = None) -> ReportSection:
     dependency = _optional("dependency")
     result = dependency.dependency_matrix(system, "value-added", by="region")
     split = result.split
@@ -288,18 +317,27 @@ def _dependency(system: MRIO, geo: plot.Geometry | None, notes: list[str]) -> Re
         "outside the region: from other regions of the system and from abroad (exports). "
         "Attribution <code>VA(r\u2190s) = \u03a3<sub>i\u2208r</sub> [v\u0302 L Y]<sub>i,s</sub></code> "
         "(Johnson &amp; Noguera 2012; mrio documentation, methods page &ldquo;Interregional dependency&rdquo;).</p>")
+    wide = [] if bands is None else list(bands.index[(bands["p95"] - bands["p5"]) > wide_band])
     fig, kind = _region_chart(outside_share, geo, title="Value added depending on demand outside the region",
-                              label="share of regional value added", percent=True, by="value")
+                              label="share of regional value added", percent=True, by="value", hatched=wide,
+                              hatch_label=f"p5\u2013p95 band wider than {100 * wide_band:g} points")
     what = "map" if kind == "map" else "chart"
     parts.append(_img(fig, f"{what} of the share of value added depending on outside demand",
                       "Share of regional value added that depends on final demand outside the region"
-                      + (" (the five highest labelled)." if kind == "map" else ".")))
+                      + (" (the five highest labelled)." if kind == "map" else ".")
+                      + ("" if bands is None else
+                         f" Point estimate (the default table). Cross-hatched: the {len(wide)} regions whose "
+                         f"p5\u2013p95 band of the own-region share over {ensemble.draws} rebuilt tables is "
+                         f"wider than {100 * wide_band:g} percentage points (methods below).")))
     images += 1
     table = split[["own_region_share", "other_regions_share", "outside_share", "total"]].copy()
     table.columns = ["own region", "other regions", "outside the system", f"value added ({unit})"]
+    if bands is not None:
+        aligned = bands.reindex(table.index)
+        table.insert(1, "own region p5\u2013p95", [_band_text(lo, hi) for lo, hi in zip(aligned["p5"], aligned["p95"])])
     table = table.loc[outside_share.sort_values(ascending=False).index]
     parts.append("<h3>Where each region's value added ends up</h3>")
-    parts.append(_table(table, {c: _pct for c in table.columns[:3]}))
+    parts.append(_table(table, {c: _pct for c in ("own region", "other regions", "outside the system")}))
     internal = [r for r in result.by_destination.columns if r in system.regions]
     shares = result.by_destination[internal].div(split["total"].where(split["total"] != 0), axis=0)
     if len(internal) > 1:
@@ -463,7 +501,8 @@ def _meta_value(value: Any) -> Any:
     return value
 
 
-def _methods(system: MRIO, views: Sequence[ScenarioView], notes: Sequence[str]) -> ReportSection:
+def _methods(system: MRIO, views: Sequence[ScenarioView], notes: Sequence[str],
+             ensemble: Any = None) -> ReportSection:
     meta = system.meta
     rows = []
     for key in ("name", "title", "source", "licence", "license", "year", "currency", "unit", "notes"):
@@ -497,6 +536,9 @@ def _methods(system: MRIO, views: Sequence[ScenarioView], notes: Sequence[str]) 
         "</code> with pruning (Defourny &amp; Thorbecke 1984; Lenzen 2003).</li>"
         "<li>Maps: 2021 COROP and province boundaries from CBS/Kadaster (CC BY 4.0), via the R package "
         "spatialrisk (GPL \u2265 2); simplified, drawn in longitude/latitude.</li></ul>")
+    if ensemble is not None:
+        parts.append("<h3>Uncertainty bands</h3><p>" + html.escape(ensemble.methods()) + "</p>")
+        parts.append(_table(ensemble.assumptions[["default", "low", "high", "distribution", "source"]]))
     for view in views:
         parts.append(f"<p>Scenario {html.escape(view.name)}: {html.escape(view.model)}; measure: "
                      f"{html.escape(view.measure)} ({html.escape(view.unit)}).</p>")
@@ -765,7 +807,8 @@ def scenario_views(system: MRIO, scenario: Any) -> tuple[list[ScenarioView], str
 # ------------------------------------------------------------------------------------ entry points
 def build_report(system: MRIO, scenario: Any = None, *, title: str | None = None,
                  geometry: str | os.PathLike | plot.Geometry | None = None, top: int = 5,
-                 progress: Callable[[str], None] | None = None, scenario_summary: str = "") -> Report:
+                 progress: Callable[[str], None] | None = None, scenario_summary: str = "",
+                 ensemble: Any = None, wide_band: float = 0.05) -> Report:
     """Compute every section of the report and return it (nothing is written).
 
     Parameters
@@ -786,6 +829,15 @@ def build_report(system: MRIO, scenario: Any = None, *, title: str | None = None
         Called with the name of each section before it is computed.
     scenario_summary : str, optional
         Text shown with a list of views (the summary :func:`scenario_views` returns).
+    ensemble : mrio.ensemble.EnsembleResult, optional
+        Uncertainty bands of the value-added dependency split
+        (``mrio.ensemble.run(mrio.ensemble.DependencyTable("value-added", "split"), ...)``): the
+        dependency map hatches the regions whose p5-p95 band of the own-region share is wider
+        than ``wide_band``, the dependency table gets the bands, and the methods say what was
+        drawn and how.
+    wide_band : float, default 0.05
+        Width of the p5-p95 band of the own-region share (5 percentage points) above which a
+        region is hatched.
 
     Returns
     -------
@@ -803,6 +855,7 @@ def build_report(system: MRIO, scenario: Any = None, *, title: str | None = None
         raise InputError(f"system must be an mrio.MRIO, got {type(system).__name__}")
     if top < 1:
         raise InputError(f"top must be at least 1, got {top}")
+    bands = _split_bands(system, ensemble)
     step = progress or (lambda _name: None)
     if isinstance(scenario, list | tuple) and scenario and all(isinstance(v, ScenarioView) for v in scenario):
         views, summary = [_check_view(system, v) for v in scenario], scenario_summary
@@ -815,7 +868,7 @@ def build_report(system: MRIO, scenario: Any = None, *, title: str | None = None
     step("overview")
     sections = [_overview(system)]
     step("dependency")
-    sections.append(_dependency(system, geo, notes))
+    sections.append(_dependency(system, geo, notes, bands, wide_band, ensemble))
     step("regions")
     sections.append(_regions(system, notes, top))
     if views:
@@ -829,7 +882,7 @@ def build_report(system: MRIO, scenario: Any = None, *, title: str | None = None
                     f"<pre>{html.escape(summary)}</pre></details>"), section.images)
             sections.append(ReportSection(sid, section.title, section.body, section.images))
     step("methods")
-    sections.append(_methods(system, views, notes))
+    sections.append(_methods(system, views, notes, ensemble))
     name = _system_name(system)
     subtitle = (f"{system.n_regions} regions \u00d7 {system.n_sectors} sectors"
                 + (f", {system.meta['year']}" if "year" in system.meta else "")

@@ -63,6 +63,7 @@ __all__ = [
 BUILTIN_GEOMETRIES = {"corop": "corop.json", "provinces": "provinces.json"}
 _NAME_FIELDS = ("name", "areaname", "statnaam", "NAME", "NUTS_NAME", "name_latn")
 _NO_DATA = "#d9d9d9"
+_HATCH = "#3a3a3a"  # cross-hatching of marked regions (e.g. wide uncertainty bands)
 
 
 # ---------------------------------------------------------------------------------------- geometry
@@ -355,7 +356,8 @@ def choropleth(values_by_region: pd.Series | Mapping, geometry: str | os.PathLik
                cmap: str | None = None, vmin: float | None = None, vmax: float | None = None,
                center: float | None = None, percent: bool = False, fmt: str | None = None,
                annotate: int = 0, name_field: str | None = None, attribution: str | None = None,
-               figsize: tuple[float, float] = (6.0, 6.6)) -> Figure:
+               figsize: tuple[float, float] = (6.0, 6.6), hatched: Sequence[Hashable] = (),
+               hatch_label: str = "marked") -> Figure:
     """Return a choropleth map: each region coloured by its value.
 
     Parameters
@@ -388,6 +390,9 @@ def choropleth(values_by_region: pd.Series | Mapping, geometry: str | os.PathLik
         Name property of a GeoJSON file (see :func:`load_geometry`).
     attribution : str, optional
         Text printed in the corner; default the geometry's own (CBS/Kadaster for the bundled maps).
+    hatched : sequence of labels, optional
+        Regions drawn cross-hatched over their colour (e.g. a wide uncertainty band), listed in
+        the legend as ``hatch_label``.
 
     Returns
     -------
@@ -424,12 +429,15 @@ def choropleth(values_by_region: pd.Series | Mapping, geometry: str | os.PathLik
         cmap = cmap or "YlGnBu"
     colours = colormaps[cmap]
 
+    marked = set(geo.positions(list(hatched)).tolist()) if len(hatched) else set()
     fig, ax = _new_axes(ax, figsize)
     for k, path in enumerate(geo.paths):
         v = by_feature[k]
         face = colours(norm(v)) if np.isfinite(v) else _NO_DATA
         ax.add_patch(PathPatch(path, facecolor=face, edgecolor="white", linewidth=0.5,
                                hatch=None if np.isfinite(v) else "////"))
+        if k in marked:
+            ax.add_patch(PathPatch(path, facecolor="none", edgecolor=_HATCH, linewidth=0.0, hatch="xxx"))
     verts = np.vstack([p.vertices for p in geo.paths])
     (x0, y0), (x1, y1) = verts.min(axis=0), verts.max(axis=0)
     pad = 0.02 * max(x1 - x0, y1 - y0)
@@ -447,9 +455,14 @@ def choropleth(values_by_region: pd.Series | Mapping, geometry: str | os.PathLik
     cbar = fig.colorbar(mappable, ax=ax, shrink=0.6, pad=0.01, format=_formatter(percent, fmt))
     if label:
         cbar.set_label(label)
+    legend = []
     if np.isnan(by_feature).any():
-        ax.add_patch(PathPatch(MplPath([[0, 0]]), facecolor=_NO_DATA, label="no data", hatch="////"))
-        ax.legend(loc="lower right", fontsize=8, frameon=False)
+        legend.append(PathPatch(MplPath([[0, 0]]), facecolor=_NO_DATA, label="no data", hatch="////"))
+    if marked:
+        legend.append(PathPatch(MplPath([[0, 0]]), facecolor="white", edgecolor=_HATCH, label=hatch_label,
+                                hatch="xxx"))
+    if legend:
+        ax.legend(handles=legend, loc="lower right", fontsize=8, frameon=False)
     if annotate and finite.size:
         points = geo.label_points()
         # the largest values, or the largest departures from ``center`` on a diverging map

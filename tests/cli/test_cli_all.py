@@ -318,12 +318,12 @@ def test_failures_exit_1_and_debug_shows_the_traceback(runner, tmp_path, monkeyp
     assert one_line(result.output).startswith("error: the system is not productive")
     assert not (tmp_path / "l.csv").exists()
     # an unexpected error (a bug) is one line and exit 1 as well; --debug adds the traceback
-    from mrio.cli import _core
+    from mrio.ensemble import analyses  # the command's analysis (mrio.ensemble.analyses.MultiplierTable)
 
     def broken(*args, **kwargs):
         raise RuntimeError("something\nunexpected")
 
-    monkeypatch.setattr(_core, "multipliers", broken)
+    monkeypatch.setattr(analyses, "multipliers", broken)
     plain = runner.invoke(main, ["multipliers", "nl-2000"])
     assert plain.exit_code == 1
     assert one_line(plain.output) == ("error: RuntimeError: something unexpected (run `mrio --debug ...` for "
