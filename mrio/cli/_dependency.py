@@ -40,7 +40,8 @@ MEASURE_HELP = "value-added, jobs, output, or a stressor (extension) name."
 @REGROUP_OPTION
 @click.option("--table", "table", default="destination", show_default=True,
               type=click.Choice(list(DEPENDENCY_TABLES)),
-              help="destination: origin x destination region; amounts: by final-demand category; shares: "
+              help="destination: origin x destination region; destination-shares: the same as shares of the "
+                   "origin's total; amounts: by final-demand category; shares: "
                    "amounts as shares of the origin total; split: own region / other regions / outside; "
                    "effects: intra-regional, feedback and spillover effects (Miller).")
 @ensemble_options

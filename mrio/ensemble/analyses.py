@@ -26,7 +26,7 @@ from mrio.shocks.scenario import scenario_tables, with_shock_values
 __all__ = ["DependencyTable", "MultiplierTable", "ExtractionTable", "ScenarioTables", "Regrouped", "shock_parameter", "DEPENDENCY_TABLES"]
 
 #: The tables of ``mrio dependency --table``.
-DEPENDENCY_TABLES = ("destination", "amounts", "shares", "split", "effects")
+DEPENDENCY_TABLES = ("destination", "destination-shares", "amounts", "shares", "split", "effects")
 
 
 def _flat_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -43,7 +43,8 @@ class DependencyTable:
     Parameters
     ----------
     measure : str
-    table : {"destination", "amounts", "shares", "split", "effects"}
+    table : {"destination", "destination-shares", "amounts", "shares", "split", "effects"}
+        ``destination-shares``: ``destination`` divided by the origin's total (rows sum to one).
     by : {"region", "region-sector"}
     regroup : pandas.Series, optional
         Region -> group concordance applied to the attribution (exact sums).
@@ -64,6 +65,11 @@ class DependencyTable:
         if self.table == "effects":
             return spillover_feedback(system, self.measure, by=self.by)
         result = dependency_matrix(system, self.measure, by=self.by, regroup=self.regroup)
+        if self.table == "destination-shares":
+            total = result.split["total"]
+            frame = result.by_destination.div(total.where(total != 0), axis=0)
+            frame.attrs.update(unit="1", measure=result.measure)
+            return frame
         frame = {"destination": result.by_destination, "amounts": result.amounts, "shares": result.shares,
                  "split": result.split}[self.table]
         return _flat_columns(frame)
@@ -76,6 +82,7 @@ class DependencyTable:
             "split": f"{measure} of each region by where its final demand is: own region, other regions of the "
                      f"system, outside (exports) ({unit}; shares of the region's total)",
             "shares": f"{measure} by origin and final demand, as shares of the origin's total",
+            "destination-shares": f"{measure} by origin and destination region, as shares of the origin's total",
         }.get(self.table, f"{measure} by origin and destination ({unit})")
 
 
