@@ -102,7 +102,7 @@ def test_shock_parameter_draws_on_one_table_known_answer(runner, tmp_path):
     base, _ = scenario_tables(scenario)
     base = base["d_industries"]
     base = base[base["measure"] == "output"].set_index(["region", "sector"])
-    column = "total"
+    column = "change"
     uncertain = shock_parameter(scenario, "d.share", 0.2, 0.6)
     shares = np.array([draw_values([uncertain], 4, i)["d.share"] for i in range(30)])
     draws = np.outer(shares / 0.4, base[column].to_numpy())
