@@ -47,8 +47,9 @@ __all__ = [
     "nl_uncertain_assumptions",
 ]
 
-#: Distributions of an uncertain assumption over its range.
-DISTRIBUTIONS = ("uniform", "triangular")
+#: Distributions of an uncertain assumption over its range: continuous uniform, triangular (mode =
+#: default), integer (each whole number low..high equally likely), choice (one of ``choices``).
+DISTRIBUTIONS = ("uniform", "triangular", "integer", "choice")
 
 
 def draw_generator(seed: int, index: int) -> np.random.Generator:
@@ -79,13 +80,17 @@ class Uncertain:
         The value of the point estimate (the default table). Arrays: one value per label.
     low, high : float or array-like
         The range (``low <= default <= high``); equal bounds fix the assumption.
-    distribution : {"uniform", "triangular"}
-        Over ``[low, high]``; the triangular mode is ``default``.
+    distribution : {"uniform", "triangular", "integer", "choice"}
+        Over ``[low, high]``; the triangular mode is ``default``; ``integer``: each whole number
+        from ``low`` to ``high`` equally likely (e.g. a year); ``choice``: one of ``choices``
+        equally likely (``default``, ``low`` and ``high`` are then positions in ``choices``).
     description, source : str
         What is uncertain, and where the range comes from.
     labels : sequence, optional
         For array-valued assumptions: the value is passed to the builder as a
         :class:`pandas.Series` with these labels (e.g. the cells of a table).
+    choices : sequence, optional
+        The alternatives of a ``choice`` assumption (any picklable values).
 
     A value is ``F^-1(u)`` for one uniform variate ``u`` per element (inverse distribution
     function), so a zero-width range returns its default exactly and draws nothing different
@@ -100,8 +105,16 @@ class Uncertain:
     description: str = ""
     source: str = ""
     labels: tuple | None = None
+    choices: tuple | None = None
 
     def __post_init__(self) -> None:
+        if self.distribution == "choice":
+            if not self.choices:
+                raise InputError(f"assumption {self.name!r}: a choice needs its choices")
+            object.__setattr__(self, "choices", tuple(self.choices))
+            if self.high > len(self.choices) - 1:
+                raise InputError(f"assumption {self.name!r}: positions up to {self.high} but only "
+                                 f"{len(self.choices)} choices")
         if self.distribution not in DISTRIBUTIONS:
             raise InputError(f"assumption {self.name!r}: unknown distribution {self.distribution!r}; use "
                              f"one of {', '.join(DISTRIBUTIONS)}")
@@ -150,6 +163,8 @@ class Uncertain:
         u = np.asarray(u, dtype=float).reshape(self.shape)
         if self.distribution == "uniform":
             return np.where(b > a, a + u * (b - a), a)
+        if self.distribution in ("integer", "choice"):
+            return np.minimum(np.floor(a + u * (b - a + 1.0)), b)
         c = np.broadcast_to(np.asarray(self.default, dtype=float), self.shape)
         width = b - a
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -166,6 +181,10 @@ class Uncertain:
     def value(self, value: Any) -> Any:
         """``value`` in the form the builder takes (float, array or labelled Series)."""
         value = np.asarray(value, dtype=float).reshape(self.shape)
+        if self.distribution == "choice":
+            return self.choices[int(value)]
+        if self.distribution == "integer":
+            return int(value) if value.ndim == 0 else value.astype(int)
         if self.labels is not None:
             return pd.Series(value, index=pd.Index(self.labels), name=self.name)
         return float(value) if value.ndim == 0 else value

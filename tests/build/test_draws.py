@@ -59,8 +59,11 @@ def test_bad_ranges_are_refused(bad):
 
 @settings(max_examples=60, deadline=None)
 @given(low=st.floats(-10, 10), span=st.floats(0, 10), mode=st.floats(0, 1), u=st.floats(0, 1, exclude_max=True),
-       du=st.floats(0, 0.5), dist=st.sampled_from(dr.DISTRIBUTIONS))
+       du=st.floats(0, 0.5), dist=st.sampled_from(["uniform", "triangular", "integer"]))
 def test_quantiles_stay_in_range_and_increase(low, span, mode, u, du, dist):
+    if dist == "integer":  # whole-number bounds and default
+        low, span = float(round(low)), float(round(span))
+        mode = round(mode * span) / span if span else 0.0
     a = dr.Uncertain("x", low + mode * span, low, low + span, dist)
     lo = float(a.quantile(np.array(u)))
     hi = float(a.quantile(np.array(min(u + du, 0.999999))))
@@ -95,3 +98,18 @@ def test_fixed_draw_is_the_default_table(nl_draws):
     drawn = nl_draws.fixed().table(3, 5)
     np.testing.assert_allclose(drawn.arrays.Z, point.arrays.Z, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(drawn.arrays.Y, point.arrays.Y, rtol=1e-12, atol=1e-12)
+
+
+def test_integer_and_choice_assumptions_are_equally_likely():
+    year = dr.Uncertain("year", 2014, 2010, 2014, "integer")
+    years = [dr.draw_values([year], 0, i)["year"] for i in range(2000)]
+    assert set(years) == {2010, 2011, 2012, 2013, 2014} and all(isinstance(y, int) for y in years)
+    counts = np.bincount(np.array(years) - 2010)
+    assert counts.min() > 320  # 400 expected each
+    assert year.fixed().draw(dr.draw_generator(0, 0)) == 2014
+    pick = dr.Uncertain("years", 2, 0, 2, "choice", choices=[(2016,), (2017,), (2016, 2017)])
+    drawn = {dr.draw_values([pick], 1, i)["years"] for i in range(200)}
+    assert drawn == {(2016,), (2017,), (2016, 2017)}
+    assert pick.fixed().draw(dr.draw_generator(0, 0)) == (2016, 2017)
+    with pytest.raises(InputError, match="choices"):
+        dr.Uncertain("years", 0, 0, 3, "choice", choices=[1, 2])
