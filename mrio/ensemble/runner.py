@@ -384,7 +384,7 @@ def _one_thread_cluster(workers: int):
 
     from distributed import LocalCluster
 
-    return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+    return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
                         silence_logs=logging.ERROR, env=dict(ONE_THREAD_ENV))
 
 

@@ -139,7 +139,7 @@ def test_a_running_scheduler_by_address_or_environment(parameter_draws, monkeypa
     from distributed import LocalCluster
 
     serial = ensemble.run(scaled_multipliers, draws=6, seed=9, source=parameter_draws)
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0") as cluster:
         direct = ensemble.run(scaled_multipliers, draws=6, seed=9, source=parameter_draws,
                               scheduler=cluster.scheduler_address)
         monkeypatch.setenv(ensemble.SCHEDULER_ENV, cluster.scheduler_address)
