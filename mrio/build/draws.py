@@ -14,7 +14,7 @@ number of workers, and give the same values. Each scalar assumption consumes exa
 variate per value, mapped through the inverse distribution function, so narrowing one range to
 zero changes no other assumption's draws, and a zero-width range gives its default exactly.
 
-See the methods page, section 'Uncertainty ensembles'.
+See docs/methods/ensembles.md, sections "Draws", "Bands" and "Execution".
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ one BLAS and one numba thread, and the results are gathered by draw index before
 percentiles are taken, so the result is the same whatever the number of workers or the order in
 which draws finish.
 
-See the methods page, section 'Uncertainty ensembles'.
+See docs/methods/ensembles.md, sections "Draws", "Bands" and "Execution".
 """
 
 from __future__ import annotations
