@@ -128,5 +128,10 @@ class _Package(types.ModuleType):
             return
         super().__setattr__(name, value)
 
+    def __reduce__(self):
+        """Pickle by reference, like a plain module (cloudpickle: functions that use ``mrio``, sent to
+        Dask workers by value)."""
+        return importlib.import_module, (self.__name__,)
+
 
 sys.modules[__name__].__class__ = _Package

@@ -34,3 +34,16 @@ def test_without_factors_nothing_extra_is_sent():
     copy = pickle.loads(pickle.dumps(system))
     assert "factor" not in vars(copy)
     np.testing.assert_allclose(copy.L.to_numpy(), system.L.to_numpy(), rtol=1e-14)
+
+
+def test_the_package_pickles_by_reference():
+    import cloudpickle
+
+    import mrio
+
+    assert pickle.loads(pickle.dumps(mrio)) is mrio
+    namespace = {"mrio": mrio}
+    exec("def f(system):\n    return mrio.output_multipliers(system)\n", namespace)  # a __main__-style function
+    f = cloudpickle.loads(cloudpickle.dumps(namespace["f"]))
+    system = random_mrio(seed=1)
+    pd.testing.assert_series_equal(f(system), mrio.output_multipliers(system))
