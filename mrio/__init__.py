@@ -129,8 +129,11 @@ class _Package(types.ModuleType):
         super().__setattr__(name, value)
 
     def __reduce__(self):
-        """Pickle by reference, like a plain module (cloudpickle: functions that use ``mrio``, sent to
-        Dask workers by value)."""
+        """Pickle by reference, like a plain module.
+
+        cloudpickle sends functions that use ``mrio`` to Dask workers by value; the package itself
+        must then travel as a reference.
+        """
         return importlib.import_module, (self.__name__,)
 
 

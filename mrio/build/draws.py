@@ -53,7 +53,7 @@ DISTRIBUTIONS = ("uniform", "triangular", "integer", "choice")
 
 
 def draw_generator(seed: int, index: int) -> np.random.Generator:
-    """The random generator of draw ``index`` of an ensemble seeded with ``seed``.
+    """Return the random generator of draw ``index`` of an ensemble seeded with ``seed``.
 
     ``SeedSequence(seed, spawn_key=(index,))`` is the ``index``-th child of
     ``SeedSequence(seed).spawn(...)``: independent streams, a pure function of ``(seed, index)``.
@@ -153,7 +153,7 @@ class Uncertain:
         return float(np.max(np.asarray(self.high, dtype=float) - np.asarray(self.low, dtype=float)))
 
     def fixed(self) -> Uncertain:
-        """The same assumption held at its default (zero-width range)."""
+        """Return the same assumption held at its default (zero-width range)."""
         return replace(self, low=self.default, high=self.default)
 
     def quantile(self, u: np.ndarray) -> np.ndarray:
@@ -190,7 +190,7 @@ class Uncertain:
         return float(value) if value.ndim == 0 else value
 
     def row(self) -> dict[str, Any]:
-        """A summary row: name, default, low, high (scalars; array ranges by their extremes)."""
+        """Return a summary row: name, default, low, high (scalars; array ranges by their extremes)."""
         def show(v):
             arr = np.asarray(v, dtype=float)
             return float(arr) if arr.ndim == 0 else f"{arr.size} values in [{arr.min():.6g}, {arr.max():.6g}]"
@@ -200,7 +200,7 @@ class Uncertain:
 
 
 def draw_values(assumptions: Sequence[Uncertain], seed: int, index: int) -> dict[str, Any]:
-    """The assumption values of draw ``index``: ``{name: value}``, drawn in the given order."""
+    """Return the assumption values of draw ``index``: ``{name: value}``, drawn in the given order."""
     rng = draw_generator(seed, index)
     return {a.name: a.draw(rng) for a in assumptions}
 
@@ -209,7 +209,7 @@ _SUMMARY_COLUMNS = ["name", "default", "low", "high", "distribution", "descripti
 
 
 def describe(assumptions: Sequence[Uncertain]) -> pd.DataFrame:
-    """The assumptions and their ranges, one row each (index ``name``)."""
+    """Return the assumptions and their ranges, one row each (index ``name``)."""
     return pd.DataFrame([a.row() for a in assumptions], columns=_SUMMARY_COLUMNS).set_index("name")
 
 
@@ -227,7 +227,7 @@ def _check_unique(assumptions: Sequence[Uncertain]) -> tuple[Uncertain, ...]:
 
 # ------------------------------------------------------------------------------ the Dutch build
 def nl_uncertain_assumptions() -> tuple[Uncertain, ...]:
-    """The uncertain assumptions of the Dutch build (``nl-corop``, ``nl-provinces``) with their ranges.
+    """Return the uncertain assumptions of the Dutch build (``nl-corop``, ``nl-provinces``) with their ranges.
 
     * ``delta`` of the FLQ (default 0.25): triangular over [0.1, 0.4], the span of values
       estimated against survey tables (Flegg & Tohmo 2013, Regional Studies 47; Kowalewski 2015).
@@ -275,11 +275,11 @@ class TableDraws:
     regroup: str | None = None
 
     def parameters(self, seed: int, index: int) -> dict[str, Any]:
-        """The assumption values of draw ``index`` (see :func:`draw_values`)."""
+        """Return the assumption values of draw ``index`` (see :func:`draw_values`)."""
         return draw_values(self.assumptions, seed, index)
 
     def build(self, **params: Any) -> MRIO:
-        """The table built with ``params`` (defaults for the assumptions not given)."""
+        """Return the table built with ``params`` (defaults for the assumptions not given)."""
         unknown = sorted(set(params) - {a.name for a in self.assumptions})
         if unknown:
             raise UnknownLabelError(f"{self.dataset}: no uncertain assumption {', '.join(unknown)}; "
@@ -293,17 +293,17 @@ class TableDraws:
         return self.build(**self.parameters(seed, index))
 
     def point(self) -> MRIO:
-        """The point estimate: the default table (``mrio.load(dataset, year)``)."""
+        """Return the point estimate: the default table (``mrio.load(dataset, year)``)."""
         return load(self.dataset, year=self.year)
 
     def fixed(self, names: Iterable[str] | None = None) -> TableDraws:
-        """The same ensemble with assumptions ``names`` (default: all) held at their defaults."""
+        """Return the same ensemble with assumptions ``names`` (default: all) held at their defaults."""
         chosen = None if names is None else set(names)
         return replace(self, assumptions=tuple(a.fixed() if chosen is None or a.name in chosen else a
                                                for a in self.assumptions))
 
     def with_ranges(self, **ranges: tuple[float, float]) -> TableDraws:
-        """The same ensemble with other ``(low, high)`` ranges for the named assumptions."""
+        """Return the same ensemble with other ``(low, high)`` ranges for the named assumptions."""
         by_name = {a.name: a for a in self.assumptions}
         unknown = sorted(set(ranges) - set(by_name))
         if unknown:
@@ -314,7 +314,7 @@ class TableDraws:
             for a in self.assumptions))
 
     def describe(self) -> pd.DataFrame:
-        """The assumptions and their ranges, one row each."""
+        """Return the assumptions and their ranges, one row each."""
         return describe(self.assumptions)
 
 
@@ -324,7 +324,7 @@ _REBUILDABLE: dict[str, str | None] = {"nl-corop": None, "nl-provinces": "provin
 
 def table_draws(dataset: str = "nl-corop", year: int | None = None,
                 assumptions: Sequence[Uncertain] | None = None) -> TableDraws:
-    """The ensemble of tables of a bundled dataset.
+    """Return the ensemble of tables of a bundled dataset.
 
     Parameters
     ----------

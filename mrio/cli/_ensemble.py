@@ -28,7 +28,7 @@ __all__ = ["ensemble_options", "check_ensemble_options", "run_draws", "band_titl
 
 
 def ensemble_options(func):
-    """The four ensemble options (``--draws`` turns the ensemble on)."""
+    """Return the four ensemble options (``--draws`` turns the ensemble on)."""
     func = click.option("--scheduler", default=None, metavar="ADDRESS",
                         help="Run the draws on a running Dask cluster (e.g. tcp://host:8786; dask-jobqueue, "
                              "Kubernetes); default $MRIO_SCHEDULER when set.")(func)
@@ -74,6 +74,6 @@ def run_draws(analysis: Callable, source: str | None, year: int | None, *, draws
 
 
 def band_title(title: str, result: EnsembleResult) -> str:
-    """The printed title of a band table."""
+    """Return the printed title of a band table."""
     return (f"{title}\npoint = the default table; p5 ... p95 = percentiles over {result.draws} draws "
             f"(seed {result.seed}; {result.backend})")

@@ -718,8 +718,10 @@ class MRIO:
 
     # ------------------------------------------------------------------ pickling
     def __reduce__(self):
-        """Pickle support (Dask workers, process pools): the stored tables and, when already
-        computed, the LU factors, so that a table factorised once is never factorised again."""
+        """Pickle the stored tables and, when already computed, the LU factors.
+
+        For Dask workers and process pools: a table factorised once is never factorised again.
+        """
         fields = {name: getattr(self, name) for name in _STORED}
         fields["_units"], fields["_meta"] = dict(self._units), dict(self._meta)
         cached = {"factor": self.__dict__["factor"]} if "factor" in self.__dict__ else {}
@@ -730,7 +732,7 @@ _STORED = ("_Z", "_Y", "_V", "_F", "_F_Y", "_x", "_units", "_meta", "_va_rows", 
 
 
 def _frozen_copy(value):
-    """A frame or series whose values are read-only again after unpickling."""
+    """Return a frame or series whose values are read-only again after unpickling."""
     if isinstance(value, pd.DataFrame):
         return pd.DataFrame(_frozen_array(value.to_numpy()), index=value.index, columns=value.columns, copy=False)
     if isinstance(value, pd.Series):

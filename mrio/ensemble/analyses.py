@@ -75,7 +75,7 @@ class DependencyTable:
         return _flat_columns(frame)
 
     def title(self, unit: str, measure: str) -> str:
-        """What the table is (for printing)."""
+        """Describe the table (for printing)."""
         if self.table == "effects":
             return f"intra-regional, feedback and spillover effects ({unit})"
         return {
@@ -181,7 +181,7 @@ class ScenarioTables:
 
 
 def shock_parameter(scenario: Any, key: str, low: float, high: float) -> Uncertain:
-    """An uncertain shock field ``"<shock>.<field>"`` over ``[low, high]`` (uniform), default its value
+    """Return an uncertain shock field ``"<shock>.<field>"`` over ``[low, high]`` (uniform), default its value
     in the scenario file.
 
     Raises

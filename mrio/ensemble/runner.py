@@ -107,7 +107,7 @@ def _evaluate(source: Source, analysis: Callable, seed: int, index: int) -> tupl
 
 # ------------------------------------------------------------------------------ shapes
 def _as_frame(result: Any) -> tuple[pd.DataFrame, bool]:
-    """An analysis result as a frame of floats (label columns moved into the index); Series flag."""
+    """Return an analysis result as a frame of floats (label columns moved into the index); Series flag."""
     if isinstance(result, pd.Series):
         if not pd.api.types.is_numeric_dtype(result.dtype) or pd.api.types.is_bool_dtype(result.dtype):
             raise InputError(f"an ensemble analysis must return numbers; got a Series of {result.dtype}")
@@ -135,7 +135,7 @@ class _Part:
 
 
 def _as_parts(result: Any) -> dict[str, tuple[pd.DataFrame, bool]]:
-    """An analysis result (a table, or a mapping name -> table) as named frames of floats."""
+    """Return an analysis result (a table, or a mapping name -> table) as named frames of floats."""
     if isinstance(result, Mapping):
         if not result:
             raise InputError("an ensemble analysis returned an empty mapping of tables")
@@ -148,7 +148,7 @@ def _template(result: Any) -> tuple[_Part, ...]:
 
 
 def _aligned(result: Any, template: Sequence[_Part]) -> np.ndarray:
-    """The values of one draw in the point estimate's label order, flattened (C order, part by part)."""
+    """Return the values of one draw in the point estimate's label order, flattened (C order, part by part)."""
     parts = _as_parts(result)
     if list(parts) != [p.name for p in template]:
         raise LabelError(f"a draw returned tables {list(parts)}, the point estimate {[p.name for p in template]}")
@@ -249,7 +249,7 @@ class EnsembleResult:
         return self.table["point"]
 
     def wide(self, name: str | None = None) -> pd.DataFrame:
-        """A band table with the statistics under each quantity as columns (the analysis' own shape)."""
+        """Return a band table with the statistics under each quantity as columns (the analysis' own shape)."""
         table = self.table if name is None else self.tables[name]
         if "quantity" not in table.index.names:
             return table
@@ -264,7 +264,7 @@ class EnsembleResult:
         return self.table[high] - self.table[low]
 
     def methods(self) -> str:
-        """A methods paragraph: what was drawn, how, and how the bands are computed."""
+        """Return a methods paragraph: what was drawn, how, and how the bands are computed."""
         rows = []
         for name, a in self.assumptions.iterrows():
             rows.append(_describe_assumption(name, a))

@@ -736,7 +736,7 @@ DRAWABLE_FIELDS: dict[str, tuple[type, float]] = {"share": (float, 0.0), "amount
 
 
 def with_shock_values(scenario: Scenario, values: Mapping[str, Any]) -> Scenario:
-    """The scenario with fields of named shocks replaced: ``{"<shock>.<field>": value}``.
+    """Return the scenario with fields of named shocks replaced: ``{"<shock>.<field>": value}``.
 
     Fields: ``share`` (in [0, 1]), ``amount`` (>= 0), ``duration``, ``recovery``, ``start``
     (rounded to whole steps, >= 1), each only for shocks whose model reads it and that set it
