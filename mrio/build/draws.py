@@ -141,10 +141,12 @@ class Uncertain:
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """Shape of the value (``()`` for a scalar)."""
         return np.broadcast_shapes(np.shape(self.default), np.shape(self.low), np.shape(self.high))
 
     @property
     def size(self) -> int:
+        """Number of values (uniform variates consumed per draw)."""
         return math.prod(self.shape)
 
     @property

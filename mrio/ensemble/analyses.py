@@ -62,6 +62,7 @@ class DependencyTable:
             raise InputError("regrouping applies to attribution tables, not to the effects table")
 
     def __call__(self, system: MRIO) -> pd.DataFrame:
+        """Compute the table on ``system``."""
         if self.table == "effects":
             return spillover_feedback(system, self.measure, by=self.by)
         result = dependency_matrix(system, self.measure, by=self.by, regroup=self.regroup)
@@ -93,6 +94,7 @@ class MultiplierTable:
     kind: str = "output"
 
     def __call__(self, system: MRIO) -> pd.DataFrame:
+        """Compute the multipliers of ``system``."""
         return multipliers(system, self.kind)
 
 
@@ -132,6 +134,7 @@ class ExtractionTable:
             raise InputError("extracting each unit in turn replaces a region/sector selection; give one or the other")
 
     def __call__(self, system: MRIO) -> pd.DataFrame:
+        """Compute the extraction losses on ``system``."""
         if self.each is not None:
             frame = extraction_table(system, level=self.each, measure=self.measure, share=self.share)
             if self.kind != "all":
@@ -173,6 +176,7 @@ class ScenarioTables:
     regroup: bool = True
 
     def __call__(self, system: MRIO, **parameters: Any) -> dict[str, pd.DataFrame]:
+        """Run the scenario (with ``parameters`` replacing shock fields) on ``system``."""
         scenario = with_shock_values(self.scenario, parameters) if parameters else self.scenario
         if self.regroup:
             system = scenario.regrouped(system)
@@ -181,8 +185,9 @@ class ScenarioTables:
 
 
 def shock_parameter(scenario: Any, key: str, low: float, high: float) -> Uncertain:
-    """Return an uncertain shock field ``"<shock>.<field>"`` over ``[low, high]`` (uniform), default its value
-    in the scenario file.
+    """Return an uncertain shock field ``"<shock>.<field>"`` over ``[low, high]`` (uniform).
+
+    Its default is the field's value in the scenario file.
 
     Raises
     ------
@@ -214,4 +219,5 @@ class Regrouped:
     regions: Any = field(compare=False)
 
     def __call__(self, system: MRIO, **parameters: Any) -> Any:
+        """Regroup ``system``, then run the analysis."""
         return self.analysis(regroup(system, regions=self.regions), **parameters)

@@ -79,12 +79,15 @@ class ParameterDraws:
             raise InputError(f"parameters named twice: {', '.join(sorted({n for n in names if names.count(n) > 1}))}")
 
     def parameters(self, seed: int, index: int) -> dict[str, Any]:
+        """Return the parameter values of draw ``index``."""
         return draw_values(self.assumptions, seed, index)
 
     def defaults(self) -> dict[str, Any]:
+        """Return the parameter values of the point estimate (the defaults)."""
         return {a.name: a.value(a.default) for a in self.assumptions}
 
     def describe(self) -> pd.DataFrame:
+        """Return the parameters and their ranges, one row each."""
         return describe(self.assumptions)
 
 
@@ -246,6 +249,7 @@ class EnsembleResult:
 
     @property
     def point(self) -> pd.Series:
+        """The point estimate (column ``point`` of :attr:`table`)."""
         return self.table["point"]
 
     def wide(self, name: str | None = None) -> pd.DataFrame:
