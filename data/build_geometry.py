@@ -11,10 +11,11 @@ What the derivation does (so that the installed package draws maps without ``../
   map of the Netherlands at report size can show), consecutive duplicate vertices dropped;
 * every ring closed and oriented (exterior counter-clockwise, holes clockwise, as RFC 7946
   asks), rings that collapse to fewer than 4 vertices dropped;
-* each feature keeps its name and gains the aliases under which the same region appears in
-  other tables: the CBS code (``CR01``...), the Eurostat NUTS-3 2024 and 2016-2021 codes and
-  the Eurostat label (e.g. ``Groot-Amsterdam`` for CBS ``Amsterdam``), and, for COROP regions,
-  the province holding its centroid;
+* each COROP feature is named by CBS's official name (``Groot-Amsterdam``, ``Agglomeratie
+  's-Gravenhage``; CBS table 84929NED, see ``nl_names.py``) and carries the aliases under which the
+  same region appears in other tables: the CBS code (``CR01``...), the Eurostat NUTS-3 2024 and
+  2016-2021 codes and label, the boundary file's short name (``Amsterdam``), and the province
+  holding its centroid; provinces carry their CBS and NUTS-2 codes and labels as aliases;
 * the attribution and licence travel inside each file (foreign members ``attribution``,
   ``licence``, ``source``), and :func:`mrio.plot.choropleth` prints the attribution on every map.
 
@@ -28,6 +29,8 @@ import csv
 import json
 import sys
 from pathlib import Path
+
+from nl_names import ALIAS_SEPARATOR, corop_names, province_names  # data/nl_names.py, beside this script
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "geometry"
@@ -89,17 +92,19 @@ def build(shared: Path) -> dict[str, dict]:
         nuts = {row["corop_code_cbs"]: row for row in csv.DictReader(fh)}
     with open(regions / "corop_centroids.csv", encoding="utf-8") as fh:
         province_of = {row["cbs_code"]: row["province_of_centroid"] for row in csv.DictReader(fh)}
+    official = corop_names(shared).set_index("cbs_code")
+    province_aliases = province_names(shared).set_index("province")
     corop = json.loads((regions / "corop_simplified_wgs84.geojson").read_text(encoding="utf-8"))
     features = []
     for feat in sorted(corop["features"], key=lambda f: f["properties"]["corop_nr"]):
         p = feat["properties"]
         code = p["cbs_code"]
         n = nuts[code]
-        aliases = sorted({code, n["nuts3_2024"], n["older_nuts3_code_2016_2021"], n["nuts3_label"]}
-                         - {p["areaname"]})
+        name = official.loc[code, "region"]  # CBS's official name (data/nl_names.py)
+        aliases = sorted(set(official.loc[code, "aliases"].split(ALIAS_SEPARATOR)) - {name})
         features.append({
             "type": "Feature",
-            "properties": {"name": p["areaname"], "code": code, "province": province_of[code],
+            "properties": {"name": name, "code": code, "province": province_of[code],
                            "aliases": aliases},
             "geometry": {"type": "MultiPolygon", "coordinates": _clean_multipolygon(feat["geometry"])},
         })
@@ -108,8 +113,7 @@ def build(shared: Path) -> dict[str, dict]:
     for feat in sorted(provinces["features"], key=lambda f: f["properties"]["areaname"]):
         name = feat["properties"]["areaname"]
         nuts2 = sorted({row["nuts2"] for row in nuts.values() if province_of[row["corop_code_cbs"]] == name})
-        labels = sorted({row["nuts2_label"] for row in nuts.values()
-                         if province_of[row["corop_code_cbs"]] == name} - {name})
+        labels = set(province_aliases.loc[name, "aliases"].split(ALIAS_SEPARATOR)) - {name}
         prov_features.append({
             "type": "Feature",
             "properties": {"name": name, "code": nuts2[0] if len(nuts2) == 1 else "",

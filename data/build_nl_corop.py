@@ -11,8 +11,9 @@ Reads the shared copies of the public sources and writes ``data/nl_corop/``:
   subsidies negative): ``Z.csv``, ``final_demand.csv``, ``exports.csv``, ``V.csv``, ``meta.json``;
 * ``indicators.csv``: Eurostat NUTS-3 (= COROP) gross value added 2018 and employment 2015 and 2018
   by region and indicator group (A*10 with B-E split into C and B, D, E = "B-E" minus "C"), tidy;
-* ``regions.csv``: the 40 COROP regions (number, CBS code, NUTS 2024 code, name, province of the
-  centroid, area in km2, internal distance ``(2/3) sqrt(area / pi)`` in km);
+* ``regions.csv``: the 40 COROP regions (number, CBS code, NUTS 2024 code, CBS's official name, province
+  of the centroid, area in km2, internal distance ``(2/3) sqrt(area / pi)`` in km, aliases: codes and
+  other spellings, see ``nl_names.py``); ``provinces.csv``: the 12 provinces' codes and aliases;
 * ``distances_km.csv``: 40 x 40 great-circle distances between centroids, by region name.
 
 Sources and licences: see ``data/README.md`` (section ``nl_corop``).
@@ -54,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from mrio.build.cbs import read_cbs_iot  # the installed package
     from mrio.regional import write_national
+    from nl_names import corop_names, province_names  # data/nl_names.py (the script's folder is on sys.path)
 
     shared = args.shared
     out = args.out
@@ -62,15 +64,17 @@ def main(argv: list[str] | None = None) -> int:
     # ---- regions
     centroids = pd.read_csv(shared / "nl_regions" / "corop_centroids.csv")
     nuts = pd.read_csv(shared / "nuts3_employment" / "nl_nuts3_corop_regions.csv")
-    regions = centroids.rename(columns={"areaname": "region", "province_of_centroid": "province"})
+    regions = centroids.rename(columns={"province_of_centroid": "province"}).drop(columns="areaname")
+    regions = regions.merge(corop_names(shared), on="cbs_code", validate="one_to_one")  # CBS's official names
     regions["nuts3_2024"] = regions["cbs_code"].map(nuts.set_index("corop_code_cbs")["nuts3_2024"])
     # polygon area in square degrees -> km2 at the centroid's latitude
     regions["area_km2"] = (regions["polygon_area_deg2"] * KM_PER_DEGREE ** 2
                            * np.cos(np.radians(regions["lat"]))).round(1)
     regions["internal_distance_km"] = (2.0 / 3.0 * np.sqrt(regions["area_km2"] / np.pi)).round(3)
     regions = regions.sort_values("corop_nr")[["corop_nr", "cbs_code", "nuts3_2024", "region", "province",
-                                               "lon", "lat", "area_km2", "internal_distance_km"]]
+                                               "lon", "lat", "area_km2", "internal_distance_km", "aliases"]]
     regions.to_csv(out / "regions.csv", index=False)
+    province_names(shared).to_csv(out / "provinces.csv", index=False)
 
     # ---- distances by region name
     dist = pd.read_csv(shared / "nl_regions" / "corop_centroid_distance_km.csv", index_col=0)

@@ -66,7 +66,8 @@ def select_industries(system: MRIO, regions: Hashable | Sequence | None = None,
         return np.sort(lab.lookup(system.index, pairs, "industries (region, sector)"))
     if regions is None and sectors is None:
         raise InputError("nothing to extract: give regions, sectors or industries")
-    return np.sort(lab.industry_positions(system.regions, system.sectors, regions, sectors))
+    return np.sort(lab.industry_positions(system.regions, system.sectors, regions, sectors,
+                                          system.region_aliases))
 
 
 def _weights(system: MRIO) -> dict[str, tuple[np.ndarray, str]]:

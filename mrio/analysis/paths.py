@@ -81,10 +81,13 @@ def _final_demand_vector(system: MRIO, final_demand: Hashable | pd.Series | None
         lab.check_same(final_demand.index, system.index, "final_demand index", "the system's industries")
         return lab.check_finite(final_demand, "final_demand"), str(final_demand.name or "given final demand")
     regions = system.Y.columns.get_level_values("region")
+    final_demand = lab.resolve(system.final_demand_regions, [final_demand], system.region_aliases)[0]
     if final_demand in system.final_demand_regions:
         return Y[:, np.asarray(regions == final_demand)].sum(axis=1), f"final demand of {final_demand}"
+    close = lab.close_matches(final_demand, system.final_demand_regions, system.region_aliases)
     raise UnknownLabelError(
-        f"unknown final-demand destination {final_demand!r}; known: "
+        f"unknown final-demand destination {final_demand!r}"
+        + (f" (did you mean {' or '.join(map(repr, close))}?)" if close else "") + "; known: "
         f"{lab._show(system.final_demand_regions, limit=8)} (or pass a Series indexed like the system)")
 
 

@@ -45,12 +45,13 @@ __all__ = [
 METRO_AREAS: dict[str, tuple[str, ...]] = {
     # MRA (Amsterdam, Amstelland, Waterland, Zaanstad, Haarlem and Zuid-Kennemerland, IJmond, Gooi en
     # Vechtstreek, Almere and Lelystad). Flevoland's COROP region also holds Noordoostpolder, Urk,
-    # Dronten and Zeewolde (outside MRA); Haarlemmermeer and Purmerend lie in the Amsterdam COROP region.
-    "Metropoolregio Amsterdam": ("Amsterdam", "Zaanstreek", "IJmond", "Agglomeratie Haarlem",
+    # Dronten and Zeewolde (outside MRA); Haarlemmermeer and Purmerend lie in Groot-Amsterdam.
+    "Metropoolregio Amsterdam": ("Groot-Amsterdam", "Zaanstreek", "IJmond", "Agglomeratie Haarlem",
                                  "Het Gooi en Vechtstreek", "Flevoland"),
     # MRDH: the 23 municipalities of The Hague and Rotterdam; Zoetermeer (Oost-Zuid-Holland COROP)
-    # is left out, the rest of the Rijnmond COROP region (e.g. Goeree-Overflakkee) is included.
-    "Metropoolregio Rotterdam Den Haag": ("Agglomeratie s-Gravenhage", "Delft en Westland", "Rijnmond"),
+    # is left out, the rest of Groot-Rijnmond (e.g. Goeree-Overflakkee) is included.
+    "Metropoolregio Rotterdam Den Haag": ("Agglomeratie 's-Gravenhage", "Delft en Westland",
+                                          "Groot-Rijnmond"),
     # Brainport Eindhoven (Metropoolregio Eindhoven, 21 municipalities) ~ Zuidoost-Noord-Brabant.
     "Brainport Eindhoven": ("Zuidoost-Noord-Brabant",),
 }
@@ -61,6 +62,31 @@ def nl_regions() -> pd.DataFrame:
     """Return the 40 COROP regions: number, CBS and NUTS codes, name, province, area, internal distance."""
     with resources.as_file(resources.files("mrio.data") / "nl_corop" / "regions.csv") as path:
         return pd.read_csv(path)
+
+
+def _aliases(table: pd.DataFrame, name_column: str) -> dict[str, str]:
+    """alias -> name from a table with a ``; ``-separated ``aliases`` column."""
+    out: dict[str, str] = {}
+    for name, aliases in zip(table[name_column], table["aliases"].fillna(""), strict=True):
+        for alias in filter(None, (a.strip() for a in aliases.split(";"))):
+            out.setdefault(alias, name)
+    return out
+
+
+def corop_aliases() -> dict[str, str]:
+    """Other names of the 40 COROP regions -> CBS's official name.
+
+    CBS codes (``CR23``), NUTS-3 2024 and 2016-2021 codes (``NL32B``, ``NL329``), Eurostat labels
+    (``Agglomeratie ’s-Gravenhage``) and the boundary files' short names (``Amsterdam``,
+    ``Rijnmond``); derived by ``data/nl_names.py``.
+    """
+    return _aliases(nl_regions(), "region")
+
+
+def province_aliases() -> dict[str, str]:
+    """Other names of the 12 provinces -> name: CBS codes (``PV27``), NUTS-2 codes and labels, ``Fryslân``."""
+    with resources.as_file(resources.files("mrio.data") / "nl_corop" / "provinces.csv") as path:
+        return _aliases(pd.read_csv(path, dtype=str), "province")
 
 
 def corop_to_province() -> pd.Series:
@@ -133,6 +159,9 @@ def regroup(system: MRIO, regions: Mapping | pd.Series | str | None = None,
     """
     named_regions = {"province": corop_to_province, "metro": corop_to_metro}
     named_sectors = {"nace_a10": cbs_to_nace_a10}
+    scales = [f"{'regions' if i == 0 else 'sectors'} by {c if isinstance(c, str) else 'concordance'}"
+              for i, c in enumerate((regions, sectors)) if c is not None]
+    group_aliases = province_aliases() if isinstance(regions, str) and regions == "province" else None
     if isinstance(regions, str):
         if regions not in named_regions:
             raise UnknownLabelError(f"unknown region concordance {regions!r}; known: {', '.join(named_regions)}")
@@ -149,4 +178,9 @@ def regroup(system: MRIO, regions: Mapping | pd.Series | str | None = None,
     note = {"regions": "by concordance" if regions is not None else "unchanged",
             "sectors": "by concordance" if sectors is not None else "unchanged",
             "caveat": "flows are sums and add up exactly; multipliers are not preserved by regrouping"}
-    return out.replace(meta={**dict(out.meta), "regrouped": note})
+    meta = {**dict(out.meta), "regrouped": note}
+    if scales:  # a regrouped table is another table: say so in its name (repr, reports, file metadata)
+        meta["name"] = f"{system.meta.get('name') or 'MRIO'} ({', '.join(scales)})"
+    if group_aliases is not None:
+        meta["region_aliases"] = group_aliases
+    return out.replace(meta=meta)

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from mrio._version import __version__
-from mrio.build.concordances import cbs_indicator_groups, regroup
+from mrio.build.concordances import cbs_indicator_groups, corop_aliases, regroup
 from mrio.build.inputs import read_national
 from mrio.build.national import NationalTable
 from mrio.build.regional import build_mrio
@@ -100,7 +100,10 @@ def build_nl_corop(national: NationalTable | None = None, folder: Path | None = 
                     f"{'/'.join(map(str, used_years['employment']))} (nearest published year; regional "
                     "structure held fixed, national totals exact)",
         },
-        "regions_source": "COROP regions (= NUTS-3 2024), labels as CBS areaname",
+        "regions_source": "COROP regions (= NUTS-3 2024), CBS's official names (CBS 84929NED, e.g. "
+                          "Groot-Amsterdam, Agglomeratie 's-Gravenhage); CBS and NUTS codes and other "
+                          "spellings accepted as region_aliases",
+        "region_aliases": corop_aliases(),
         "indicator_sources": {
             "gva": f"Eurostat nama_10r_3gva, {used_years['gva']} (million EUR, current prices)",
             "employment": f"Eurostat nama_10r_3empers, {used_years['employment']} (thousand persons)",

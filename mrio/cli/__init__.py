@@ -14,7 +14,13 @@ import click
 from ._bench import bench_command
 from ._build import build_command
 from ._common import MRIOGroup
-from ._core import datasets_command, info_command, multipliers_command
+from ._core import (
+    datasets_command,
+    info_command,
+    multipliers_command,
+    regions_command,
+    sectors_command,
+)
 from ._dependency import (
     dependency_command,
     extract_command,
@@ -30,6 +36,7 @@ EPILOG = """Examples on the bundled data (40 Dutch COROP regions x 81 industries
 \b
   mrio datasets
   mrio info nl-corop
+  mrio regions nl-corop
   mrio info nl-corop --year 2020 --regroup province
   mrio dependency nl-corop --measure value-added --table split
   mrio dependency nl-corop --measure jobs --regroup province --out jobs.csv
@@ -57,6 +64,8 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 main.add_command(info_command)
 main.add_command(datasets_command)
+main.add_command(regions_command)
+main.add_command(sectors_command)
 main.add_command(multipliers_command)
 main.add_command(bench_command)
 main.add_command(build_command)

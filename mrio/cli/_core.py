@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import pandas as pd
 
 from mrio.analysis.multipliers import MULTIPLIER_KINDS
 from mrio.build.datasets import datasets
@@ -91,3 +92,49 @@ def multipliers_command(source: str | None, year: int | None, regroup: str | Non
         return
     system = load_system(source, regroup, year)
     emit(analysis(system), out, title=f"{kind} multipliers")
+
+
+def _label_table(labels, aliases: dict, what: str):
+    """One row per label: the label and its other accepted names (codes, former spellings)."""
+    others: dict = {label: [] for label in labels}
+    for alias, label in aliases.items():
+        others[label].append(str(alias))
+    return pd.DataFrame({"aliases": ["; ".join(others[label]) for label in labels]},
+                        index=pd.Index(labels, name=what))
+
+
+@click.command("regions")
+@system_options()
+@out_option()
+def regions_command(source: str | None, year: int | None, regroup: str | None, out: Path | None) -> None:
+    """List every region label, with the codes and other names accepted for it.
+
+    Any of these names selects the region in --region, --origin, scenario files and the API.
+
+    \b
+    Examples:
+      mrio regions nl-corop
+      mrio regions nl-corop --regroup province --out provinces.csv
+    """
+    check_table_output(out)
+    system = load_system(source, regroup, year)
+    emit(_label_table(list(system.regions), system.region_aliases, "region"), out,
+         title=f"{system.n_regions} regions of {system.meta.get('name', 'the table')} "
+               "(the aliases are accepted too)")
+
+
+@click.command("sectors")
+@system_options()
+@out_option()
+def sectors_command(source: str | None, year: int | None, regroup: str | None, out: Path | None) -> None:
+    """List every sector label (the same sectors in every region).
+
+    \b
+    Examples:
+      mrio sectors nl-corop
+      mrio sectors nl-corop --out sectors.csv
+    """
+    check_table_output(out)
+    system = load_system(source, regroup, year)
+    table = pd.DataFrame({"position": range(1, system.n_sectors + 1)}, index=system.sectors)
+    emit(table, out, title=f"{system.n_sectors} sectors of {system.meta.get('name', 'the table')}")

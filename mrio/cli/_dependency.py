@@ -110,7 +110,7 @@ def extract_command(source: str | None, year: int | None, regroup: str | None, k
 
     \b
     Examples:
-      mrio extract nl-corop --region Rijnmond --kind total
+      mrio extract nl-corop --region Groot-Rijnmond --kind total
       mrio extract nl-corop --regroup province --each region --measure value-added --out hem.csv
       mrio extract nl-corop --region Rijnmond --kind total --draws 50 --workers 2 --out bands.csv
     """
@@ -185,7 +185,7 @@ def paths_command(source: str | None, year: int | None, regroup: str | None, mea
 
     \b
     Examples:
-      mrio paths nl-corop --measure value-added --final-demand Amsterdam --top 20
+      mrio paths nl-corop --measure value-added --final-demand Groot-Amsterdam --top 20
       mrio paths nl-corop --regroup province --measure jobs --depth 4 --out paths.csv
     """
     check_table_output(out)

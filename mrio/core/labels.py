@@ -8,6 +8,8 @@ silently reordered or reindexed.
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Hashable, Iterable, Mapping
 
 import numpy as np
@@ -107,9 +109,46 @@ def check_finite(frame: pd.DataFrame | pd.Series, where: str) -> np.ndarray:
     return values
 
 
-def lookup(index: pd.Index, wanted: Iterable[Hashable], what: str) -> np.ndarray:
-    """Positions of ``wanted`` labels in ``index``; raise naming every unknown label."""
-    wanted = list(wanted)
+def label_key(label: Hashable) -> str:
+    """Normalised spelling of a label for matching: case, apostrophes and repeated spaces ignored."""
+    text = str(label).casefold().replace("\u2019", "").replace("'", "")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def close_matches(label: Hashable, names: Iterable[Hashable], aliases: Mapping | None = None,
+                  n: int = 2) -> list:
+    """The names closest to a mistyped ``label`` (same normalised spelling first, then difflib).
+
+    ``aliases`` (alias -> name) lets a near miss of an alias suggest the name it stands for.
+    """
+    names = list(names)
+    by_key: dict[str, Hashable] = {}
+    for name in names:
+        by_key.setdefault(label_key(name), name)
+    for alias, name in (aliases or {}).items():
+        by_key.setdefault(label_key(alias), name)
+    key = label_key(label)
+    if key in by_key:
+        return [by_key[key]]
+    close = difflib.get_close_matches(key, list(by_key), n=n * 2, cutoff=0.6)
+    return list(dict.fromkeys(by_key[k] for k in close))[:n]
+
+
+def resolve(index: pd.Index, wanted: Iterable[Hashable], aliases: Mapping | None) -> list:
+    """``wanted`` with every label that is not in ``index`` but is an alias replaced by its name."""
+    if not aliases:
+        return list(wanted)
+    return [w if w in index or w not in aliases else aliases[w] for w in wanted]
+
+
+def lookup(index: pd.Index, wanted: Iterable[Hashable], what: str,
+           aliases: Mapping | None = None) -> np.ndarray:
+    """Positions of ``wanted`` labels in ``index``; raise naming every unknown label.
+
+    ``aliases`` maps other names of a label (codes, former spellings) to the label; an unknown
+    label gets the closest known names as a suggestion (``'Ijmond' (did you mean 'IJmond'?)``).
+    """
+    wanted = resolve(index, wanted, aliases)
     if not wanted:
         raise UnknownLabelError(f"empty selection of {what}")
     seen: set = set()
@@ -119,8 +158,13 @@ def lookup(index: pd.Index, wanted: Iterable[Hashable], what: str) -> np.ndarray
     positions = index.get_indexer(wanted)
     unknown = [w for w, p in zip(wanted, positions, strict=True) if p < 0]
     if unknown:
+        hints = []
+        for label in unknown[:5]:
+            close = close_matches(label, index, aliases)
+            hints.append(repr(label) + (f" (did you mean {' or '.join(map(repr, close))}?)" if close else ""))
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
         raise UnknownLabelError(
-            f"unknown {what}: {_show(unknown)}; known {what}: {_show(index, limit=8)}"
+            f"unknown {what}: {', '.join(hints)}{more}; known {what}: {_show(index, limit=8)}"
         )
     return positions
 
@@ -146,8 +190,10 @@ def as_list(value: Hashable | Iterable[Hashable] | None) -> list | None:
 
 
 def industry_positions(regions_index: pd.Index, sectors_index: pd.Index, regions=None,
-                       sectors=None) -> np.ndarray:
+                       sectors=None, region_aliases: Mapping | None = None) -> np.ndarray:
     """Positions ``r n + s`` of ``regions`` x ``sectors`` in a region-major system (``None`` = all).
+
+    ``region_aliases`` (alias -> region, e.g. CBS codes) is accepted for ``regions``.
 
     Raises
     ------
@@ -157,6 +203,8 @@ def industry_positions(regions_index: pd.Index, sectors_index: pd.Index, regions
         If a label is listed twice (it would count a shock twice).
     """
     regions, sectors = as_list(regions), as_list(sectors)
-    r_pos = lookup(regions_index, regions, "regions") if regions is not None else np.arange(len(regions_index))
-    s_pos = lookup(sectors_index, sectors, "sectors") if sectors is not None else np.arange(len(sectors_index))
+    r_pos = (lookup(regions_index, regions, "regions", region_aliases) if regions is not None
+             else np.arange(len(regions_index)))
+    s_pos = (lookup(sectors_index, sectors, "sectors") if sectors is not None
+             else np.arange(len(sectors_index)))
     return (r_pos[:, np.newaxis] * len(sectors_index) + s_pos[np.newaxis, :]).ravel()

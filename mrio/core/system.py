@@ -425,6 +425,20 @@ class MRIO:
         return pd.Index(pd.unique(self.index.get_level_values("region")), name="region")
 
     @cached_property
+    def region_aliases(self) -> dict:
+        """Other names of the regions (CBS and NUTS codes, former spellings): alias -> region.
+
+        From ``meta["region_aliases"]``; entries that name no region of the system, or that are
+        themselves a region's label, are ignored. Every region selection of the API and the
+        command line accepts these aliases.
+        """
+        raw = self._meta.get("region_aliases")
+        if not isinstance(raw, Mapping):
+            return {}
+        regions = set(self.regions)
+        return {alias: name for alias, name in raw.items() if name in regions and alias not in regions}
+
+    @cached_property
     def sectors(self) -> pd.Index:
         """Sectors (the same in every region), in table order."""
         return pd.Index(pd.unique(self.index.get_level_values("sector")), name="sector")
@@ -708,6 +722,8 @@ class MRIO:
                                    columns=new_y_cols)
         meta = dict(self._meta)
         meta["aggregated_from"] = f"{self.n_regions} regions x {self.n_sectors} sectors"
+        if regions is not None:
+            meta.pop("region_aliases", None)  # names of the former regions, not of the groups
         return type(self).from_flows(Z, Y, V=V, extensions=F, extensions_final_demand=F_Y,
                                      units=dict(self._units), meta=meta,
                                      value_added_components=self._va_rows)

@@ -23,12 +23,10 @@ figure_png           a figure as PNG bytes
 
 from __future__ import annotations
 
-import difflib
 import io
 import json
 import math
 import os
-import re
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -45,6 +43,7 @@ from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from mrio.core.labels import close_matches, label_key
 from mrio.errors import FileFormatError, InvalidTableError, LabelError, UnknownLabelError
 
 __all__ = [
@@ -67,10 +66,7 @@ _HATCH = "#3a3a3a"  # cross-hatching of marked regions (e.g. wide uncertainty ba
 
 
 # ---------------------------------------------------------------------------------------- geometry
-def _key(label: Hashable) -> str:
-    """Normalised spelling used to match region labels to map features."""
-    text = str(label).casefold().replace("\u2019", "").replace("'", "")
-    return re.sub(r"\s+", " ", text).strip()
+_key = label_key  # normalised spelling used to match region labels to map features
 
 
 @dataclass(frozen=True)
@@ -114,7 +110,7 @@ class Geometry:
         if unknown:
             hints = []
             for label in unknown[:5]:
-                close = difflib.get_close_matches(str(label), self.regions, n=2, cutoff=0.6)
+                close = close_matches(label, self.regions)
                 hints.append(f"{label!r}" + (f" (did you mean {' or '.join(map(repr, close))}?)" if close
                                              else ""))
             raise UnknownLabelError(

@@ -119,7 +119,7 @@ def select_industries(system: MRIO, regions: Hashable | Sequence[Hashable] | Non
     LabelError
         If a region or sector is listed twice.
     """
-    return lab.industry_positions(system.regions, system.sectors, regions, sectors)
+    return lab.industry_positions(system.regions, system.sectors, regions, sectors, system.region_aliases)
 
 
 def _final_demand_columns(system: MRIO, categories, destinations) -> np.ndarray:
@@ -130,7 +130,8 @@ def _final_demand_columns(system: MRIO, categories, destinations) -> np.ndarray:
         lab.lookup(system.categories, cats, "final-demand categories")
         mask &= cols.get_level_values("category").isin(cats)
     if dests is not None:
-        lab.lookup(system.final_demand_regions, dests, "final-demand destinations")
+        dests = lab.resolve(system.final_demand_regions, dests, system.region_aliases)
+        lab.lookup(system.final_demand_regions, dests, "final-demand destinations", system.region_aliases)
         mask &= cols.get_level_values("region").isin(dests)
     if not mask.any():
         raise UnknownLabelError(

@@ -383,13 +383,14 @@ def validate(scenario: Scenario, system: MRIO) -> None:
         where = f"shocks[{i}] ({shock.name!r})"
         try:
             if shock.regions is not None:
-                lab.lookup(system.regions, list(shock.regions), "regions")
+                lab.lookup(system.regions, list(shock.regions), "regions", system.region_aliases)
             if shock.sectors is not None:
                 lab.lookup(system.sectors, list(shock.sectors), "sectors")
             if shock.categories is not None:
                 lab.lookup(system.categories, list(shock.categories), "final-demand categories")
             if shock.destinations is not None:
-                lab.lookup(system.final_demand_regions, list(shock.destinations), "final-demand destinations")
+                lab.lookup(system.final_demand_regions, list(shock.destinations), "final-demand destinations",
+                           system.region_aliases)
             if shock.rebuilding_sectors:
                 lab.lookup(system.sectors, list(shock.rebuilding_sectors), "rebuilding sectors")
         except MRIOError as exc:

@@ -33,9 +33,9 @@ def test_corop_to_province_matches_the_shared_geometry(shared_data):
 def test_metro_areas_are_documented_corop_sets():
     mapping = corop_to_metro()
     assert set(mapping.unique()) == set(METRO_AREAS) | {REST_OF_COUNTRY}
-    assert mapping["Rijnmond"] == "Metropoolregio Rotterdam Den Haag"
-    assert mapping["Agglomeratie s-Gravenhage"] == "Metropoolregio Rotterdam Den Haag"
-    assert mapping["Amsterdam"] == "Metropoolregio Amsterdam"
+    assert mapping["Groot-Rijnmond"] == "Metropoolregio Rotterdam Den Haag"
+    assert mapping["Agglomeratie 's-Gravenhage"] == "Metropoolregio Rotterdam Den Haag"
+    assert mapping["Groot-Amsterdam"] == "Metropoolregio Amsterdam"
     assert mapping["Zuidoost-Noord-Brabant"] == "Brainport Eindhoven"
     assert (mapping == REST_OF_COUNTRY).sum() == 40 - sum(len(v) for v in METRO_AREAS.values())
 

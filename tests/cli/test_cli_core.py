@@ -176,3 +176,27 @@ def test_bench_small(runner, tmp_path):
     assert "calc_all (A, M, footprints)" in set(table["operation"])  # pymrio is a test dependency
     bad = runner.invoke(main, ["bench", "--size", "huge"])
     assert bad.exit_code == 2 and "huge" in bad.output
+
+
+def test_regions_and_sectors_list_every_label_with_aliases(runner, tmp_path):
+    result = runner.invoke(main, ["regions", "nl-corop"])
+    assert result.exit_code == 0, result.output
+    assert "Groot-Amsterdam" in result.output and "Agglomeratie 's-Gravenhage" in result.output
+    out = tmp_path / "regions.csv"
+    assert runner.invoke(main, ["regions", "nl-corop", "--out", str(out)]).exit_code == 0
+    table = pd.read_csv(out, index_col="region")
+    assert len(table) == 40 and "CR23" in table.loc["Groot-Amsterdam", "aliases"]
+    out = tmp_path / "provinces.csv"
+    assert runner.invoke(main, ["regions", "nl-corop", "--regroup", "province", "--out", str(out)]).exit_code == 0
+    assert "PV27" in pd.read_csv(out, index_col="region").loc["Noord-Holland", "aliases"]
+    out = tmp_path / "sectors.csv"
+    assert runner.invoke(main, ["sectors", "nl-corop", "--out", str(out)]).exit_code == 0
+    assert len(pd.read_csv(out)) == 81
+
+
+def test_cli_region_options_take_codes_and_suggest_on_typos(runner):
+    by_code = runner.invoke(main, ["extract", "nl-corop", "--region", "CR29", "--kind", "total"])
+    by_name = runner.invoke(main, ["extract", "nl-corop", "--region", "Groot-Rijnmond", "--kind", "total"])
+    assert by_code.exit_code == 0 and by_code.output == by_name.output
+    typo = runner.invoke(main, ["extract", "nl-corop", "--region", "Ijmond"])
+    assert typo.exit_code == 2 and "did you mean 'IJmond'" in typo.output

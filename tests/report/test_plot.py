@@ -95,11 +95,11 @@ def test_province_geometry_areas(shared_data):
 def test_region_labels_match_by_name_code_and_eurostat_alias():
     geo = plot.load_geometry("corop")
     spellings = ["Amsterdam", "Groot-Amsterdam", "CR23", "NL32B", "NL329", "amsterdam"]
-    assert set(geo.positions(spellings)) == {geo.regions.index("Amsterdam")}
-    k = geo.regions.index("Agglomeratie s-Gravenhage")
-    spellings = ["Agglomeratie \u2019s-Gravenhage", "Agglomeratie 's-Gravenhage", "CR26"]
+    assert set(geo.positions(spellings)) == {geo.regions.index("Groot-Amsterdam")}
+    k = geo.regions.index("Agglomeratie 's-Gravenhage")  # CBS's official name, ASCII apostrophe
+    spellings = ["Agglomeratie \u2019s-Gravenhage", "Agglomeratie s-Gravenhage", "CR26"]
     assert list(geo.positions(spellings)) == [k] * 3
-    assert geo.positions(["Groot-Rijnmond"])[0] == geo.regions.index("Rijnmond")
+    assert geo.positions(["Rijnmond", "CR29"])[0] == geo.regions.index("Groot-Rijnmond")
     prov = plot.load_geometry("provinces")
     assert prov.positions(["Friesland (NL)"])[0] == prov.regions.index("Friesland")
     assert plot.geometry_for(["Utrecht", "Twente"]).name.startswith("COROP")
@@ -108,7 +108,7 @@ def test_region_labels_match_by_name_code_and_eurostat_alias():
 
 
 def test_unknown_region_names_every_label_and_suggests():
-    message = r"2 region label.*'Amsterdm' \(did you mean 'Amsterdam'"
+    message = r"2 region label.*'Amsterdm' \(did you mean 'Groot-Amsterdam'"
     with pytest.raises(UnknownLabelError, match=message) as exc:
         plot.choropleth({"Amsterdm": 1.0, "Atlantis": 2.0, "Twente": 3.0})
     assert "Atlantis" in str(exc.value)
@@ -117,7 +117,7 @@ def test_unknown_region_names_every_label_and_suggests():
 # ------------------------------------------------------------------------------ choropleth
 def test_choropleth_colours_attribution_and_no_data():
     geo = plot.load_geometry("corop")
-    values = pd.Series({"Twente": 0.1, "Amsterdam": 0.9, "Rijnmond": 0.5, "Zuid-Limburg": np.nan})
+    values = pd.Series({"Twente": 0.1, "Groot-Amsterdam": 0.9, "Groot-Rijnmond": 0.5, "Zuid-Limburg": np.nan})
     fig = plot.choropleth(values, title="t", label="share", percent=True, annotate=2)
     assert isinstance(fig, Figure)
     patches = _region_patches(fig)
@@ -125,14 +125,14 @@ def test_choropleth_colours_attribution_and_no_data():
     cmap = colormaps["YlGnBu"]
     face = {geo.regions[k]: patches[k].get_facecolor() for k in range(40)}
     assert face["Twente"] == pytest.approx(cmap(0.0))
-    assert face["Amsterdam"] == pytest.approx(cmap(1.0))
-    assert face["Rijnmond"] == pytest.approx(cmap(0.5))
+    assert face["Groot-Amsterdam"] == pytest.approx(cmap(1.0))
+    assert face["Groot-Rijnmond"] == pytest.approx(cmap(0.5))
     assert face["Zuid-Limburg"] == pytest.approx(to_rgba(plot._NO_DATA))
     assert face["Utrecht"] == pytest.approx(to_rgba(plot._NO_DATA))
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert any("CBS/Kadaster (CC BY 4.0)" in t for t in texts)
-    assert any(t.startswith("Amsterdam\n90.0%") for t in texts)
-    assert any(t.startswith("Rijnmond\n50.0%") for t in texts)
+    assert any(t.startswith("Groot-Amsterdam\n90.0%") for t in texts)
+    assert any(t.startswith("Groot-Rijnmond\n50.0%") for t in texts)
     assert not any(t.startswith("Twente") for t in texts)
     assert fig.axes[0].get_legend() is not None  # "no data"
     assert plot.figure_png(fig, dpi=40).startswith(PNG_MAGIC)

@@ -23,7 +23,7 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 # mrio.io reads the bundled CSV tables with pandas' deprecated float_precision="round_trip" (reported
 # to the lead; remove this once mrio/io.py is fixed). Only this one warning is ignored.
 READS_BUNDLED_CSV = pytest.mark.filterwarnings("ignore:The 'float_precision' argument is deprecated")
-COROP = ["Amsterdam", "Rijnmond", "Utrecht", "Twente", "Zuid-Limburg"]
+COROP = ["Groot-Amsterdam", "Groot-Rijnmond", "Utrecht", "Twente", "Zuid-Limburg"]
 
 
 class ReportParser(HTMLParser):
@@ -103,7 +103,7 @@ def assert_self_contained(parsed: ReportParser) -> None:
 @pytest.fixture(scope="module")
 def corop_report(tmp_path_factory) -> tuple[mrio.MRIO, Path, shocks.DemandShockResult]:
     system = corop_system()
-    dy = shocks.final_demand_change(system, regions="Rijnmond", share=-0.2)
+    dy = shocks.final_demand_change(system, regions="Groot-Rijnmond", share=-0.2)
     result = shocks.propagate_demand(system, dy)
     out = tmp_path_factory.mktemp("report") / "corop.html"
     assert mrio.write_report(system, out, scenario=result) == out
@@ -350,7 +350,7 @@ table = "system"
 [[shocks]]
 name = "cut"
 model = "demand"
-regions = ["Rijnmond"]
+regions = ["Groot-Rijnmond"]
 share = 0.3
 direction = "decrease"
 
@@ -365,7 +365,7 @@ recovery = 15
 name = "flood"
 model = "ario"
 kind = "capacity"
-regions = ["Amsterdam"]
+regions = ["Groot-Amsterdam"]
 share = 0.5
 start = 1
 duration = 5
@@ -385,14 +385,14 @@ def test_scenario_file_gives_one_section_per_shock(tmp_path):
     views, summary = report.scenario_views(system, toml)
     assert [v.name for v in views] == ["test-scenario: cut", "test-scenario: slow", "test-scenario: flood"]
     assert "scenario test-scenario" in summary
-    cut = shocks.final_demand_change(system, regions="Rijnmond", share=-0.3)
+    cut = shocks.final_demand_change(system, regions="Groot-Rijnmond", share=-0.3)
     direct = shocks.propagate_demand(system, cut)
     np.testing.assert_allclose(views[0].change.to_numpy(),
                                direct.impact("value_added").iloc[:, 0].loc[views[0].change.index].to_numpy(),
                                rtol=1e-9, atol=1e-9)
     assert views[1].trajectory is not None and views[2].trajectory is not None
     # ARIO: the hit region loses production; others may overproduce (alpha > 1) but the total is a loss
-    assert views[2].by_region["Amsterdam"] < 0 and views[2].change.sum() < 0
+    assert views[2].by_region["Groot-Amsterdam"] < 0 and views[2].change.sum() < 0
     out = tmp_path / "scenario.html"
     done = CliRunner().invoke(main, ["report", str(tmp_path / "system"), "--scenario", str(toml),
                                      "--out", str(out)])
@@ -405,7 +405,7 @@ def test_scenario_file_gives_one_section_per_shock(tmp_path):
     assert series == ["scenario-2", "scenario-3"]
     assert "Scenario summary" in out.read_text(encoding="utf-8")
     bad = tmp_path / "bad.toml"
-    bad.write_text(SCENARIO_TOML.replace('regions = ["Rijnmond"]', 'regions = ["Atlantis"]'))
+    bad.write_text(SCENARIO_TOML.replace('regions = ["Groot-Rijnmond"]', 'regions = ["Atlantis"]'))
     failed = CliRunner().invoke(main, ["report", str(tmp_path / "system"), "--scenario", str(bad),
                                        "--out", str(tmp_path / "bad.html")])
     assert failed.exit_code == 2 and "Atlantis" in failed.output

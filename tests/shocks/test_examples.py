@@ -60,7 +60,7 @@ def test_rotterdam_port(nl_corop, tmp_path):
     iim = pd.read_parquet(tmp_path / "port-iim_industries.parquet")
     assert iim[iim.measure == "inoperability"]["shocked"].between(0, 1).all()
     top = iim[iim.measure == "output"].sort_values("change").iloc[0]  # the largest loss
-    assert top["region"] == "Rijnmond"
+    assert top["region"] == "Groot-Rijnmond"
     prod = pd.read_parquet(tmp_path / "ario_production.parquet")
     assert set(prod["region"]) == set(nl_corop.regions) and prod["step"].max() == 29
-    assert "Rijnmond" in run.summary.split("most affected regions")[-1].split("\n")[0]
+    assert "Groot-Rijnmond" in run.summary.split("most affected regions")[-1].split("\n")[0]
