@@ -30,7 +30,7 @@ import json
 import sys
 from pathlib import Path
 
-from nl_names import ALIAS_SEPARATOR, corop_names, province_names  # data/nl_names.py, beside this script
+from mrio.data.nl_names import ALIAS_SEPARATOR, corop_names, province_names  # data/nl_names.py
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "geometry"

@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from mrio.build.cbs import read_cbs_iot  # the installed package
     from mrio.regional import write_national
-    from nl_names import corop_names, province_names  # data/nl_names.py (the script's folder is on sys.path)
+    from mrio.data.nl_names import corop_names, province_names  # data/nl_names.py
 
     shared = args.shared
     out = args.out
