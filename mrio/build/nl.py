@@ -7,7 +7,9 @@ from the compact inputs derived by ``data/build_nl_corop.py``; built tables are 
 
 from __future__ import annotations
 
+import json
 import os
+import warnings
 from importlib import resources
 from pathlib import Path
 
@@ -19,9 +21,10 @@ from mrio.build.concordances import cbs_indicator_groups, corop_aliases, regroup
 from mrio.build.inputs import read_national
 from mrio.build.national import NationalTable
 from mrio.build.regional import build_mrio
+from mrio.core.files import atomic_path
 from mrio.core.io import read, write
 from mrio.core.system import MRIO
-from mrio.errors import FileFormatError, MRIOError, UnknownLabelError
+from mrio.errors import FileFormatError, MRIOError, MRIOWarning, UnknownLabelError
 
 __all__ = ["build_nl_corop", "load_nl", "nl_indicators", "nl_inputs_folder", "check_nl_year", "cache_dir",
            "DEFAULT_YEAR", "NL_YEARS"]
@@ -190,11 +193,9 @@ def load_nl(name: str = "nl-corop", year: int | None = None) -> MRIO:
     with nl_inputs_folder() as folder:
         key = _input_hash(Path(folder))
     target = cache_dir() / f"{name}-{year}-{key}"
-    if (target / "metadata.json").is_file():
-        try:
-            return read(target)
-        except (MRIOError, OSError):  # a damaged cache entry is rebuilt, never trusted
-            pass
+    cached = _read_cached(target)
+    if cached is not None:
+        return cached
     if name == "nl-corop":
         system = build_nl_corop(year=year)
     else:
@@ -203,9 +204,53 @@ def load_nl(name: str = "nl-corop", year: int | None = None) -> MRIO:
         system = system.replace(meta={**dict(system.meta), "name": "nl-provinces",
                                       "title": f"Netherlands {year}, 12 provinces x 81 industries",
                                       "built_from": "nl-corop regrouped by COROP -> province"})
+    _write_cached(system, target)
+    return system
+
+
+CHECKSUMS = "checksums.sha256.json"  # in a cache entry: SHA-256 of every other file, written last
+
+
+def _folder_checksums(folder: Path) -> dict[str, str]:
+    import hashlib
+
+    sums = {}
+    for file in sorted(folder.iterdir()):
+        if file.name != CHECKSUMS:
+            with open(file, "rb") as fh:
+                sums[file.name] = hashlib.file_digest(fh, "sha256").hexdigest()
+    return sums
+
+
+def _read_cached(target: Path) -> MRIO | None:
+    """The cached table, or ``None`` when the entry is missing or damaged in any way.
+
+    Every file of the entry must match the SHA-256 recorded when it was written (a Parquet file
+    with a changed value, a truncated or edited ``metadata.json``, a missing file), and it must
+    read back as a valid system; otherwise the entry is rebuilt, never trusted or fatal.
+    """
+    try:
+        recorded = json.loads((target / CHECKSUMS).read_text(encoding="utf-8"))
+        if recorded != _folder_checksums(target):
+            return None
+        return read(target)
+    except Exception:  # noqa: BLE001 - whatever is wrong with a cache entry, the fix is to rebuild it
+        return None
+
+
+def _write_cached(system: MRIO, target: Path) -> None:
+    """Cache ``system`` at ``target`` with its checksums; a path in the way (a file, a damaged
+    entry) is replaced; an unwritable cache is no reason to fail (the table is returned uncached)."""
     try:
         cache_dir().mkdir(parents=True, exist_ok=True)
+        if target.is_symlink() or target.is_file():  # something else in the entry's place: replace it
+            target.unlink()
         write(system, target)
-    except OSError:
-        pass  # a read-only home is no reason to fail: the build is returned uncached
-    return system
+        sums = json.dumps(_folder_checksums(target), indent=1) + "\n"
+        with atomic_path(target / CHECKSUMS) as tmp:
+            tmp.write_text(sums, encoding="utf-8")
+    except (OSError, MRIOError) as exc:
+        warnings.warn(f"cannot cache {system.meta.get('name', 'the table')} in {cache_dir()} ({exc}); "
+                      "it is rebuilt on every run (set MRIO_CACHE_DIR to a writable folder)", MRIOWarning,
+                      stacklevel=3)
+    return

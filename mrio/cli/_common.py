@@ -10,8 +10,11 @@ atomically with the format taken from the suffix.
 from __future__ import annotations
 
 import contextlib
+import io
+import os
+import signal
 import sys
-import tempfile
+import threading
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +25,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from mrio.build.datasets import _CACHE, _REGISTRY, DEFAULT_DATASET, load
+from mrio.core.files import check_writable
 from mrio.core.io import read, write_table
 from mrio.core.system import MRIO
 from mrio.errors import FileFormatError, InputError, MRIOError, UnknownLabelError
@@ -41,6 +45,31 @@ def _one_line(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
+#: Exit code after SIGTERM (128 + signal number, as a shell reports it).
+EXIT_TERMINATED = 128 + signal.SIGTERM
+
+
+def _terminate(signum, frame) -> None:
+    raise SystemExit(EXIT_TERMINATED)  # unwinds like Ctrl-C: every temporary file is removed
+
+
+def _on_sigterm_exit():
+    """Treat SIGTERM (``kill``, ``timeout``, schedulers) like Ctrl-C: unwind, so that every
+    ``finally`` and atomic write cleans up its temporary files; return the previous handler."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _terminate)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
+
+
 class MRIOGroup(click.Group):
     """A click group that prints errors as one line with a reliable exit code.
 
@@ -49,16 +78,24 @@ class MRIOGroup(click.Group):
     """
 
     def invoke(self, ctx: click.Context):
+        previous = _on_sigterm_exit()
         try:
             return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except BrokenPipeError:  # `mrio ... | head`: the reader left; stop quietly
+            _silence_stdout()
+            sys.exit(EXIT_OK)
         except MRIOError as exc:
             self._fail(ctx, f"error: {_one_line(exc)}", EXIT_BAD_INPUT if isinstance(exc, InputError)
                        else EXIT_FAILURE)
         except Exception as exc:  # noqa: BLE001 - any failure is one line and exit 1 for scripts
             self._fail(ctx, f"error: {type(exc).__name__}: {_one_line(exc)} (run `mrio --debug ...` for the "
                             "traceback)", EXIT_FAILURE)
+
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
 
     @staticmethod
     def _fail(ctx: click.Context, message: str, code: int) -> None:
@@ -201,24 +238,11 @@ def check_table_output(out: Path | None) -> None:
 
 
 def check_folder(out: Path, directory: bool = False) -> None:
-    """Fail before any computation when the folder of ``out`` is missing or not writable.
+    """Fail before any computation when ``out`` cannot be written (:func:`mrio.core.files.check_writable`).
 
     ``directory``: ``out`` is a folder to create or replace, not a file.
     """
-    import os
-
-    parent = out.parent if str(out.parent) else Path(".")
-    if not parent.is_dir():
-        raise FileFormatError(f"cannot write {out}: folder {parent} does not exist")
-    if not os.access(parent, os.W_OK):
-        raise FileFormatError(f"cannot write {out}: folder {parent} is not writable")
-    try:  # os.access is not enough (root, read-only or special file systems): probe, leave nothing
-        with tempfile.TemporaryFile(dir=parent, prefix=f".{out.name}.", suffix=".probe"):
-            pass
-    except OSError as exc:
-        raise FileFormatError(f"cannot write {out}: folder {parent} is not writable ({exc.strerror})") from exc
-    if out.exists() and out.is_dir() != directory:
-        raise FileFormatError(f"cannot write {out}: a {'file' if directory else 'folder'} of that name exists")
+    check_writable(out, directory=directory)
 
 
 def out_option(required: bool = False):

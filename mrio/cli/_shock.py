@@ -2,23 +2,138 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+from mrio.core.files import check_writable, new_mode
 from mrio.core.io import write_table
 from mrio.ensemble import ParameterDraws, ScenarioTables, table_draws
 from mrio.ensemble.analyses import shock_parameter
 from mrio.errors import FileFormatError
 from mrio.shocks.scenario import load_scenario, run_scenario
 
-from ._common import YEAR_OPTION, check_folder, progress
+from ._common import YEAR_OPTION, progress
 from ._ensemble import check_ensemble_options, ensemble_options, run_draws
+
+
+def _system(scenario, year: int | None):
+    """The scenario's system; ``--year`` picks another year of its bundled dataset."""
+    return scenario.system(year=year)
+
+
+MANIFEST = ".mrio-shock.json"  # the scenario and files (with checksums) of the result set in an --out folder
+
+
+def _digest(path: Path) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _manifest(out: Path) -> dict:
+    """The manifest of a previous ``mrio shock`` run in ``out`` ({} if there is none or it is unreadable)."""
+    try:
+        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
+def _own_files(out: Path, manifest: dict) -> list[str]:
+    """The files in ``out`` that ``mrio shock`` wrote: listed in the manifest *and* unchanged since
+    (same SHA-256). An edited manifest cannot make mrio delete anything else (a listed
+    ``thesis.docx`` is not ours: its checksum does not match)."""
+    files = manifest.get("files")
+    if not isinstance(files, dict):
+        return []
+    own = []
+    for name, digest in files.items():
+        path = out / str(name)
+        if (isinstance(name, str) and name == Path(name).name and name not in (".", "..", MANIFEST)
+                and isinstance(digest, str) and path.is_file() and not path.is_symlink()
+                and _digest(path) == digest):
+            own.append(name)
+    return sorted(own)
+
+
+@dataclass
+class _Target:
+    """An --out folder checked before any computation: what is in it and what may be replaced."""
+
+    out: Path
+    own: list[str]  # files of the previous result set (replaced or removed)
+    foreign: list[str]  # everything else (kept as it is)
+    previous: str | None  # scenario of the previous result set
+
+
+def _check_out(out: Path, scenario_name: str, overwrite: bool) -> _Target:
+    """Check --out before computing: missing, empty, or a previous result of the same scenario
+    (files added to it since are kept).
+
+    Any other non-empty folder (foreign files only, or the results of another scenario) is
+    refused unless ``overwrite``; even then, only files an earlier ``mrio shock`` wrote are removed.
+    """
+    out = check_writable(out.absolute(), directory=True)
+    if not out.exists():
+        return _Target(out, [], [], None)
+    manifest = _manifest(out)
+    own = _own_files(out, manifest)
+    foreign = sorted(p.name for p in out.iterdir() if p.name not in own and p.name != MANIFEST)
+    previous = manifest.get("scenario") if own else None
+    same = bool(own) and previous == scenario_name  # a previous result of this scenario: other files are kept
+    if not overwrite and not same and (foreign or own):
+        shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
+        why = (f"it holds the results of scenario {previous!r}" if own
+               else f"it holds files that are not results of scenario {scenario_name!r} ({shown})")
+        raise FileFormatError(f"cannot write {out}: {why}; choose a new or empty folder, or pass --overwrite "
+                              "(which replaces only files that mrio shock wrote)")
+    return _Target(out, own, foreign, previous)
+
+
+def _publish(staging: Path, names: list[str], target: _Target, scenario_name: str) -> None:
+    """Swap the finished result set in whole: ``staging`` becomes ``out``.
+
+    Files of ``out`` that ``mrio shock`` did not write are moved into ``staging`` first (so they
+    are kept); the previous result set goes with the old folder, which is then removed. A
+    failure before the swap puts everything back.
+    """
+    out = target.out
+    clash = sorted(set(target.foreign) & set(names))
+    if clash:
+        raise FileFormatError(f"cannot write {out}: {', '.join(clash)} would replace files that mrio shock "
+                              "did not write; move them away first")
+    (staging / MANIFEST).write_text(json.dumps(
+        {"scenario": scenario_name, "files": {name: _digest(staging / name) for name in names}}, indent=1),
+        encoding="utf-8")
+    os.chmod(staging, new_mode(out, directory=True))
+    if not out.exists():
+        os.replace(staging, out)
+        return
+    moved: list[str] = []
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
+    try:
+        for name in target.foreign:
+            os.replace(out / name, staging / name)
+            moved.append(name)
+        os.replace(out, old / "content")
+        try:
+            os.replace(staging, out)
+        except BaseException:
+            os.replace(old / "content", out)
+            raise
+    except BaseException:
+        for name in moved:
+            os.replace(staging / name, out / name)
+        shutil.rmtree(old, ignore_errors=True)
+        raise
+    shutil.rmtree(old, ignore_errors=True)  # only the previous run's own files and manifest are left there
 
 
 def _vary(spec: str) -> tuple[str, float, float]:
@@ -34,7 +149,7 @@ def _vary(spec: str) -> tuple[str, float, float]:
                                  param_hint="--vary") from None
 
 
-def _shock_bands(scenario, out: Path, previous: list[str], *, year, steps, quiet, draws, seed, workers,
+def _shock_bands(scenario, target: _Target, *, year, steps, quiet, draws, seed, workers,
                  scheduler, ranges) -> None:
     """``mrio shock --draws``: band tables of every result table, and the methods in summary.txt."""
     if ranges:
@@ -49,8 +164,8 @@ def _shock_bands(scenario, out: Path, previous: list[str], *, year, steps, quiet
         analysis, source = ScenarioTables(scenario, steps), table_draws(scenario.source, year)
     result = run_draws(analysis, None, year, draws=draws, seed=seed, workers=workers, scheduler=scheduler,
                        draw_source=source, quiet=quiet)
-    parent = out.parent if str(out.parent) else Path(".")
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent))
+    out = target.out
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
         names = []
         for name, table in result.tables.items():
@@ -58,71 +173,13 @@ def _shock_bands(scenario, out: Path, previous: list[str], *, year, steps, quiet
         summary = (f"scenario {scenario.name}: point estimate and percentiles p5, p25, p50, p75, p95 of every "
                    f"table over {result.draws} draws ({result.backend})\n\n{result.methods()}\n")
         (staging / "summary.txt").write_text(summary, encoding="utf-8")
-        files = _publish(staging, [*names, "summary.txt"], out, previous, scenario.name)
+        files = [*names, "summary.txt"]
+        _publish(staging, files, target, scenario.name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     if not quiet:
         click.echo(summary, nl=False)
     click.echo(f"wrote {len(files)} files to {out}")
-
-
-def _system(scenario, year: int | None):
-    """Return the scenario's system; ``--year`` picks another year of its bundled dataset."""
-    return scenario.system(year=year)
-
-
-MANIFEST = ".mrio-shock.json"  # the files of the last result set published in an --out folder
-
-
-def _previous_files(out: Path) -> list[str]:
-    """Return the files of a previous ``mrio shock`` output in ``out`` (checked before any computation).
-
-    ``out`` may be missing, empty, or hold a previous output (a manifest ``.mrio-shock.json``
-    listing its files); any other non-empty folder is refused, so that result sets are never
-    mixed with unrelated files.
-    """
-    if not out.exists():
-        return []
-    entries = sorted(p.name for p in out.iterdir())
-    if not entries:
-        return []
-    manifest = out / MANIFEST
-    if not manifest.is_file():
-        shown = ", ".join(entries[:5]) + (", ..." if len(entries) > 5 else "")
-        raise FileFormatError(f"cannot write {out}: the folder is not empty and holds no previous `mrio shock` "
-                              f"output ({MANIFEST} missing; found {shown}); choose a new or empty folder")
-    try:
-        files = json.loads(manifest.read_text(encoding="utf-8"))["files"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise FileFormatError(f"cannot write {out}: unreadable manifest {manifest}: {exc}") from exc
-    if not isinstance(files, list) or not all(
-            isinstance(f, str) and f and f == Path(f).name and f not in (".", "..", MANIFEST) for f in files):
-        raise FileFormatError(f"cannot write {out}: manifest {manifest} must list plain file names")
-    return files
-
-
-def _publish(staging: Path, names: list[str], out: Path, previous: list[str], scenario_name: str) -> list[Path]:
-    """Move the finished files into ``out``, record them, then remove the previous run's other files.
-
-    Every new file (and the new manifest) is complete before anything in ``out`` changes; the
-    manifest is moved in after the new files, and stale files of the previous output (only
-    those its manifest lists) are removed last. ``out`` itself is never replaced (it may be the
-    working directory).
-    """
-    (staging / MANIFEST).write_text(json.dumps({"scenario": scenario_name, "files": names}, indent=1),
-                                    encoding="utf-8")  # ready before anything in out changes
-    out.mkdir(parents=True, exist_ok=True)
-    files = []
-    for name in names:
-        target = out / name
-        os.replace(staging / name, target)
-        files.append(target)
-    os.replace(staging / MANIFEST, out / MANIFEST)
-    for name in sorted(set(previous) - set(names)):
-        stale = out / name
-        if stale.is_file() and not stale.is_symlink():
-            stale.unlink()
-    return files
 
 
 @click.command("shock")
@@ -132,25 +189,30 @@ def _publish(staging: Path, names: list[str], out: Path, previous: list[str], sc
 @YEAR_OPTION
 @click.option("--steps", type=click.IntRange(min=1, max=36_500), default=None,
               help="Override the length of dynamic runs ([outputs].steps), at most 36,500 (100 years of days).")
+@click.option("--overwrite", is_flag=True,
+              help="Write into a non-empty --out that is not a previous result of this scenario (files that "
+                   "mrio shock did not write are kept; those it wrote are replaced).")
 @click.option("--quiet", is_flag=True, help="Do not print the summary or show progress.")
 @ensemble_options
 @click.option("--vary", "vary", multiple=True, metavar="SHOCK.FIELD=LOW:HIGH",
               help="With --draws: draw this shock field (share, amount, duration, recovery, start) uniformly "
                    "over LOW:HIGH on the fixed default table (its LU factors reused) instead of rebuilding "
                    "the table. Repeatable.")
-def shock_command(scenario_file: Path, out: Path, year: int | None, steps: int | None, quiet: bool,
-                  draws: int | None, seed: int, workers: int | None, scheduler: str | None,
+def shock_command(scenario_file: Path, out: Path, year: int | None, steps: int | None, overwrite: bool,
+                  quiet: bool, draws: int | None, seed: int, workers: int | None, scheduler: str | None,
                   vary: tuple[str, ...]) -> None:
     """Run the shocks of a TOML scenario file and write tables plus a short summary.
 
     The whole file (dataset or table, regions, sectors, shares, durations) is validated before
     anything is computed; see mrio.scenario for the format and data/examples/ for worked
     examples (Groningen gas, port of Rotterdam, Brainport export boom). The scenario's
-    [scenario].dataset (e.g. nl-corop) names the table; --year picks another year of it. The
-    results are computed into a temporary folder and moved into --out only when every shock
-    succeeded, so a failed run writes nothing. --out must be new, empty or the output of a
-    previous `mrio shock` run (listed in its .mrio-shock.json): its files are then replaced and
-    the ones the new run does not produce removed; other non-empty folders are refused.
+    [scenario].dataset (e.g. nl-corop) names the table; --year picks another year of it.
+
+    The result set is written to a temporary sibling of --out and swapped in whole when every
+    shock succeeded: a failed or interrupted run (Ctrl-C, SIGTERM) changes nothing. --out must
+    be new, empty or a previous result of the same scenario; other non-empty folders are
+    refused unless --overwrite. Only files that mrio shock wrote (listed with their checksums
+    in .mrio-shock.json and unchanged since) are ever replaced or removed; other files stay.
 
     With --draws N every table gets the point estimate and the percentiles p5 ... p95: over N
     rebuilt tables (the scenario's dataset), or, with --vary, over N draws of the named shock
@@ -163,21 +225,19 @@ def shock_command(scenario_file: Path, out: Path, year: int | None, steps: int |
       mrio shock data/examples/groningen_gas.toml --draws 50 --workers 2 --out groningen-bands/
       mrio shock data/examples/groningen_gas.toml --draws 200 --vary gas-stop.share=0.5:1 --out gas-share/
     """
-    check_folder(out, directory=True)
     check_ensemble_options(draws, workers, scheduler)
     if vary and draws is None:
         raise click.UsageError("--vary draws shock parameters: give --draws N as well")
     ranges = [_vary(spec) for spec in vary]
-    previous = _previous_files(out)
     scenario = load_scenario(scenario_file)
+    target = _check_out(out, scenario.name, overwrite)  # before any computation
     if draws is not None:
-        _shock_bands(scenario, out, previous, year=year, steps=steps, quiet=quiet, draws=draws, seed=seed,
+        _shock_bands(scenario, target, year=year, steps=steps, quiet=quiet, draws=draws, seed=seed,
                      workers=workers, scheduler=scheduler, ranges=ranges)
         return
     with progress(f"loading {scenario.source}", enabled=not quiet):
         system = _system(scenario, year)
-    parent = out.parent if str(out.parent) else Path(".")
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=parent))
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.out.name}.", suffix=".tmp", dir=target.out.parent))
     try:
         if quiet:
             result = run_scenario(scenario, staging, system=system, steps=steps)
@@ -193,9 +253,12 @@ def shock_command(scenario_file: Path, out: Path, year: int | None, steps: int |
                     bar.update(tasks[label], completed=done)
 
                 result = run_scenario(scenario, staging, system=system, steps=steps, progress=report)
-        files = _publish(staging, [Path(file).name for file in result.files], out, previous, scenario.name)
+        names = [Path(file).name for file in result.files]
+        _publish(staging, names, target, scenario.name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     if not quiet:
         click.echo(result.summary, nl=False)
-    click.echo(f"wrote {len(files)} files to {out}")
+    replaced = sorted(set(target.own) - set(names))
+    note = (f"; removed {len(replaced)} files of the previous run of {target.previous!r}" if replaced else "")
+    click.echo(f"wrote {len(names)} files to {out}{note}")

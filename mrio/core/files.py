@@ -22,9 +22,11 @@ failed write leaves no partial file or folder and an existing target is only rep
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -39,7 +41,7 @@ from mrio.errors import FileFormatError, InputError, MRIOError
 if TYPE_CHECKING:
     from mrio.core.system import MRIO
 
-__all__ = ["write", "write_table", "atomic_path", "FORMAT_NAME", "FORMAT_VERSION"]
+__all__ = ["write", "write_table", "tidy", "atomic_path", "check_writable", "FORMAT_NAME", "FORMAT_VERSION"]
 
 FORMAT_NAME = "mrio"
 FORMAT_VERSION = 1
@@ -56,9 +58,89 @@ _LEVELS = {
 }
 
 
+def umask() -> int:
+    """The process's file-creation mask (read without changing it for longer than the call)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def new_mode(target: Path, directory: bool = False) -> int:
+    """Permissions for a file or folder written onto ``target``.
+
+    An existing target keeps its mode; a new one gets what ``open``/``mkdir`` would give it under
+    the umask (0644 / 0755 under the usual 022), not the 0600 / 0700 of :mod:`tempfile`.
+    """
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        return (0o777 if directory else 0o666) & ~umask()
+
+
+def resolve_target(target: str | os.PathLike) -> Path:
+    """``target`` with symbolic links followed, so that a temporary sibling lies on the target's
+    file system and a link is kept (the file or folder it points to is replaced, not the link)."""
+    target = Path(target)
+    if target.is_symlink() or any(parent.is_symlink() for parent in target.parents):
+        return target.resolve()
+    return target
+
+
+def check_writable(target: str | os.PathLike, directory: bool = False) -> Path:
+    """Fail now, not after the work, when ``target`` cannot be written; return the resolved target.
+
+    The target's folder must exist and accept a new file (probed: :func:`os.access` is not
+    enough on read-only or special file systems); an existing target must be of the right kind,
+    and an existing folder must itself be writable (results are swapped into it).
+
+    Raises
+    ------
+    FileFormatError
+        Naming the path and the reason.
+    """
+    shown = target
+    target = resolve_target(target)
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise FileFormatError(f"cannot write {shown}: folder {parent} does not exist")
+    folders = [parent] + ([target] if directory and target.is_dir() else [])
+    for folder in folders:
+        try:
+            with tempfile.TemporaryFile(dir=folder, prefix=".mrio.", suffix=".probe"):
+                pass
+        except OSError as exc:
+            raise FileFormatError(f"cannot write {shown}: folder {folder} is not writable "
+                                  f"({exc.strerror or exc})") from exc
+    if target.exists() and target.is_dir() != directory:
+        kind = "file" if directory else "folder"
+        raise FileFormatError(f"cannot write {shown}: a {kind} of that name exists")
+    return target
+
+
+def _replace(source: Path, target: Path) -> None:
+    """:func:`os.replace`, falling back to a copy beside the target when they are on different devices."""
+    try:
+        os.replace(source, target)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        staged = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+        try:
+            copy = shutil.copytree if source.is_dir() else shutil.copy2
+            copy(source, staged / "content")
+            os.replace(staged / "content", target)
+        finally:
+            shutil.rmtree(staged, ignore_errors=True)
+        shutil.rmtree(source, ignore_errors=True) if source.is_dir() else source.unlink()
+
+
 @contextmanager
 def atomic_path(target: str | os.PathLike, directory: bool = False) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; move it onto ``target`` only on success.
+
+    The result gets the umask's permissions (an existing target keeps its mode); a symbolic link
+    is followed (the file it points to is replaced, on its own file system); the temporary path
+    is removed on any failure, including Ctrl-C and, on the command line, SIGTERM.
 
     Parameters
     ----------
@@ -71,12 +153,16 @@ def atomic_path(target: str | os.PathLike, directory: bool = False) -> Iterator[
     FileFormatError
         If the parent folder does not exist or is not writable.
     """
-    target = Path(target)
+    shown = target
+    target = resolve_target(target)
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
-        raise FileFormatError(f"cannot write {target}: folder {parent} does not exist")
+        raise FileFormatError(f"cannot write {shown}: folder {parent} does not exist")
     if not os.access(parent, os.W_OK):
-        raise FileFormatError(f"cannot write {target}: folder {parent} is not writable")
+        raise FileFormatError(f"cannot write {shown}: folder {parent} is not writable")
+    if directory and target.exists() and not target.is_dir():
+        raise FileFormatError(f"cannot write folder {shown}: a file of that name exists")
+    mode = new_mode(target, directory)
     try:  # os.access is not enough (root, read-only or special file systems)
         if directory:
             tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
@@ -86,23 +172,22 @@ def atomic_path(target: str | os.PathLike, directory: bool = False) -> Iterator[
             tmp = Path(name)
     except OSError as exc:
         raise FileFormatError(
-            f"cannot write {target}: folder {parent} is not writable ({exc.strerror})") from exc
+            f"cannot write {shown}: folder {parent} is not writable ({exc.strerror})") from exc
     try:
         yield tmp
+        os.chmod(tmp, mode)
         if directory and target.exists():
-            if not target.is_dir():
-                raise FileFormatError(f"cannot write folder {target}: a file of that name exists")
             old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=parent))
             os.replace(target, old / "content")
             try:
-                os.replace(tmp, target)
+                _replace(tmp, target)
             except BaseException:
                 os.replace(old / "content", target)  # put the previous folder back whole
                 shutil.rmtree(old, ignore_errors=True)
                 raise
             shutil.rmtree(old, ignore_errors=True)
         else:
-            os.replace(tmp, target)
+            _replace(tmp, target)
     except BaseException:
         if tmp.is_dir():
             shutil.rmtree(tmp, ignore_errors=True)
@@ -227,15 +312,56 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+def _xlsx(frame: pd.DataFrame, path: Path) -> None:
+    # XlsxWriter with formulas and URLs off: a label such as "=1+1" or "=HYPERLINK(...)" is text,
+    # never a live formula (formula injection); one row per record, so no merged cells.
+    options = {"strings_to_formulas": False, "strings_to_urls": False, "nan_inf_to_errors": True}
+    with pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs={"options": options}) as writer:
+        frame.to_excel(writer, index=False, sheet_name="table")
+
+
 _TABLE_WRITERS: dict[str, Callable[[pd.DataFrame, Path], None]] = {
-    ".csv": lambda frame, p: frame.to_csv(p),
+    ".csv": lambda frame, p: frame.to_csv(p, index=False),
     ".parquet": lambda frame, p: frame.to_parquet(p, engine="pyarrow"),
-    ".xlsx": lambda frame, p: frame.to_excel(p, engine="openpyxl"),
+    ".xlsx": _xlsx,
 }
+
+
+def tidy(table: pd.DataFrame | pd.Series) -> pd.DataFrame:
+    """A result table as a reusable record table: one row per record, the row labels as named
+    columns (``region``, ``sector``... or ``label``), flat column names (levels joined by " / "),
+    and a ``unit`` column when the table states one unit (``attrs["unit"]``).
+
+    This is what :func:`write_table` writes to ``.csv`` and ``.xlsx`` files.
+    """
+    frame = table.to_frame() if isinstance(table, pd.Series) else table
+    unit = frame.attrs.get("unit")
+    frame = frame.copy()
+    if isinstance(frame.columns, pd.MultiIndex):
+        frame.columns = [" / ".join(map(str, c)) for c in frame.columns]
+    else:
+        frame.columns = [str(c) for c in frame.columns]
+    if isinstance(frame.index, pd.RangeIndex) and frame.index.name is None:  # records already
+        if isinstance(unit, str) and unit and "unit" not in frame.columns:
+            frame["unit"] = unit
+        return frame
+    names = [name if name is not None else ("label" if frame.index.nlevels == 1 else f"label_{i}")
+             for i, name in enumerate(frame.index.names)]
+    taken = set(frame.columns)
+    names = [name if name not in taken else f"{name}_label" for name in map(str, names)]
+    frame.index = frame.index.set_names(names)
+    frame = frame.reset_index()
+    if isinstance(unit, str) and unit and "unit" not in frame.columns:
+        frame["unit"] = unit
+    return frame
 
 
 def write_table(table: pd.DataFrame | pd.Series, path: str | os.PathLike) -> Path:
     """Write a result table atomically; the format follows the suffix (.csv, .parquet, .xlsx).
+
+    ``.csv`` and ``.xlsx`` hold :func:`tidy` tables (labels as named columns, one header row,
+    no merged cells, a ``unit`` column; text that looks like a formula stays text); ``.parquet``
+    keeps the labelled frame (index, column levels, ``attrs`` with the units) exactly.
 
     Raises
     ------
@@ -245,12 +371,12 @@ def write_table(table: pd.DataFrame | pd.Series, path: str | os.PathLike) -> Pat
         Folder missing or not writable.
     """
     path = Path(path)
-    writer = _TABLE_WRITERS.get(path.suffix.lower())
+    suffix = path.suffix.lower()
+    writer = _TABLE_WRITERS.get(suffix)
     if writer is None:
         raise InputError(f"cannot write {path}: unknown suffix {path.suffix!r}; use .csv, .parquet or .xlsx")
     frame = table.to_frame() if isinstance(table, pd.Series) else table
-    if path.suffix.lower() in (".parquet", ".xlsx"):
-        frame = _string_columns(frame)
+    frame = _string_columns(frame) if suffix == ".parquet" else tidy(frame)
     with atomic_path(path) as tmp:
         try:
             writer(frame, tmp)

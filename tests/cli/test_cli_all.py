@@ -139,15 +139,15 @@ def test_out_format_follows_the_suffix(runner, tmp_path, provinces, suffix):
     assert listing(tmp_path) == {out.name}  # no temporary files left
 
 
-def test_xlsx_keeps_multiindex_rows_and_columns(tmp_path):
+def test_xlsx_is_one_row_per_record_with_labels_as_columns(tmp_path):
     frame = pd.DataFrame(np.arange(6.0).reshape(3, 2),
                          index=pd.MultiIndex.from_tuples([("A", "x"), ("A", "y"), ("B", "x")],
                                                          names=["region", "sector"]),
                          columns=pd.MultiIndex.from_tuples([("A", "hh"), ("B", "gov")],
                                                            names=["region", "category"]))
     _common.emit(frame, tmp_path / "t.xlsx")
-    back = pd.read_excel(tmp_path / "t.xlsx", index_col=[0, 1], header=[0, 1])
-    assert back.index.tolist() == frame.index.tolist() and back.columns.tolist() == frame.columns.tolist()
+    back = pd.read_excel(tmp_path / "t.xlsx", index_col=[0, 1])
+    assert back.index.tolist() == frame.index.tolist() and back.columns.tolist() == ["A / hh", "B / gov"]
     np.testing.assert_array_equal(back.to_numpy(), frame.to_numpy())
 
 
@@ -157,6 +157,7 @@ def test_dependency_regroup_sums_the_detailed_attribution(runner, tmp_path):
                                   "--out", str(out)])
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out, index_col=0)
+    assert set(table.pop("unit")) == {"1000 persons"}
     assert set(table.index) == set(PROVINCES)
     corop = mrio.load("nl-corop")
     detailed = mrio.dependency_matrix(corop, "jobs").by_destination
@@ -377,47 +378,6 @@ TWO_SHOCKS = ('[[shocks]]\nname = "a"\nmodel = "demand"\nregions = "R0"\nshare =
 ONE_SHOCK = '[[shocks]]\nname = "c"\nmodel = "supply"\nregions = "R1"\nshare = 0.1\n'
 
 
-def test_shock_out_holds_exactly_the_latest_result_set(runner, tmp_path):
-    random_mrio(2, 3, seed=3).write(tmp_path / "sys")
-    first, second = _table_scenario(tmp_path, TWO_SHOCKS, "first"), _table_scenario(tmp_path, ONE_SHOCK, "second")
-    out = tmp_path / "run"
-    result = runner.invoke(main, ["shock", str(first), "--out", str(out), "--quiet"])
-    assert result.exit_code == 0, result.output
-    assert listing(out) == {"a_industries.csv", "b_industries.csv", "summary.txt", ".mrio-shock.json"}
-    (out / "my_notes.txt").write_text("keep me")  # a user's file added to the output folder
-    result = runner.invoke(main, ["shock", str(second), "--out", str(out), "--quiet"])
-    assert result.exit_code == 0, result.output
-    # the first run's results are gone, the user's file stays, the manifest lists the new set
-    assert listing(out) == {"c_industries.csv", "summary.txt", ".mrio-shock.json", "my_notes.txt"}
-    assert "scenario second" in (out / "summary.txt").read_text()
-    import json
-    assert json.loads((out / ".mrio-shock.json").read_text())["files"] == ["c_industries.csv", "summary.txt"]
-    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
-
-
-def test_shock_refuses_a_non_empty_folder_that_is_no_previous_output(runner, tmp_path):
-    random_mrio(2, 3, seed=3).write(tmp_path / "sys")
-    spec = _table_scenario(tmp_path, TWO_SHOCKS, "first")
-    out = tmp_path / "mine"
-    out.mkdir()
-    (out / "summary.txt").write_text("my own summary")
-    (out / "data.csv").write_text("x\n1\n")
-    before = listing(tmp_path)
-    result = runner.invoke(main, ["shock", str(spec), "--out", str(out), "--quiet"])
-    assert result.exit_code == 2
-    assert one_line(result.output).startswith(f"error: cannot write {out}: the folder is not empty and holds no "
-                                              "previous `mrio shock` output")
-    assert listing(tmp_path) == before and (out / "summary.txt").read_text() == "my own summary"
-    # an empty existing folder is fine; a manifest listing paths outside the folder is refused
-    (tmp_path / "empty").mkdir()
-    assert runner.invoke(main, ["shock", str(spec), "--out", str(tmp_path / "empty"), "--quiet"]).exit_code == 0
-    (tmp_path / "empty" / ".mrio-shock.json").write_text('{"files": ["../sys/metadata.json"]}')
-    before = listing(tmp_path)
-    result = runner.invoke(main, ["shock", str(spec), "--out", str(tmp_path / "empty"), "--quiet"])
-    assert result.exit_code == 2 and "plain file names" in one_line(result.output)
-    assert listing(tmp_path) == before
-
-
 def test_a_failed_rerun_keeps_the_previous_result_set(runner, tmp_path, monkeypatch):
     from mrio import scenario as scenario_module
 
@@ -432,7 +392,7 @@ def test_a_failed_rerun_keeps_the_previous_result_set(runner, tmp_path, monkeypa
 
     monkeypatch.setattr(scenario_module, "write_table", fail)
     result = runner.invoke(main, ["shock", str(_table_scenario(tmp_path, ONE_SHOCK, "second")), "--out", str(out),
-                                  "--quiet"])
+                                  "--quiet", "--overwrite"])
     assert result.exit_code == 1
     assert {p: (out / p).read_bytes() for p in listing(out)} == contents
 
