@@ -11,25 +11,40 @@ from __future__ import annotations
 
 import click
 
-from ._bench import bench_command
-from ._build import build_command
-from ._common import MRIOGroup
-from ._core import (
-    datasets_command,
-    info_command,
-    multipliers_command,
-    regions_command,
-    sectors_command,
-)
-from ._dependency import (
-    dependency_command,
-    extract_command,
-    linkages_command,
-    paths_command,
-    trade_command,
-)
-from ._report import report_command
-from ._shock import shock_command
+from ._group import LazyGroup
+
+#: Subcommands: name -> (module, attribute, the line ``mrio --help`` shows). Imported when run,
+#: so that ``mrio --help`` does not load pandas, numba or the analyses.
+LAZY_COMMANDS = {
+    "info": ("mrio.cli._core", "info_command",
+        "Describe a system: regions, sectors, totals, identity checks."),
+    "datasets": ("mrio.cli._core", "datasets_command",
+        "List the bundled datasets with year, source, licence."),
+    "regions": ("mrio.cli._core", "regions_command",
+        "List every region label with its codes and aliases."),
+    "sectors": ("mrio.cli._core", "sectors_command",
+        "List every sector label."),
+    "multipliers": ("mrio.cli._core", "multipliers_command",
+        "Multipliers by industry (output, value added, income, type II...)."),
+    "bench": ("mrio.cli._bench", "bench_command",
+        "Time mrio against numpy and pymrio on this machine."),
+    "build": ("mrio.cli._build", "build_command",
+        "Build a multi-regional table from national and regional data."),
+    "report": ("mrio.cli._report", "report_command",
+        "Write a self-contained HTML report with maps and heat maps."),
+    "shock": ("mrio.cli._shock", "shock_command",
+        "Run the shocks of a TOML scenario file."),
+    "dependency": ("mrio.cli._dependency", "dependency_command",
+        "Who depends on whose final demand: value added, jobs, output."),
+    "extract": ("mrio.cli._dependency", "extract_command",
+        "Hypothetical extraction of regions and sectors."),
+    "linkages": ("mrio.cli._dependency", "linkages_command",
+        "Backward and forward linkages and key sectors."),
+    "paths": ("mrio.cli._dependency", "paths_command",
+        "Structural path analysis: the largest supply chains."),
+    "trade": ("mrio.cli._dependency", "trade_command",
+        "Value added in trade: KWW decomposition, VAX ratios."),
+}
 
 EPILOG = """Examples on the bundled data (40 Dutch COROP regions x 81 industries, 2018; --year 2015-2021):
 
@@ -52,7 +67,8 @@ the traceback); nothing is written when a command fails.
 """
 
 
-@click.group(cls=MRIOGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, lazy_commands=LAZY_COMMANDS, epilog=EPILOG,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
 @click.version_option(package_name="mrio-engine")
 @click.pass_context
@@ -60,19 +76,3 @@ def main(ctx: click.Context, debug: bool) -> None:
     """mrio: multi-regional input-output analysis."""
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug
-
-
-main.add_command(info_command)
-main.add_command(datasets_command)
-main.add_command(regions_command)
-main.add_command(sectors_command)
-main.add_command(multipliers_command)
-main.add_command(bench_command)
-main.add_command(build_command)
-main.add_command(report_command)
-main.add_command(shock_command)
-main.add_command(dependency_command)
-main.add_command(extract_command)
-main.add_command(linkages_command)
-main.add_command(paths_command)
-main.add_command(trade_command)

@@ -10,12 +10,6 @@ atomically with the format taken from the suffix.
 from __future__ import annotations
 
 import contextlib
-import io
-import os
-import signal
-import sys
-import threading
-import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,81 +22,21 @@ from mrio.build.datasets import _CACHE, _REGISTRY, DEFAULT_DATASET, load
 from mrio.core.files import check_writable
 from mrio.core.io import read, write_table
 from mrio.core.system import MRIO
-from mrio.errors import FileFormatError, InputError, MRIOError, UnknownLabelError
+from mrio.errors import FileFormatError, InputError, UnknownLabelError
 
-#: Exit codes scripts can rely on.
-EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+from ._group import (  # noqa: F401 (re-exported for callers of the former location)
+    EXIT_BAD_INPUT,
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    MRIOGroup,
+)
 
 #: Named region concordances accepted by ``--regroup`` (see :mod:`mrio.concordances`).
 NAMED_REGROUPS = ("province", "metro")
 
 #: Suffixes ``--out`` understands for tables.
 TABLE_SUFFIXES = (".csv", ".parquet", ".xlsx")
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text or type(exc).__name__
-
-
-#: Exit code after SIGTERM (128 + signal number, as a shell reports it).
-EXIT_TERMINATED = 128 + signal.SIGTERM
-
-
-def _terminate(signum, frame) -> None:
-    raise SystemExit(EXIT_TERMINATED)  # unwinds like Ctrl-C: every temporary file is removed
-
-
-def _on_sigterm_exit():
-    """Treat SIGTERM (``kill``, ``timeout``, schedulers) like Ctrl-C: unwind, so that every
-    ``finally`` and atomic write cleans up its temporary files; return the previous handler."""
-    if threading.current_thread() is not threading.main_thread():
-        return None
-    return signal.signal(signal.SIGTERM, _terminate)
-
-
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null so that the interpreter's final flush cannot fail again."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, io.UnsupportedOperation):
-        pass
-
-
-class MRIOGroup(click.Group):
-    """A click group that prints errors as one line with a reliable exit code.
-
-    ``mrio.errors.InputError`` (bad file, unknown label, bad option value) exits 2, like click's
-    own usage errors; any other failure exits 1. ``mrio --debug`` adds the traceback.
-    """
-
-    def invoke(self, ctx: click.Context):
-        previous = _on_sigterm_exit()
-        try:
-            return super().invoke(ctx)
-        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
-            raise
-        except BrokenPipeError:  # `mrio ... | head`: the reader left; stop quietly
-            _silence_stdout()
-            sys.exit(EXIT_OK)
-        except MRIOError as exc:
-            self._fail(ctx, f"error: {_one_line(exc)}", EXIT_BAD_INPUT if isinstance(exc, InputError)
-                       else EXIT_FAILURE)
-        except Exception as exc:  # noqa: BLE001 - any failure is one line and exit 1 for scripts
-            self._fail(ctx, f"error: {type(exc).__name__}: {_one_line(exc)} (run `mrio --debug ...` for the "
-                            "traceback)", EXIT_FAILURE)
-
-        finally:
-            if previous is not None:
-                signal.signal(signal.SIGTERM, previous)
-
-    @staticmethod
-    def _fail(ctx: click.Context, message: str, code: int) -> None:
-        if ctx.obj and ctx.obj.get("debug"):
-            traceback.print_exc()
-        click.echo(message, err=True)
-        sys.exit(code)
 
 
 def read_regroup(spec: str | None) -> pd.Series | str | None:

@@ -200,3 +200,20 @@ def test_cli_region_options_take_codes_and_suggest_on_typos(runner):
     assert by_code.exit_code == 0 and by_code.output == by_name.output
     typo = runner.invoke(main, ["extract", "nl-corop", "--region", "Ijmond"])
     assert typo.exit_code == 2 and "did you mean 'IJmond'" in typo.output
+
+
+def test_help_lists_every_command_without_importing_the_analyses():
+    code = ("import sys\nfrom mrio.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "heavy = sorted(m for m in ('pandas', 'numba', 'scipy', 'mrio.core.system') if m in sys.modules)\n"
+            "print('HEAVY', heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120).stdout
+    assert "HEAVY []" in out
+    from mrio.cli import LAZY_COMMANDS
+
+    for name in LAZY_COMMANDS:
+        assert f"  {name} " in out, name
+    for name, command in main.commands.items():  # every listed command resolves to itself
+        assert command.name == name
+    code = "import sys, mrio\nprint(sorted(m for m in ('pandas', 'numba', 'scipy') if m in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120).stdout.strip() == "[]"
