@@ -65,7 +65,7 @@ def nl_regions() -> pd.DataFrame:
 
 
 def _aliases(table: pd.DataFrame, name_column: str) -> dict[str, str]:
-    """alias -> name from a table with a ``; ``-separated ``aliases`` column."""
+    """Map alias -> name from a table with a ``; ``-separated ``aliases`` column."""
     out: dict[str, str] = {}
     for name, aliases in zip(table[name_column], table["aliases"].fillna(""), strict=True):
         for alias in filter(None, (a.strip() for a in aliases.split(";"))):

@@ -223,7 +223,7 @@ def _folder_checksums(folder: Path) -> dict[str, str]:
 
 
 def _read_cached(target: Path) -> MRIO | None:
-    """The cached table, or ``None`` when the entry is missing or damaged in any way.
+    """Return the cached table, or ``None`` when the entry is missing or damaged in any way.
 
     Every file of the entry must match the SHA-256 recorded when it was written (a Parquet file
     with a changed value, a truncated or edited ``metadata.json``, a missing file), and it must
@@ -239,8 +239,11 @@ def _read_cached(target: Path) -> MRIO | None:
 
 
 def _write_cached(system: MRIO, target: Path) -> None:
-    """Cache ``system`` at ``target`` with its checksums; a path in the way (a file, a damaged
-    entry) is replaced; an unwritable cache is no reason to fail (the table is returned uncached)."""
+    """Cache ``system`` at ``target`` with its checksums.
+
+    A path in the way (a file, a damaged entry) is replaced; an unwritable cache is no reason to
+    fail (the table is returned uncached, with a warning).
+    """
     try:
         cache_dir().mkdir(parents=True, exist_ok=True)
         if target.is_symlink() or target.is_file():  # something else in the entry's place: replace it

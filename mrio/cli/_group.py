@@ -1,5 +1,7 @@
-"""The ``mrio`` command group: one-line errors with reliable exit codes, SIGTERM handled like Ctrl-C,
-a quiet exit on a closed pipe, and subcommands imported only when they run.
+"""The ``mrio`` command group: one-line errors, SIGTERM like Ctrl-C, subcommands imported when run.
+
+Errors print as one line with reliable exit codes; SIGTERM unwinds like Ctrl-C; a closed pipe
+(``mrio ... | head``) exits quietly.
 
 Kept free of pandas and of the analysis layers, so that ``mrio --help`` starts fast: the group
 lists each lazily imported subcommand from :data:`LAZY_COMMANDS` (module, attribute, one-line
@@ -37,8 +39,10 @@ def _terminate(signum, frame) -> None:
 
 
 def _on_sigterm_exit():
-    """Treat SIGTERM (``kill``, ``timeout``, schedulers) like Ctrl-C: unwind, so that every
-    ``finally`` and atomic write cleans up its temporary files; return the previous handler."""
+    """Treat SIGTERM (``kill``, ``timeout``, schedulers) like Ctrl-C; return the previous handler.
+
+    The process unwinds, so that every ``finally`` and atomic write cleans up its temporary files.
+    """
     if threading.current_thread() is not threading.main_thread():
         return None
     return signal.signal(signal.SIGTERM, _terminate)

@@ -25,7 +25,7 @@ from ._ensemble import check_ensemble_options, ensemble_options, run_draws
 
 
 def _system(scenario, year: int | None):
-    """The scenario's system; ``--year`` picks another year of its bundled dataset."""
+    """Load the scenario's system; ``--year`` picks another year of its bundled dataset."""
     return scenario.system(year=year)
 
 
@@ -38,7 +38,7 @@ def _digest(path: Path) -> str:
 
 
 def _manifest(out: Path) -> dict:
-    """The manifest of a previous ``mrio shock`` run in ``out`` ({} if there is none or it is unreadable)."""
+    """Read the manifest of a previous ``mrio shock`` run in ``out`` ({} if missing or unreadable)."""
     try:
         manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -47,9 +47,11 @@ def _manifest(out: Path) -> dict:
 
 
 def _own_files(out: Path, manifest: dict) -> list[str]:
-    """The files in ``out`` that ``mrio shock`` wrote: listed in the manifest *and* unchanged since
-    (same SHA-256). An edited manifest cannot make mrio delete anything else (a listed
-    ``thesis.docx`` is not ours: its checksum does not match)."""
+    """List the files in ``out`` that ``mrio shock`` wrote: in the manifest *and* unchanged since.
+
+    Unchanged means the same SHA-256. An edited manifest cannot make mrio delete anything else
+    (a listed ``thesis.docx`` is not ours: its checksum does not match).
+    """
     files = manifest.get("files")
     if not isinstance(files, dict):
         return []
@@ -74,8 +76,9 @@ class _Target:
 
 
 def _check_out(out: Path, scenario_name: str, overwrite: bool) -> _Target:
-    """Check --out before computing: missing, empty, or a previous result of the same scenario
-    (files added to it since are kept).
+    """Check --out before computing: missing, empty, or a previous result of the same scenario.
+
+    Files added to a previous result since are kept.
 
     Any other non-empty folder (foreign files only, or the results of another scenario) is
     refused unless ``overwrite``; even then, only files an earlier ``mrio shock`` wrote are removed.

@@ -59,7 +59,7 @@ _LEVELS = {
 
 
 def umask() -> int:
-    """The process's file-creation mask (read without changing it for longer than the call)."""
+    """Return the process's file-creation mask (changed for no longer than the call)."""
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
@@ -78,8 +78,11 @@ def new_mode(target: Path, directory: bool = False) -> int:
 
 
 def resolve_target(target: str | os.PathLike) -> Path:
-    """``target`` with symbolic links followed, so that a temporary sibling lies on the target's
-    file system and a link is kept (the file or folder it points to is replaced, not the link)."""
+    """Return ``target`` with symbolic links followed.
+
+    A temporary sibling then lies on the target's file system, and a link is kept (the file or
+    folder it points to is replaced, not the link).
+    """
     target = Path(target)
     if target.is_symlink() or any(parent.is_symlink() for parent in target.parents):
         return target.resolve()
@@ -328,9 +331,11 @@ _TABLE_WRITERS: dict[str, Callable[[pd.DataFrame, Path], None]] = {
 
 
 def tidy(table: pd.DataFrame | pd.Series) -> pd.DataFrame:
-    """A result table as a reusable record table: one row per record, the row labels as named
-    columns (``region``, ``sector``... or ``label``), flat column names (levels joined by " / "),
-    and a ``unit`` column when the table states one unit (``attrs["unit"]``).
+    """Return a result table as a reusable record table.
+
+    One row per record, the row labels as named columns (``region``, ``sector``... or
+    ``label``), flat column names (levels joined by " / "), and a ``unit`` column when the table
+    states one unit (``attrs["unit"]``).
 
     This is what :func:`write_table` writes to ``.csv`` and ``.xlsx`` files.
     """

@@ -117,7 +117,7 @@ def label_key(label: Hashable) -> str:
 
 def close_matches(label: Hashable, names: Iterable[Hashable], aliases: Mapping | None = None,
                   n: int = 2) -> list:
-    """The names closest to a mistyped ``label`` (same normalised spelling first, then difflib).
+    """Return the names closest to a mistyped ``label`` (same normalised spelling first, then difflib).
 
     ``aliases`` (alias -> name) lets a near miss of an alias suggest the name it stands for.
     """
