@@ -178,7 +178,7 @@ def _band_index(part: _Part, frame: pd.DataFrame) -> pd.Index:
 
 
 def band_table(point: np.ndarray, samples: np.ndarray, index: pd.Index) -> pd.DataFrame:
-    """Point estimate and percentiles of ``samples`` (draws x cells): columns ``point, p5 ... p95``.
+    """Point estimate and percentiles of ``samples`` (draws x cells): columns ``point`` and ``p5`` to ``p95``.
 
     Percentiles by linear interpolation between order statistics (``numpy.nanpercentile``,
     Hyndman & Fan type 7), ignoring draws where a cell is NaN (e.g. a share of a zero total).

@@ -25,9 +25,12 @@ def test_corop_to_province_matches_the_shared_geometry(shared_data):
     mapping = corop_to_province()
     centroids = pd.read_csv(shared_data / "nl_regions" / "corop_centroids.csv")
     assert len(mapping) == 40 and mapping.nunique() == 12
-    expected = centroids.set_index("areaname")["province_of_centroid"]
-    pd.testing.assert_series_equal(mapping.sort_index(), expected.rename("province").rename_axis("region")
-                                   .sort_index())
+    # matched by CBS code: the shared file keeps the former short labels (Amsterdam, Rijnmond)
+    with resources.as_file(resources.files("mrio.data") / "nl_corop" / "regions.csv") as path:
+        code = pd.read_csv(path).set_index("region")["cbs_code"]
+    expected = centroids.set_index("cbs_code")["province_of_centroid"]
+    pd.testing.assert_series_equal(mapping.rename(index=code).sort_index(),
+                                   expected.rename("province").rename_axis("region").sort_index())
 
 
 def test_metro_areas_are_documented_corop_sets():
