@@ -63,6 +63,7 @@ from ._regional import (
 )
 from ._solve import METHODS, SolveReport, choose_method, relative_residual, solve_leontief
 from ._spa import MAX_PATHS, PathBudgetExceeded, SPAOutput, structural_paths
+from ._trade import balance_products, class_gravity_prior, constrain_totals
 
 __all__ = [
     "KernelError",
@@ -101,6 +102,9 @@ __all__ = [
     "aflq",
     "charm",
     "gravity_trade",
+    "class_gravity_prior",
+    "balance_products",
+    "constrain_totals",
     "internal_distance",
     "chenery_moses_flows",
     "diim_resilience",

@@ -25,6 +25,7 @@ import numpy as np
 from numba import njit
 
 from ._balancing import ras
+from ._margins import check_product_margins
 from ._errors import InfeasibleError, NotConvergedError
 
 __all__ = [
@@ -318,16 +319,7 @@ def gravity_trade(origin, destination, decay, intra_share=None, tol=1e-12, max_i
     iterations = np.zeros(n, dtype=np.int64)
     for i in range(n):
         O, D = origin[i], destination[i]
-        if (O < 0).any() or (D < 0).any():
-            where = np.flatnonzero((O < 0) | (D < 0))
-            raise InfeasibleError(
-                f"product {i}: negative supply (min {O.min():.6g}) or demand (min {D.min():.6g}) for "
-                "interregional trade; trade margins must be non-negative", rows=[i], columns=where)
-        scale = max(O.sum(), D.sum())
-        if abs(O.sum() - D.sum()) > 1e-9 * max(scale, 1e-300):
-            raise InfeasibleError(
-                f"product {i}: regional supply sums to {O.sum():.12g} but regional demand to "
-                f"{D.sum():.12g}; no trade matrix can meet both", rows=[i])
+        check_product_margins(i, O, D)
         if O.sum() == 0.0 and D.sum() == 0.0:
             continue
         T0 = _gravity_prior(O, D, decay, intra[i], float(floor))

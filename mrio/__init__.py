@@ -50,6 +50,8 @@ _LAZY = {
     "ras": "mrio.build.balancing",
     "gras": "mrio.build.balancing",
     "build_mrio": "mrio.build.regional",
+    "TradeParameters": "mrio.build.tradability",
+    "validate": "mrio.build.validation",
     "NationalTable": "mrio.build.national",
     "national_consistency": "mrio.build.regional",
     "regroup": "mrio.build.concordances",
@@ -88,7 +90,7 @@ _MODULES = [
 
 __all__ = [
     "MRIO", "SolveResult", "read", "write", "write_table", "load", "datasets", "errors", "ras", "gras",
-    "build_mrio", "NationalTable", "national_consistency", "regroup", "balancing", "regional",
+    "build_mrio", "TradeParameters", "validate", "NationalTable", "national_consistency", "regroup", "balancing", "regional",
     "concordances", "multipliers", "output_multipliers", "value_added_multipliers",
     "income_multipliers", "extension_multipliers", "type_ii_multipliers",
     "interregional_output_multipliers", "footprints", "FootprintAccounts", "build_report",

@@ -84,8 +84,9 @@ _NL_SOURCE = ("Statistics Netherlands (CBS), Input-output tables 2015-2021 (defa
 _NL_YEARS = tuple(range(2015, 2022))
 _NL_LICENCE = "CC BY 4.0 (CBS); Eurostat reuse policy (CC BY 4.0 compatible); see data/README.md"
 _NL_ASSUMPTIONS = ("regional output from Eurostat GVA shares by A*10 group (B-E split into C and B+D+E), "
-                   "national technology in every region, FLQ (delta 0.25) intra-regional shares and "
-                   "gravity trade (d^-1) balanced exactly per product (Chenery-Moses); household "
+                   "national technology in every region, trade by a gravity model with three "
+                   "tradability classes (local, services, goods) fitted on survey truths (issue 11), "
+                   "balanced exactly per product (Chenery-Moses); household "
                    "consumption by regional wages, other final demand by regional value added, exports "
                    "and inventory changes with the producing region; summing over regions reproduces the "
                    "CBS table exactly; extra-regio gas spread over the regions' B+D+E value added; "

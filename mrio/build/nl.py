@@ -75,7 +75,8 @@ def build_nl_corop(national: NationalTable | None = None, folder: Path | None = 
         output; employment of the nearest published year (2015 or 2018) gives the extension and
         the location quotients.
     **kwargs
-        Passed to :func:`mrio.regional.build_mrio` (``method``, ``delta``, ``beta``...).
+        Passed to :func:`mrio.regional.build_mrio` (``trade``, ``product_classes``...; default the
+        calibrated trade model with the CBS tradability classes).
     """
     if folder is None:
         with nl_inputs_folder() as path:
@@ -124,6 +125,7 @@ def build_nl_corop(national: NationalTable | None = None, folder: Path | None = 
                    "region geometry CBS/Kadaster CC BY 4.0",
     }
     meta.update(kwargs.pop("meta", {}) or {})
+    kwargs.setdefault("product_classes", "cbs")  # tradability classes of the 81 CBS industries
     return build_mrio(national, indicators, cbs_indicator_groups(), distances, internal_distances=internal,
                       output_indicators=kwargs.pop("output_indicators", ("gva", "employment")),
                       employment_unit="1000 persons", meta=meta, **kwargs)
@@ -148,8 +150,11 @@ def _input_hash(folder: Path) -> str:
 
     digest = hashlib.sha256(__version__.encode())
     files = sorted(p for p in folder.rglob("*") if p.is_file())
-    with resources.as_file(resources.files("mrio.data") / "nl_industries.csv") as industries:
-        files.append(Path(industries))
+    data = resources.files("mrio.data")
+    with resources.as_file(data / "nl_industries.csv") as industries, \
+            resources.as_file(data / "tradability.csv") as classes, \
+            resources.as_file(data / "trade_parameters.json") as parameters:
+        files.extend([Path(industries), Path(classes), Path(parameters)])
         files.extend(_code_files())
         for file in files:
             digest.update(file.name.encode())

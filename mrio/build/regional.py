@@ -53,7 +53,9 @@ from mrio.core import labels as lab
 from mrio.core.checks import check_count, check_tolerance
 from mrio.core.kernel_errors import kernel_errors
 from mrio.build.inputs import read_distances, read_indicators, read_national
+from mrio.build import tradability
 from mrio.build.national import CONSISTENCY_RTOL, NationalTable, write_national
+from mrio.build.tradability import TradeParameters
 from mrio.core.system import MRIO
 from mrio.errors import (
     ConvergenceError,
@@ -255,12 +257,98 @@ def _trade_error(exc, sectors, regions, O, D):
     return type(exc)(message)
 
 
+def _uniform_trade(O, D, q, dist, regions, sectors, beta, decay, ras_tol, ras_max_iter):
+    """Trade of the single-class model: LQ intra-regional shares in a d^-beta gravity prior."""
+    decay_matrix = kernels._regional.distance_decay(dist.to_numpy(), beta, decay)
+    if not (decay_matrix > 0).all():
+        r, s = np.argwhere(~(decay_matrix > 0))[0]
+        raise InvalidTableError(
+            f"the distance decay {'d^-beta' if decay == 'power' else 'exp(-beta d)'} with beta = {beta} "
+            f"underflows to zero between regions {regions[r]!r} and {regions[s]!r} (distance "
+            f"{dist.iat[r, s]:.6g}): the gravity model could not let trade flow between them; use a "
+            "smaller beta or distances in larger units")
+    try:
+        with kernel_errors(pd.Index(sectors), pd.Index(regions)):
+            T, _ = kernels.gravity_trade(O, D, decay_matrix, q, tol=ras_tol, max_iter=ras_max_iter)
+    except (InfeasibleBalancingError, ConvergenceError) as exc:
+        raise _trade_error(exc, sectors, regions, O, D) from exc.__cause__
+    return T
+
+
+def _charm_intermediate_share(imports_by_product, national, sectors, A, x_reg, fd_traded):
+    """Own-region share of domestic intermediate demand from CHARM (Kronenberg 2009), (n, R)."""
+    m_n = lab.check_finite(pd.Series(imports_by_product).reindex(sectors).fillna(np.nan).to_frame(),
+                           "imports by product")[:, 0]
+    if (m_n < 0).any():
+        raise InvalidTableError(f"imports by product are negative for {lab._show(sectors[m_n < 0])}")
+    xN = national.x.to_numpy()
+    dom_use = national.Z.to_numpy().sum(axis=1) + national.final_demand.to_numpy().clip(min=0).sum(axis=1)
+    mu = kernels.safe_divide(m_n, dom_use + m_n)  # import share of total use by product
+    A_total = A / np.where(mu < 1, 1 - mu, 1.0)[:, np.newaxis]
+    fd_total = fd_traded / np.where(mu < 1, 1 - mu, 1.0)[:, np.newaxis]
+    e_n = national.exports.to_numpy().sum(axis=1)
+    _, _, import_share = kernels.charm(A_total, x_reg, fd_total.T, xN, fd_total.sum(axis=1), e_n, m_n)
+    # share of the region's use bought from itself, relative to its domestic use
+    return np.clip((1 - import_share.T) / np.where(mu < 1, 1 - mu, 1.0)[:, np.newaxis], 0.0, 1.0)
+
+
+def _class_trade(parameters, product_classes, countries, trade_totals, trade_totals_classes, imports_by_product,
+                 tol, max_iter, O, Dint, Dfd, dist, regions, sectors, A, x_reg, basis_reg, basis_nat, national):
+    """Trade of the calibrated class model (:mod:`mrio.build.tradability`) and its metadata."""
+    classes, unclassified = tradability.product_classes(sectors, product_classes)
+    cls = classes.to_numpy()
+    cross = None
+    if countries is not None:
+        missing = [r for r in regions if r not in countries]
+        if missing:
+            raise LabelError(f"countries do not name the country of regions {lab._show(missing)}")
+        c = np.array([countries[r] for r in regions], dtype=object)
+        cross = c[:, np.newaxis] != c[np.newaxis, :]
+    totals = mask = None
+    if trade_totals is not None:
+        if not isinstance(trade_totals, pd.DataFrame):
+            raise InvalidTableError(f"trade_totals must be a DataFrame, got {type(trade_totals).__name__}")
+        lab.check_same(pd.Index(trade_totals.index), regions, "trade totals rows", "regions")
+        lab.check_same(pd.Index(trade_totals.columns), regions, "trade totals columns", "regions")
+        totals = lab.check_finite(trade_totals.loc[regions, regions], "trade totals")
+        bad = [k for k in trade_totals_classes if k not in tradability.TRADE_CLASSES]
+        if bad:
+            raise InvalidTableError(f"trade_totals_classes names unknown classes {bad}")
+        mask = np.isin(cls, list(trade_totals_classes))
+    q = None
+    if parameters.lq == "charm":
+        q = _charm_intermediate_share(imports_by_product, national, sectors, A, x_reg, Dfd)
+    elif parameters.lq != "none":
+        q = tradability.intermediate_lq_share(parameters.lq, parameters.delta, A, x_reg, basis_reg, basis_nat)
+    size = x_reg.sum(axis=1) / x_reg.sum()
+    try:
+        with kernel_errors(pd.Index(sectors), pd.Index(regions)):
+            T, iterations = tradability.estimate_trade(
+                O, Dint, Dfd, dist.to_numpy(), cls, parameters, size, cross=cross, local_intermediate=q,
+                totals=totals, totals_products=mask, tol=tol, max_iter=int(max_iter))
+    except (InfeasibleBalancingError, ConvergenceError) as exc:
+        raise _trade_error(exc, sectors, regions, O, Dint + Dfd) from exc.__cause__
+    meta = {"model": "calibrated class gravity", "parameters": parameters.to_dict(),
+            "classes": {str(k): str(v) for k, v in classes.items()},
+            "unclassified_as_goods": [str(u) for u in unclassified],
+            "border_effect": countries is not None, "totals_constraint": trade_totals is not None,
+            "ras_tolerance": float(tol), "ras_max_iterations": int(max_iter),
+            "ras_iterations_max": int(iterations.max(initial=0))}
+    return T, meta
+
+
 def build_mrio(
     national: NationalTable,
     indicators: pd.DataFrame,
     concordance: Mapping | pd.Series,
     distances: pd.DataFrame,
     *,
+    trade: TradeParameters | str | None = None,
+    product_classes: Mapping | pd.Series | str | None = None,
+    countries: Mapping[Hashable, Hashable] | None = None,
+    trade_totals: pd.DataFrame | None = None,
+    trade_totals_classes: Sequence[str] = ("goods",),
+    imports_by_product: pd.Series | None = None,
     method: str = "flq",
     delta: float = 0.25,
     beta: float = 1.0,
@@ -288,15 +376,39 @@ def build_mrio(
         Distances between regions (rows and columns = the regions, in the order wanted for the
         result). A zero diagonal is replaced by ``internal_distances`` or, if absent, by half the
         distance to the nearest region.
+    trade : TradeParameters, "calibrated", "uniform" or None (default: calibrated)
+        Interregional trade model. ``None``/"calibrated": the class gravity model of
+        :mod:`mrio.build.tradability` with the shipped fitted defaults
+        (:meth:`TradeParameters.default`); a :class:`TradeParameters`: the same model with those
+        parameters; "uniform": the single-class model of earlier versions (one location quotient
+        ``method``/``delta`` for every product and final demand, one decay ``beta``/``decay``).
+    product_classes : Mapping, pandas.Series or str, optional
+        Sector -> tradability class ("local", "services", "goods"), or the name of a shipped
+        classification ("cbs", "japan", "wiod"); default: sectors matched by label against every
+        shipped classification, the rest treated as "goods" (listed in ``meta["trade"]``).
+    countries : Mapping, optional
+        Region -> country; the border effect applies between regions of different countries
+        (default: one country, no border).
+    trade_totals : pandas.DataFrame (R x R), optional
+        Region-to-region totals (origin rows, destination columns; e.g. freight statistics) imposed
+        on the products of ``trade_totals_classes`` by three-way fitting
+        (:func:`mrio.kernels.constrain_totals`); only their pattern counts where their row and
+        column totals differ from the regions' supply and demand of those products.
+    trade_totals_classes : sequence of str, default ("goods",)
+    imports_by_product : pandas.Series, optional
+        National imports by product (competitive imports). With it, ``TradeParameters.lq`` may be
+        "charm": the intermediate own-region share of tradables comes from CHARM (Kronenberg 2009;
+        docs/methods/regional.md, section "Trade estimation") instead of a location quotient.
     method : {"flq", "aflq", "cilq", "slq", "gravity"}, default "flq"
-        How the intra-regional share of demand enters the trade prior (docs/methods/regional.md, section
-        "Intra-regional shares (location quotients)"); "gravity"
+        ``trade="uniform"`` only: how the intra-regional share of demand enters the trade prior
+        (docs/methods/regional.md, section "Intra-regional shares (location quotients)"); "gravity"
         uses distances alone.
     delta : float in [0, 1), default 0.25
-        FLQ/AFLQ parameter: no universal value exists; see :func:`flq_sensitivity`.
+        ``trade="uniform"`` only: FLQ/AFLQ parameter; see :func:`flq_sensitivity`.
     beta : float, default 1.0
-        Distance decay of the gravity model.
+        ``trade="uniform"`` only: distance decay of the gravity model.
     decay : {"power", "exponential"}
+        ``trade="uniform"`` only.
     internal_distances : pandas.Series, optional
         ``d_rr`` by region (e.g. ``(2/3) sqrt(area / pi)``, Head & Mayer 2002).
     output_indicators : sequence of str
@@ -339,6 +451,17 @@ def build_mrio(
     """
     ras_tol = check_tolerance(ras_tol, "ras_tol")
     ras_max_iter = check_count(ras_max_iter, "ras_max_iter")
+    if trade is None or (isinstance(trade, str) and trade == "calibrated"):
+        parameters = TradeParameters.default()
+    elif isinstance(trade, TradeParameters):
+        parameters = trade
+    elif isinstance(trade, str) and trade == "uniform":
+        parameters = None
+    else:
+        raise InvalidTableError(f"trade must be 'calibrated', 'uniform' or TradeParameters, got {trade!r}")
+    uniform = parameters is None
+    if not uniform and parameters.lq == "charm" and imports_by_product is None:
+        raise InvalidTableError("trade parameters ask for CHARM (lq='charm'), which needs imports_by_product")
     if method not in LQ_METHODS:
         raise InvalidTableError(f"unknown method {method!r}; use one of {', '.join(LQ_METHODS)}")
     if not 0.0 <= float(delta) < 1.0:
@@ -426,20 +549,13 @@ def build_mrio(
     # O_i^r = x_i^r - e_i^r - held_i^r = (Z i + traded final demand)_i share_i^r, computed as a sum of
     # non-negative terms so that no rounding makes it negative
     O = (ZN.sum(axis=1) + FN_traded.sum(axis=1))[:, np.newaxis] * share.T  # (n, R)
-    q = _intra_shares(method, float(delta), A, x_reg, fd_traded, D, basis_reg, basis_nat)
-    decay_matrix = kernels._regional.distance_decay(dist.to_numpy(), beta, decay)
-    if not (decay_matrix > 0).all():
-        r, s = np.argwhere(~(decay_matrix > 0))[0]
-        raise InvalidTableError(
-            f"the distance decay {'d^-beta' if decay == 'power' else 'exp(-beta d)'} with beta = {beta} "
-            f"underflows to zero between regions {regions[r]!r} and {regions[s]!r} (distance "
-            f"{dist.iat[r, s]:.6g}): the gravity model could not let trade flow between them; use a "
-            "smaller beta or distances in larger units")
-    try:
-        with kernel_errors(pd.Index(sectors), pd.Index(regions)):
-            T, _ = kernels.gravity_trade(O, D, decay_matrix, q, tol=ras_tol, max_iter=ras_max_iter)
-    except (InfeasibleBalancingError, ConvergenceError) as exc:
-        raise _trade_error(exc, sectors, regions, O, D) from exc.__cause__
+    if uniform:
+        q = _intra_shares(method, float(delta), A, x_reg, fd_traded, D, basis_reg, basis_nat)
+        T = _uniform_trade(O, D, q, dist, regions, sectors, beta, decay, ras_tol, ras_max_iter)
+    else:
+        T, trade_meta = _class_trade(parameters, product_classes, countries, trade_totals, trade_totals_classes,
+                                     imports_by_product, ras_tol, ras_max_iter, O, ZN @ share.T, fd_traded,
+                                     dist, regions, sectors, A, x_reg, basis_reg, basis_nat, national)
     t = np.zeros_like(T)
     np.divide(T, D[:, np.newaxis, :], out=t, where=D[:, np.newaxis, :] > 0)
 
@@ -467,19 +583,41 @@ def build_mrio(
                                   columns=index)
         units["employment"] = employment_unit
 
+    if uniform:
+        trade_assumptions = [
+            f"intra-regional share of demand from {method.upper()}"
+            + (f" (delta = {delta})" if method in ("flq", "aflq") else "")
+            + " in the gravity prior; interregional trade by a doubly-constrained gravity model "
+            f"f(d) = {'d^-beta' if decay == 'power' else 'exp(-beta d)'} with beta = {beta}, balanced "
+            "exactly to regional supply and demand by RAS (Furness), per product; the location quotients "
+            "are a prior, not a constraint: a flow they rule out (intra-regional share 0 although the region "
+            "produces the product, or 1 closing the region to other suppliers) keeps "
+            f"{kernels._regional.GRAVITY_FLOOR:g} of its plain-gravity value, so that the regional margins can "
+            "always be met"
+        ]
+        trade_meta = {"model": "uniform (one location quotient and one distance decay for every product)"}
+    else:
+        p = parameters
+        trade_assumptions = [
+            "interregional trade per product by a gravity model with three tradability classes (local, "
+            "services, goods; data/tradability.csv): T0 = O_r D_s d_rs^-beta_k exp(home_k - c ln(x_s/x_N)) on "
+            "the own region, exp(-border_k) between countries; " + "; ".join(
+                f"{k}: beta {p.classes[k].distance_decay:.3g}, home bias {p.classes[k].home_bias:.3g}, border "
+                f"{p.classes[k].border:.3g}" for k in tradability.TRADE_CLASSES)
+            + f"; size elasticity c = {p.size_elasticity:.3g} ({p.source}); balanced exactly to regional "
+            "supply and demand by RAS (Furness), per product",
+            ("location quotient " + p.lq.upper() + f" (delta {p.delta:g})" * (p.lq in ("flq", "aflq"))
+             + " on intermediate purchases of " + ", ".join(p.lq_classes) + " only") if p.lq != "none"
+            else "no location quotient: the own-region share follows from the home bias and the margins",
+        ]
+        if trade_totals is not None:
+            trade_assumptions.append("user-supplied region-to-region totals imposed on the classes "
+                                     + ", ".join(trade_totals_classes) + " by three-way proportional fitting")
     assumptions = [
         "regional output x_j^r = x_j^N * (indicator of the region's group / national indicator of the "
         "group): national output structure within each indicator group",
         "every region uses the national domestic technology (A) and primary-input structure (V/x)",
-        f"intra-regional share of demand from {method.upper()}"
-        + (f" (delta = {delta})" if method in ("flq", "aflq") else "")
-        + " in the gravity prior; interregional trade by a doubly-constrained gravity model "
-        f"f(d) = {'d^-beta' if decay == 'power' else 'exp(-beta d)'} with beta = {beta}, balanced "
-        "exactly to regional supply and demand by RAS (Furness), per product; the location quotients "
-        "are a prior, not a constraint: a flow they rule out (intra-regional share 0 although the region "
-        "produces the product, or 1 closing the region to other suppliers) keeps "
-        f"{kernels._regional.GRAVITY_FLOOR:g} of its plain-gravity value, so that the regional margins can "
-        "always be met",
+        *trade_assumptions,
         "Chenery-Moses assembly: one trade pattern per product for all buyers in a destination region",
         "exports and producer-held final demand (inventory changes, nationally negative cells) are "
         "allocated to producing regions in proportion to their output",
@@ -499,13 +637,17 @@ def build_mrio(
     meta_out: dict[str, Any] = dict(national.meta)
     meta_out.update({
         "regionalisation": {
-            "method": method, "delta": float(delta) if method in ("flq", "aflq") else None,
-            "beta": float(beta), "decay": decay, "output_indicators": list(output_indicators),
+            "trade": "uniform" if uniform else "calibrated",
+            "method": method if uniform else None,
+            "delta": float(delta) if uniform and method in ("flq", "aflq") else None,
+            "beta": float(beta) if uniform else None, "decay": decay if uniform else None,
+            "output_indicators": list(output_indicators),
             "lq_basis": "employment" if employment is not None else "output",
             "ras_tol": ras_tol, "ras_max_iter": ras_max_iter,
         },
         "output_indicator": {str(r): {str(g): used[g] for g in groups} for r in regions},
         "industry_group": {str(s): str(g) for s, g in group_of.items()},
+        "trade": trade_meta,
         "final_demand_proxies": {str(c): (p if isinstance(p, str) else [str(v) for v in p])
                                  for c, p in proxies.items()},
         "assumptions": assumptions + national_notes,
@@ -580,7 +722,8 @@ def flq_sensitivity(national: NationalTable, indicators: pd.DataFrame, concordan
     """
     out = {}
     for d in deltas:
-        system = build_mrio(national, indicators, concordance, distances, method=method, delta=d, **kwargs)
+        system = build_mrio(national, indicators, concordance, distances, trade="uniform", method=method, delta=d,
+                            **kwargs)
         R, n = system.n_regions, system.n_sectors
         Z4 = system.Z.to_numpy().reshape(R, n, R, n)
         own = np.einsum("rirj->r", Z4)

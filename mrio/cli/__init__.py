@@ -44,6 +44,8 @@ LAZY_COMMANDS = {
         "Structural path analysis: the largest supply chains."),
     "trade": ("mrio.cli._dependency", "trade_command",
         "Value added in trade: KWW decomposition, VAX ratios."),
+    "validate": ("mrio.cli._validate", "validate_command",
+        "Score the regional build against survey-based truth tables."),
 }
 
 EPILOG = """Examples on the bundled data (40 Dutch COROP regions x 81 industries, 2018; --year 2015-2021):
@@ -60,6 +62,7 @@ EPILOG = """Examples on the bundled data (40 Dutch COROP regions x 81 industries
   mrio shock data/examples/groningen_gas.toml --out groningen/
   mrio report nl-corop --out report.html
   mrio build --year 2016 --out nl2016
+  mrio validate --truth all --data ../shared/data
 
 \b
 Exit codes: 0 success, 2 bad usage or input, 1 failure; errors are one line (mrio --debug for

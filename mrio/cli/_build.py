@@ -17,7 +17,7 @@ from mrio.core import labels as lab
 from mrio.core.io import write
 from mrio.errors import FileFormatError, LabelError, UnknownLabelError
 
-from ._common import check_folder, progress
+from ._common import check_folder, progress, trade_arguments, trade_options
 
 EXISTING_FILE = click.Path(exists=True, path_type=Path)
 
@@ -112,11 +112,14 @@ def _internal_distances(path: Path, regions: pd.Index) -> pd.Series:
 @click.option("--internal-distances", "internal_path", type=EXISTING_FILE, default=None,
               help="CSV region,distance: internal distances d_rr (default: half the distance to the nearest "
                    "region).")
+@trade_options
 @click.option("--method", type=click.Choice(LQ_METHODS), default="flq", show_default=True,
-              help="Location quotient for the intra-regional share, or plain gravity.")
-@click.option("--delta", type=float, default=0.25, show_default=True, help="FLQ/AFLQ delta in [0, 1).")
-@click.option("--beta", type=float, default=1.0, show_default=True, help="Gravity distance decay.")
-@click.option("--decay", type=click.Choice(["power", "exponential"]), default="power", show_default=True)
+              help="--trade uniform: location quotient for the intra-regional share, or plain gravity.")
+@click.option("--delta", type=float, default=0.25, show_default=True,
+              help="--trade uniform: FLQ/AFLQ delta in [0, 1).")
+@click.option("--beta", type=float, default=1.0, show_default=True, help="--trade uniform: distance decay.")
+@click.option("--decay", type=click.Choice(["power", "exponential"]), default="power", show_default=True,
+              help="--trade uniform: form of the distance decay.")
 @click.option("--indicator-year", type=int, default=None,
               help="Use indicators of this year (default: the latest year of each indicator).")
 @click.option("--ras-tol", type=float, default=1e-13, show_default=True,
@@ -134,8 +137,9 @@ def _internal_distances(path: Path, regions: pd.Index) -> pd.Series:
 @click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True)
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder to write the system to (replaced atomically).")
-def build_command(national_path, regional_path, distances_path, year, concordance_path, internal_path, method,
-                  delta, beta, decay, indicator_year, ras_tol, ras_max_iter, value_added, rtol, fmt, out) -> None:
+def build_command(national_path, regional_path, distances_path, year, concordance_path, internal_path, trade,
+                  trade_parameters, method, delta, beta, decay, indicator_year, ras_tol, ras_max_iter, value_added,
+                  rtol, fmt, out) -> None:
     """Build a multi-regional table consistent with the national table.
 
     Summing the result over regions reproduces the national intermediate flows, final demand by
@@ -151,9 +155,11 @@ def build_command(national_path, regional_path, distances_path, year, concordanc
       mrio build --year 2020 --out nl2020
       mrio build --national data/nl_corop/national_2018 \\
                  --regional data/nl_corop/indicators.csv \\
-                 --distances data/nl_corop/distances_km.csv --method flq --delta 0.25 --out nl2018
+                 --distances data/nl_corop/distances_km.csv --out nl2018
+      mrio build --trade uniform --method flq --delta 0.25 --out nl2018-uniform   # the model before issue 11
     """
     check_folder(out, directory=True)
+    trade_kwargs = trade_arguments(trade, trade_parameters)
     year = check_nl_year(year) if national_path is None or year is not None else None
     with nl_inputs_folder() as bundled:
         bundled = Path(bundled)
@@ -185,6 +191,7 @@ def build_command(national_path, regional_path, distances_path, year, concordanc
         system = build_mrio(national, indicators, _concordance(concordance_path, national.sectors), distances,
                             method=method, delta=delta, beta=beta, decay=decay, internal_distances=internal,
                             ras_tol=ras_tol, ras_max_iter=ras_max_iter,
+                            **trade_kwargs,
                             meta={"built_by": "mrio build", "inputs": inputs})
         write(system, out, format=fmt)
     click.echo(f"wrote {out}: {system.n_regions} regions x {system.n_sectors} sectors ({fmt})")

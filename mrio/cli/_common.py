@@ -195,3 +195,26 @@ def emit(table: pd.DataFrame | pd.Series, out: Path | None, title: str = "") -> 
         if title:
             click.echo(title)
         click.echo(table.to_string() if len(table) <= 200 else str(table))
+
+
+def trade_options(func):
+    """Add ``--trade calibrated|uniform`` and ``--trade-parameters FILE``."""
+    func = click.option("--trade-parameters", "trade_parameters", type=click.Path(exists=True, dir_okay=False,
+                                                                                  path_type=Path),
+                        default=None, help="JSON file of trade parameters (as data/trade_parameters.json) "
+                                           "for the calibrated model.")(func)
+    return click.option("--trade", "trade", type=click.Choice(["calibrated", "uniform"]), default="calibrated",
+                        show_default=True,
+                        help="Interregional trade: 'calibrated' (tradability classes, fitted defaults) or "
+                             "'uniform' (one location quotient --method/--delta and one decay --beta for "
+                             "every product, the model before issue 11).")(func)
+
+
+def trade_arguments(trade: str, parameters: Path | None) -> dict:
+    """Keyword arguments of :func:`mrio.build.regional.build_mrio` from the trade options."""
+    from mrio.build.tradability import TradeParameters
+
+    if parameters is not None and trade == "uniform":
+        raise InputError("--trade-parameters applies to --trade calibrated, not uniform")
+    chosen = TradeParameters.read(parameters) if parameters is not None else trade
+    return {"trade": chosen}

@@ -133,7 +133,7 @@ def test_meta_records_year_proxies_and_assumptions(built):
     assert meta["final_demand_proxies"]["changes_in_inventories"] == "producer"
     assert "extra-regio" in meta["extra_regio"].lower()
     assert max(meta["national_consistency"].values()) <= RTOL
-    assert any("FLQ" in a for a in meta["assumptions"])
+    assert any("tradability classes" in a for a in meta["assumptions"])  # issue 11: calibrated trade
     assert list(system.final_demand_regions[-1:]) == ["RoW"]
     assert set(system.Y.columns.get_level_values("category")) >= {"household_consumption",
                                                                   "changes_in_inventories", "exports_goods"}

@@ -252,7 +252,7 @@ def _distances(regions=REGIONS):
 def test_pipeline_is_nationally_consistent(method):
     national = _national()
     system = build_mrio(national, _indicators(np.random.default_rng(1)), CONCORDANCE, _distances(),
-                        method=method, delta=0.3, beta=1.5)
+                        trade="uniform", method=method, delta=0.3, beta=1.5)
     check = national_consistency(system, national)
     assert check["max_relative_error"].max() <= RTOL
     assert list(system.regions) == REGIONS and list(system.sectors) == SECTORS
@@ -282,8 +282,8 @@ def test_pipeline_consistency_property(seed, R, method, delta, beta):
             mask = (indicators["group"] == g) & (indicators["indicator"] == kind)
             if indicators.loc[mask, "value"].sum() == 0:
                 indicators.loc[mask[mask].index[0], "value"] = 1.0
-    system = build_mrio(national, indicators, CONCORDANCE, _distances(regions), method=method, delta=delta,
-                        beta=beta)
+    system = build_mrio(national, indicators, CONCORDANCE, _distances(regions), trade="uniform", method=method,
+                        delta=delta, beta=beta)
     assert national_consistency(system, national)["max_relative_error"].max() <= RTOL
     # regional output reproduces the indicator shares, group by group
     x = system.x.to_numpy().reshape(R, -1)
@@ -325,7 +325,7 @@ def test_pipeline_with_negative_final_demand(seed, R, method):
     for (_, _), frame in indicators.groupby(["group", "indicator"]):
         if frame["value"].sum() == 0:
             indicators.loc[frame.index[0], "value"] = 1.0
-    system = build_mrio(national, indicators, CONCORDANCE, _distances(regions), method=method)
+    system = build_mrio(national, indicators, CONCORDANCE, _distances(regions), trade="uniform", method=method)
     assert national_consistency(system, national)["max_relative_error"].max() <= RTOL
     assert (system.Z.to_numpy() >= 0).all()
 
@@ -334,8 +334,8 @@ def test_distance_decay_underflow_names_the_regions():
     # exp(-beta d) underflows to 0 (beta d > 745): no trade could flow, rejected up front
     with pytest.raises(InvalidTableError, match="exp\\(-beta d\\) with beta = 100.0 underflows to zero "
                        "between regions 'North' and 'North'"):
-        _build(decay="exponential", beta=100.0)
-    _build(decay="exponential", beta=0.05)  # a sensible beta builds
+        _build(trade="uniform", decay="exponential", beta=100.0)
+    _build(trade="uniform", decay="exponential", beta=0.05)  # a sensible beta builds
 
 
 def test_trade_balancing_failure_names_product_and_region(monkeypatch):
@@ -345,6 +345,14 @@ def test_trade_balancing_failure_names_product_and_region(monkeypatch):
         raise kernels.InfeasibleError("product 2: RAS diverged", rows=[2], columns=[1])
 
     monkeypatch.setattr(kernels, "gravity_trade", failing)
+    with pytest.raises(InfeasibleBalancingError, match="trade balancing failed for product 'energy', regions "
+                       "'East' \\(supply [0-9.]+, demand [0-9.]+\\): RAS diverged"):
+        _build(trade="uniform")
+
+    def failing_classes(prior, O, D, **kwargs):
+        raise kernels.InfeasibleError("product 2: RAS diverged", rows=[2], columns=[1])
+
+    monkeypatch.setattr(kernels, "balance_products", failing_classes)
     with pytest.raises(InfeasibleBalancingError, match="trade balancing failed for product 'energy', regions "
                        "'East' \\(supply [0-9.]+, demand [0-9.]+\\): RAS diverged"):
         _build()
@@ -471,7 +479,7 @@ def test_cli_build_writes_a_consistent_system(tmp_path):
         tmp_path / "concordance.csv", index=False)
     args = ["build", "--national", str(tmp_path / "national"), "--regional", str(tmp_path / "regional.csv"),
             "--distances", str(tmp_path / "distances.csv"), "--concordance", str(tmp_path / "concordance.csv"),
-            "--method", "aflq", "--delta", "0.2", "--out", str(tmp_path / "out")]
+            "--trade", "uniform", "--method", "aflq", "--delta", "0.2", "--out", str(tmp_path / "out")]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert "national consistency" in result.output

@@ -1,0 +1,227 @@
+"""Trade kernels with product classes: class-gravity prior, per-product balancing, totals constraints.
+
+Arrays in, arrays out (methods.md sections 2.4 and 2.7; the methods page, section 'Trade
+estimation'). Products ``i`` (``n``), regions ``r, s`` (``R``); trade arrays are ``(n, R, R)``
+indexed (product, origin, destination).
+
+References
+----------
+Wilson, A. G. (1970). *Entropy in Urban and Regional Modelling*. Pion (doubly-constrained gravity).
+McCallum, J. (1995). National borders matter. *American Economic Review* 85, 615-623 (border effect).
+Head, K. & Mayer, T. (2002). Illusory border effects. CEPII WP 2002-01 (distances, home bias).
+Flegg, A. T. & Tohmo, T. (2013). Regional input-output tables and the FLQ formula: a case study of
+Finland. *Regional Studies* 47, 703-721 (size-dependent regional self-supply).
+Deming, W. E. & Stephan, F. F. (1940). On a least squares adjustment of a sampled frequency table
+when the expected marginal totals are known. *Ann. Math. Stat.* 11, 427-444 (iterative
+proportional fitting in three dimensions).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._balancing import ras
+from ._margins import check_product_margins
+from ._errors import InfeasibleError, NotConvergedError
+
+__all__ = ["class_gravity_prior", "balance_products", "constrain_totals"]
+
+#: Smallest prior weight relative to a product's largest cell (exp(-700) ~ 1e-304 stays positive).
+_LOG_FLOOR = -700.0
+
+
+def class_gravity_prior(origin, destination_intermediate, destination_final, distance, beta, home,
+                        border=None, cross=None, local_intermediate=None):
+    """Gravity prior with product-specific decay, home bias and border effect.
+
+    ::
+
+        T0_i[r, s] = O_i^r  W_i[r, s]  d_rs^(-beta_i)  exp(home_i^s [r = s] - border_i [c(r) != c(s)])
+        W_i[s, s]  = Dfd_i^s + q_i^s Dint_i^s ,   W_i[r, s] = Dfd_i^s + Dint_i^s  (r != s)
+
+    ``q`` (optional, in [0, 1]) is a location-quotient share applied to intermediate purchases only
+    (the LQ adjustment of tradables); without it ``W = D``. Cells are positive wherever
+    ``O_i^r > 0`` and ``D_i^s > 0``, so any margins with equal totals can be met by RAS.
+
+    Parameters
+    ----------
+    origin : ndarray (n, R)
+        Supply to the domestic market ``O``.
+    destination_intermediate, destination_final : ndarray (n, R)
+        Intermediate and final domestic demand at destination (``D = Dint + Dfd``).
+    distance : ndarray (R, R)
+        Positive distances (diagonal = internal distance).
+    beta : ndarray (n,)
+        Distance elasticity per product.
+    home : ndarray (n, R)
+        Log home bias per product and destination region.
+    border : ndarray (n,), optional
+        Log border effect per product for ``cross`` pairs.
+    cross : ndarray (R, R) of bool, optional
+        True where origin and destination lie in different countries.
+    local_intermediate : ndarray (n, R), optional
+        ``q``.
+
+    Returns
+    -------
+    ndarray (n, R, R)
+    """
+    O = np.asarray(origin, dtype=np.float64)
+    Dint = np.asarray(destination_intermediate, dtype=np.float64)
+    Dfd = np.asarray(destination_final, dtype=np.float64)
+    d = np.asarray(distance, dtype=np.float64)
+    n, R = O.shape
+    if (d <= 0).any() or not np.isfinite(d).all():
+        r, s = np.argwhere(~(d > 0) | ~np.isfinite(d))[0]
+        raise InfeasibleError(f"distance between regions {r} and {s} is {d[r, s]!r}; distances must be "
+                              "positive and finite", columns=sorted({int(r), int(s)}))
+    beta = np.broadcast_to(np.asarray(beta, dtype=np.float64), (n,))
+    home = np.broadcast_to(np.asarray(home, dtype=np.float64), (n, R))
+    logf = -beta[:, None, None] * np.log(d)[None, :, :]
+    idx = np.arange(R)
+    logf[:, idx, idx] += home
+    if border is not None and cross is not None:
+        border = np.broadcast_to(np.asarray(border, dtype=np.float64), (n,))
+        logf -= border[:, None, None] * np.asarray(cross, dtype=bool)[None, :, :]
+    logf -= logf.max(axis=(1, 2), keepdims=True)
+    f = np.exp(np.maximum(logf, _LOG_FLOOR))
+    W = np.broadcast_to((Dint + Dfd)[:, None, :], (n, R, R)).copy()
+    if local_intermediate is not None:
+        q = np.clip(np.asarray(local_intermediate, dtype=np.float64), 0.0, 1.0)
+        own = Dfd + q * Dint
+        # keep a positive own cell wherever demand is positive (q = 0 must not close the cell)
+        W[:, idx, idx] = np.where((own <= 0) & (Dint + Dfd > 0), 1e-9 * (Dint + Dfd), own)
+    return O[:, :, None] * W * f
+
+
+def balance_products(prior, origin, destination, tol=1e-12, max_iter=5000):
+    """Balance each product's prior to its margins by RAS (Furness): ``T_i i = O_i``, ``i'T_i = D_i``.
+
+    All products are scaled together, one vectorised sweep (column step, then row step) per
+    iteration: per-product problems are small (R x R), so this beats a loop over products. The
+    stopping rule is that of :func:`mrio.kernels.ras`: after the column step of a sweep, the row
+    residual of every product is at most ``tol * max(1, max O_i, max D_i)`` (Bacharach 1970;
+    methods.md 2.7).
+
+    Parameters
+    ----------
+    prior : ndarray (n, R, R), non-negative
+    origin, destination : ndarray (n, R)
+        Non-negative margins with equal totals per product (1e-9 relative).
+    tol : float
+        Tolerance relative to each product's largest margin.
+    max_iter : int
+        Cap on sweeps.
+
+    Returns
+    -------
+    T : ndarray (n, R, R)
+    iterations : ndarray of int (n,)
+        Sweeps each product needed.
+
+    Raises
+    ------
+    InfeasibleError
+        Negative or unequal margins, or a positive margin whose row/column of the prior is all zero
+        (``.rows`` = the product, ``.columns`` = regions).
+    NotConvergedError
+        The cap was reached (the message names the worst product).
+    """
+    prior = np.asarray(prior, dtype=np.float64)
+    origin = np.asarray(origin, dtype=np.float64)
+    destination = np.asarray(destination, dtype=np.float64)
+    n, R = origin.shape
+    if prior.shape != (n, R, R) or destination.shape != (n, R):
+        raise InfeasibleError(f"trade balancing: prior {prior.shape}, origin {origin.shape} and destination "
+                              f"{destination.shape} do not match (n x R x R, n x R)")
+    if (prior < 0).any() or not np.isfinite(prior).all():
+        raise InfeasibleError("trade balancing: the prior has negative or non-finite cells")
+    for i in range(n):
+        O, D = origin[i], destination[i]
+        check_product_margins(i, O, D)
+        dead = np.flatnonzero(((O > 0) & (prior[i].sum(axis=1) == 0)) | ((D > 0) & (prior[i].sum(axis=0) == 0)))
+        if dead.size:
+            raise InfeasibleError(f"product {i}: regions {dead.tolist()} have supply or demand but no admissible "
+                                  "trade cell in the prior", rows=[i], columns=dead)
+    scale = np.maximum(1.0, np.maximum(origin.max(axis=1, initial=0.0), destination.max(axis=1, initial=0.0)))
+    T = prior.copy()
+    iterations = np.zeros(n, dtype=np.int64)
+    done = np.zeros(n, dtype=bool)
+    gap = np.zeros(n)
+    for it in range(1, max_iter + 1):
+        cols = T.sum(axis=1)
+        T *= np.divide(destination, cols, out=np.zeros_like(cols), where=cols > 0)[:, np.newaxis, :]
+        rows = T.sum(axis=2)
+        gap = np.abs(rows - origin).max(axis=1, initial=0.0) / scale
+        newly = ~done & (gap <= tol)
+        iterations[newly] = it
+        done |= newly
+        if done.all():
+            return T, iterations
+        T *= np.divide(origin, rows, out=np.zeros_like(rows), where=rows > 0)[:, :, np.newaxis]
+    worst = int(np.argmax(np.where(done, -np.inf, gap)))
+    raise NotConvergedError(f"product {worst}: RAS did not converge in {max_iter} sweeps: relative margin "
+                            f"residual {gap[worst]:.3g} > {tol:.3g} (a prior with tiny cells where the margins "
+                            "force flows converges slowly: raise the cap)", iterations=max_iter,
+                            residual=float(gap[worst]))
+
+
+def constrain_totals(trade, origin, destination, totals, products, tol=1e-10, max_iter=5000):
+    """Impose region-to-region totals on a group of products by three-way proportional fitting.
+
+    Finds ``T`` close to ``trade`` (the balanced prior) with, for every product ``i`` in
+    ``products``, ``T_i i = O_i`` and ``i'T_i = D_i``, and ``sum_{i in products} T_i = G``
+    (Deming & Stephan 1940). ``G`` is first balanced by RAS to the group's regional totals of
+    supply and demand, so only its pattern matters where its totals disagree with them (e.g.
+    freight tonnes against values). Other products are left as they are.
+
+    Parameters
+    ----------
+    trade : ndarray (n, R, R)
+    origin, destination : ndarray (n, R)
+    totals : ndarray (R, R), non-negative
+        Region-to-region totals (origin x destination), positive wherever the group has supply at
+        the origin and demand at the destination.
+    products : ndarray of bool (n,)
+    tol : float
+        Relative tolerance on every margin and on the totals.
+    max_iter : int
+
+    Returns
+    -------
+    T : ndarray (n, R, R)
+    iterations : int
+
+    Raises
+    ------
+    InfeasibleError
+        Totals negative, or zero where the group must trade.
+    NotConvergedError
+        No convergence within ``max_iter`` sweeps.
+    """
+    T = np.array(trade, dtype=np.float64, copy=True)
+    G0 = np.asarray(totals, dtype=np.float64)
+    sel = np.flatnonzero(np.asarray(products, dtype=bool))
+    if sel.size == 0:
+        return T, 0
+    if (G0 < 0).any() or not np.isfinite(G0).all():
+        raise InfeasibleError("region-to-region totals must be finite and non-negative")
+    O = np.asarray(origin, dtype=np.float64)[sel]
+    D = np.asarray(destination, dtype=np.float64)[sel]
+    G = ras(G0, O.sum(axis=0), D.sum(axis=0), tol=tol, tol_factors=np.inf, max_iter=max_iter).X
+    X = T[sel]
+    scale = max(1.0, float(O.max(initial=0.0)), float(D.max(initial=0.0)), float(G.max(initial=0.0)))
+    for it in range(1, max_iter + 1):
+        cell = X.sum(axis=0)
+        X *= np.divide(G, cell, out=np.zeros_like(G), where=cell > 0)[None]
+        rows = X.sum(axis=2)
+        X *= np.divide(O, rows, out=np.zeros_like(O), where=rows > 0)[:, :, None]
+        cols = X.sum(axis=1)
+        X *= np.divide(D, cols, out=np.zeros_like(D), where=cols > 0)[:, None, :]
+        gap = max(np.abs(X.sum(axis=2) - O).max(), np.abs(X.sum(axis=0) - G).max())
+        if gap <= tol * scale:
+            T[sel] = X
+            return T, it
+    raise NotConvergedError(f"region-to-region totals: three-way fitting did not converge in {max_iter} "
+                            f"sweeps (largest gap {gap:.3g}); the totals may be inconsistent with the "
+                            "products' supply and demand", iterations=max_iter, residual=float(gap))

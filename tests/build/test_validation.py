@@ -1,0 +1,141 @@
+"""Validation against survey truths (Japan 2015, WIOD 2000/2011) and the shipped trade defaults (issue 11).
+
+Targets of issue 11 for the shipped defaults (one setting for every region). Where a target is not
+reached by the principled model the test asserts the measured figure (a regression bound) and says
+why; the closing note of issue 11 reports both.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mrio.build import nl
+from mrio.build.validation import (
+    household_local_shares,
+    load_truth,
+    rebuild,
+    score,
+    validate,
+)
+from mrio.core import labels as lab
+from mrio.core.system import MRIO
+from mrio.errors import FileFormatError, MRIOWarning, UnknownLabelError
+
+
+@pytest.fixture(scope="module")
+def scores(shared_data):
+    table = validate("all", shared_data)
+    return table.set_index(["truth", "metric"])["value"]
+
+
+@pytest.fixture(scope="module")
+def before(shared_data):
+    table = validate(["wiod2011", "japan"], shared_data, trade="uniform")
+    return table.set_index(["truth", "metric"])["value"]
+
+
+def test_tidy_rows_and_metric_names(scores):
+    names = set(scores.index.get_level_values("metric"))
+    assert {"local supply share MAE", "intra-regional multiplier MAPE", "own-region multiplier share MAE",
+            "self-sufficiency MAE", "value added on own final demand MAE", "log trade correlation"} <= names
+    assert set(scores.index.get_level_values("truth")) == {"japan", "wiod2000", "wiod2011"}
+    assert np.isfinite(scores.to_numpy()).all()
+
+
+def test_japan_calibration_half_meets_the_targets(scores):
+    japan = scores["japan"]
+    assert japan["local supply share MAE"] <= 0.10
+    assert japan["intra-regional multiplier MAPE"] <= 0.06
+    assert abs(japan["manufacturing mean share error"]) <= 0.08
+    assert abs(japan["services mean share error"]) <= 0.08
+
+
+@pytest.mark.parametrize("truth", ["wiod2000", "wiod2011"])
+def test_wiod_scores_of_the_shipped_defaults(scores, truth):
+    wiod = scores[truth]
+    # Targets of issue 11: own-region multiplier share MAE <= 0.04, self-sufficiency MAE <= 0.06, value
+    # added on own final demand MAE <= 0.10, log trade correlation >= 0.93. Not reached: with national
+    # technology and proxy final demand the countries' product margins are far from WIOD's (e.g. Bulgaria's
+    # estimated demand for business services is 4x its true demand), and self-sufficiency cannot exceed
+    # sum_i min(O_i, D_i) / sum_i D_i whatever the trade model (bound: MAE 0.08). The bounds below are the
+    # measured figures of the shipped fit (2000: 0.053, 0.092, 0.125, 0.903; 2011: 0.050, 0.076, 0.105, 0.895)
+    # with a small margin, so that a regression fails.
+    assert wiod["own-region multiplier share MAE"] <= 0.06
+    assert wiod["self-sufficiency MAE"] <= 0.10
+    assert wiod["value added on own final demand MAE"] <= 0.135
+    assert wiod["log trade correlation"] >= 0.88
+
+
+def test_defaults_beat_the_single_decay_model(scores, before):
+    # the issue's "before" figures are reproduced by trade="uniform" (WIOD 2011: 0.143, 0.36, 0.43, 0.92)
+    assert before["wiod2011", "own-region multiplier share MAE"] == pytest.approx(0.143, abs=0.01)
+    assert before["wiod2011", "self-sufficiency MAE"] == pytest.approx(0.36, abs=0.02)
+    assert before["wiod2011", "value added on own final demand MAE"] == pytest.approx(0.43, abs=0.02)
+    assert before["wiod2011", "log trade correlation"] == pytest.approx(0.92, abs=0.01)
+    assert before["japan", "local supply share MAE"] == pytest.approx(0.335, abs=0.03)
+    for truth, metric in [("japan", "local supply share MAE"), ("japan", "intra-regional multiplier MAPE"),
+                          ("wiod2011", "self-sufficiency MAE"), ("wiod2011", "own-region multiplier share MAE"),
+                          ("wiod2011", "value added on own final demand MAE")]:
+        assert scores[truth, metric] < before[truth, metric] / 2, (truth, metric)
+
+
+def _truth_system(case) -> MRIO:
+    """WIOD's own EU-27 block as an MRIO: scoring it against itself must give perfect marks."""
+    t = case.truth
+    regions, sectors = list(case.regions), list(case.national.sectors)
+    R, n = len(regions), len(sectors)
+    index = pd.MultiIndex.from_product([regions, sectors], names=list(lab.INDUSTRY_LEVELS))
+    cols = pd.MultiIndex.from_tuples([(r, "final demand") for r in regions] + [("RoW", "exports")],
+                                     names=list(lab.FINAL_DEMAND_LEVELS))
+    Y = np.concatenate([t["F"].reshape(R * n, R), t["exports"].reshape(R * n, 1)], axis=1)
+    Z = t["Z"].reshape(R * n, R * n)
+    x = t["x"].reshape(-1)
+    V = np.vstack([t["va"].reshape(-1), x - Z.sum(axis=0) - t["va"].reshape(-1)])
+    return MRIO.from_flows(pd.DataFrame(Z, index, index), pd.DataFrame(Y, index, cols),
+                           V=pd.DataFrame(V, index=pd.Index(["value added", "imports from outside the EU"],
+                                                            name=lab.COMPONENT), columns=index),
+                           x=pd.Series(x, index=index), value_added_components=["value added"], rtol=1e-3)
+
+
+def test_a_truth_scored_against_itself_is_perfect(shared_data):
+    case = load_truth("wiod2011", shared_data)
+    t = case.truth
+    short = np.where(t["x"] <= 0, 1.0 - t["x"], 0.0)  # two cells of -1 million USD (WIOD rounding): lift to 1
+    t["exports"], t["x"] = t["exports"] + short, t["x"] + short
+    with pytest.warns(MRIOWarning, match="columns of A sum to 1"):  # two WIOD columns (LUX c24, SVN c8)
+        system = _truth_system(case)
+    marks = score(case, system)
+    for metric in ("own-region multiplier share MAE", "self-sufficiency MAE", "value added on own final demand MAE"):
+        assert marks[metric] == pytest.approx(0.0, abs=1e-12), metric
+    assert marks["log trade correlation"] == pytest.approx(1.0, abs=1e-12)
+
+
+def test_rebuilt_truths_reproduce_their_national_tables(shared_data):
+    from mrio.build.regional import national_consistency
+
+    case = load_truth("japan", shared_data)
+    system = rebuild(case)
+    assert national_consistency(system, case.national)["max_relative_error"].max() <= 1e-9
+    assert len(case.scored) == 23 and system.n_regions == 46
+    # distances: within a prefecture much shorter than between (Head-Mayer, GeoNames cities)
+    d = case.distances.to_numpy()
+    assert (np.diag(d) < d.min(axis=1, initial=np.inf, where=~np.eye(len(d), dtype=bool))).all()
+
+
+def test_unknown_truth_and_missing_holdout(shared_data, tmp_path):
+    with pytest.raises(UnknownLabelError, match="unknown truth 'mars'"):
+        load_truth("mars", shared_data)
+    with pytest.raises(FileFormatError, match="not there|missing"):
+        load_truth("japan", tmp_path)
+
+
+def test_nl_corop_households_buy_local_services_at_home():
+    shares = household_local_shares(nl.load_nl("nl-corop"))
+    assert shares["Retail trade"] >= 0.75
+    assert shares["Human health"] >= 0.75
+    # Target >= 0.95 for imputed rents: not reachable by trade alone. Rents are placed by the regions'
+    # real-estate value added and household consumption by their wages (placement, issue 10), so supply
+    # and demand differ by region (0.6 to 2 times); even all-local trade gives at most 0.946. Measured 0.90.
+    assert shares["Imputed rents of owner-occupied dwellings"] >= 0.88
