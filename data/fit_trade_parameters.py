@@ -28,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=HERE / "trade_parameters.json")
     parser.add_argument("--log-weight", type=float, default=0.3,
                         help="weight of the log region-to-region flow residuals (WIOD)")
+    parser.add_argument("--bootstrap", type=int, default=0,
+                        help="cluster-bootstrap replicates over regions for the ranges (0: Jacobian errors)")
     args = parser.parse_args(argv)
     from mrio.build.tradability import TradeParameters
     from mrio.build.validation import fit_trade_parameters, load_truth, validate
@@ -35,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     start = time.time()
     cases = [load_truth("japan", args.shared), load_truth("wiod2000", args.shared)]
     initial = TradeParameters.read(args.out) if args.out.is_file() else None
-    fitted, diagnostics = fit_trade_parameters(cases, initial=initial, log_weight=args.log_weight)
+    fitted, diagnostics = fit_trade_parameters(cases, initial=initial, log_weight=args.log_weight,
+                                               bootstrap=args.bootstrap)
     scores = validate("all", args.shared, trade=fitted)
     extra = {"fit": {**diagnostics, "truths": [c.name for c in cases], "seconds": round(time.time() - start, 1),
                      "script": "data/fit_trade_parameters.py"},

@@ -1,7 +1,6 @@
 """Trade kernels with product classes: class-gravity prior, per-product balancing, totals constraints.
 
-Arrays in, arrays out (methods.md sections 2.4 and 2.7; the methods page, section 'Trade
-estimation'). Products ``i`` (``n``), regions ``r, s`` (``R``); trade arrays are ``(n, R, R)``
+Arrays in, arrays out (see the methods page *The regional build*, section *Trade estimation*). Products ``i`` (``n``), regions ``r, s`` (``R``); trade arrays are ``(n, R, R)``
 indexed (product, origin, destination).
 
 References

@@ -23,8 +23,8 @@ three-way fitting (:func:`mrio.kernels.constrain_totals`). ``b_k`` is a border e
 regions of different countries (zero inside one country; McCallum 1995), ``c`` a region-size
 elasticity of the home bias (the gravity analogue of Flegg & Tohmo's ``delta = a + b ln(size)``).
 The location-quotient share ``q`` (FLQ, AFLQ, CILQ, SLQ) applies to intermediate purchases of the
-classes in ``lq_classes`` only, never to final demand. See the methods page, section 'Trade
-estimation'.
+classes in ``lq_classes`` only, never to final demand. See the methods page *The regional build*,
+section *Trade estimation*.
 
 The defaults (:meth:`TradeParameters.default`) are fitted on survey truths by
 :func:`mrio.build.validation.fit_trade_parameters` (script ``data/fit_trade_parameters.py``) and
@@ -232,6 +232,13 @@ class TradeParameters:
         """The shipped defaults, fitted on the Japanese calibration half and WIOD 2000."""
         with resources.as_file(resources.files("mrio.data") / _PARAMETER_FILE) as path:
             return cls.read(path)
+
+    @staticmethod
+    def shipped_scores() -> pd.DataFrame:
+        """Validation scores of the shipped defaults (tidy ``truth, metric, value``), as stored by the fit."""
+        with resources.as_file(resources.files("mrio.data") / _PARAMETER_FILE) as path:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        return pd.DataFrame(data.get("scores", []), columns=["truth", "metric", "value"])
 
     @classmethod
     def uniform(cls, beta: float = 1.0) -> TradeParameters:

@@ -37,7 +37,7 @@ Metrics (all computed by :func:`score`; names as in the tidy output of :func:`va
 * ``log trade correlation`` (wiod): correlation of the logarithms of region-to-region flows
   (intermediate plus final, all products, ``r != s``, both positive).
 
-See the methods page, section 'Trade estimation'.
+See the methods page *The regional build*, section *Trade estimation*.
 """
 
 from __future__ import annotations
@@ -535,9 +535,11 @@ def _margins(case: TruthCase, system: MRIO):
     return O, Dint, Dfd, size
 
 
-def _residuals(cases_data, parameters: TradeParameters, log_weight: float):
+def _residuals(cases_data, parameters: TradeParameters, log_weight: float, weights=None):
+    """Stacked residuals of every case; ``weights[k]``: multiplicity of each scored region (bootstrap)."""
     parts = []
-    for case, (O, Dint, Dfd, size), classes, cross in cases_data:
+    for k_case, (case, (O, Dint, Dfd, size), classes, cross) in enumerate(cases_data):
+        w_reg = np.ones(len(case.scored)) if weights is None else np.asarray(weights[k_case], dtype=float)
         T, _ = estimate_trade(O, Dint, Dfd, case.distances.to_numpy(), classes, parameters, size, cross=cross,
                               tol=1e-10)
         D = Dint + Dfd
@@ -548,7 +550,7 @@ def _residuals(cases_data, parameters: TradeParameters, log_weight: float):
             S = np.array([case.truth["areas"][a]["share"] for a in case.scored]).T
             U = np.array([case.truth["areas"][a]["use"] for a in case.scored]).T
             H = (1 - m)[:, None] * own[:, [regions.index(a) for a in case.scored]]
-            parts.append((np.sqrt(U / U.sum()) * (H - S)).ravel())
+            parts.append((np.sqrt(U / U.sum() * w_reg[None, :]) * (H - S)).ravel())
             continue
         t = case.truth
         flows = t["Z"].sum(axis=3) + t["F"]  # (r, i, s)
@@ -559,18 +561,20 @@ def _residuals(cases_data, parameters: TradeParameters, log_weight: float):
             sel = classes == k
             est = (D[sel] * own[sel]).sum(axis=0) / D[sel].sum(axis=0)
             tru = (dom[sel] * tau[sel]).sum(axis=0) / dom[sel].sum(axis=0)
-            parts.append(np.sqrt(dom[sel].sum(axis=0) / dom.sum(axis=0) / R) * (est - tru))
+            parts.append(np.sqrt(dom[sel].sum(axis=0) / dom.sum(axis=0) / R * w_reg) * (est - tru))
         off = ~np.eye(R, dtype=bool)
         ft = np.transpose(flows, (1, 0, 2)) * off[None]
         fh = T * off[None]
         st = ft / np.maximum(ft.sum(axis=1, keepdims=True), 1e-12)
         sh = fh / np.maximum(fh.sum(axis=1, keepdims=True), 1e-12)
-        w = np.sqrt(ft.sum(axis=1) / ft.sum())[:, None, :]
+        w = np.sqrt(ft.sum(axis=1) / ft.sum() * w_reg[None, :])[:, None, :]
         parts.append(0.5 * (w * (sh - st)).ravel())
         lt_all, lh_all = ft.sum(axis=0)[off], fh.sum(axis=0)[off]
+        pair_w = np.broadcast_to(w_reg[None, :], (R, R))[off]  # by destination
         ok = (lt_all > 0) & (lh_all > 0)
         lt, lh = np.log(lt_all[ok]), np.log(lh_all[ok])
-        parts.append(log_weight * ((lh - lh.mean()) - (lt - lt.mean())) / lt.std() / np.sqrt(ok.sum()))
+        parts.append(log_weight * np.sqrt(pair_w[ok]) * ((lh - lh.mean()) - (lt - lt.mean())) / lt.std()
+                     / np.sqrt(ok.sum()))
     return np.concatenate(parts)
 
 
@@ -579,7 +583,8 @@ _FIT_NAMES = tuple(f"{k}.{f}" for f in ("distance_decay", "home_bias", "border")
 
 
 def fit_trade_parameters(cases: Sequence[TruthCase], initial: TradeParameters | None = None,
-                         log_weight: float = 0.3, max_nfev: int = 200) -> tuple[TradeParameters, dict]:
+                         log_weight: float = 0.3, max_nfev: int = 200, bootstrap: int = 0,
+                         seed: int = 0) -> tuple[TradeParameters, dict]:
     """Fit the class parameters by non-linear least squares on truths (one setting for all regions).
 
     Residuals: (japan) use-weighted errors of every scored prefecture's local supply share by
@@ -588,7 +593,11 @@ def fit_trade_parameters(cases: Sequence[TruthCase], initial: TradeParameters | 
     imports from other regions (weighted by flow), and ``log_weight`` times the standardised error
     of the log region-to-region flows. Standard errors from the Jacobian at the optimum,
     ``(J'J)^-1 s^2``; residuals within a region are correlated, so they are a lower bound. Ranges:
-    value +- 1.96 standard errors (clipped at 0 for decays, borders).
+    value +- 1.96 standard errors (clipped at 0 for decays, borders). With ``bootstrap = B > 0`` the
+    scored regions of every truth are resampled with replacement B times (a cluster bootstrap:
+    every region keeps all its residuals) and the fit repeated from the optimum; standard errors
+    are then the bootstrap standard deviations and the ranges the 2.5 and 97.5 percentiles
+    (Efron & Tibshirani 1993), which account for residuals correlated within a region.
 
     Returns
     -------
@@ -623,6 +632,19 @@ def fit_trade_parameters(cases: Sequence[TruthCase], initial: TradeParameters | 
     values = np.where(_nonneg, np.abs(sol.x), sol.x)
     low = np.where(_nonneg, np.maximum(values - 1.96 * se, 0.0), values - 1.96 * se)
     high = values + 1.96 * se
+    draws = []
+    rng = np.random.default_rng(seed)
+    for _ in range(int(bootstrap)):
+        weights = [np.bincount(rng.integers(0, len(c.scored), len(c.scored)), minlength=len(c.scored))
+                   for c, *_ in prepared]
+        rep = least_squares(lambda p, w=weights: _residuals(prepared, params(p), log_weight, w), sol.x,
+                            diff_step=1e-3, max_nfev=max_nfev)
+        draws.append(np.where(_nonneg, np.abs(rep.x), rep.x))
+    if draws:
+        draws = np.array(draws)
+        se = draws.std(axis=0, ddof=1)
+        low, high = np.percentile(draws, 2.5, axis=0), np.percentile(draws, 97.5, axis=0)
+        low, high = np.minimum(low, values), np.maximum(high, values)
     fitted = start.with_values(dict(zip(_FIT_NAMES, values, strict=True)))
     names = [c.name for c in cases]
     fitted = TradeParameters(classes=fitted.classes, size_elasticity=fitted.size_elasticity, lq=start.lq,
@@ -634,6 +656,10 @@ def fit_trade_parameters(cases: Sequence[TruthCase], initial: TradeParameters | 
     sd = np.sqrt(np.clip(np.diag(cov), 1e-300, None))
     diagnostics = {"cost": float(sol.cost), "residuals": int(len(sol.fun)), "evaluations": int(sol.nfev),
                    "log_weight": log_weight, "status": int(sol.status),
+                   "uncertainty": (f"cluster bootstrap over regions, {len(draws)} replicates, seed {seed}"
+                                   if len(draws) else "Jacobian (J'J)^-1 s^2 at the optimum"),
+                   "jacobian_standard_errors": dict(zip(_FIT_NAMES, np.sqrt(np.clip(np.diag(cov), 0, None)).tolist(),
+                                                        strict=True)),
                    "correlation": {a: {b: float(cov[i, j] / sd[i] / sd[j]) for j, b in enumerate(_FIT_NAMES)}
                                    for i, a in enumerate(_FIT_NAMES)}}
     return fitted, diagnostics

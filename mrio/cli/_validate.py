@@ -43,6 +43,7 @@ def validate_command(truth, data, trade, trade_parameters, method, delta, beta, 
       mrio validate --truth all --data ../shared/data
       mrio validate --truth japan --trade uniform          # the single-decay model before issue 11
       mrio validate --truth wiod2011 --out wiod2011.csv    # tidy rows: truth, metric, value
+      mrio dependency nl-corop --table split               # nl-corop is built with these defaults
     """
     check_table_output(out)
     options = trade_arguments(trade, trade_parameters)

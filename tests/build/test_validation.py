@@ -139,3 +139,23 @@ def test_nl_corop_households_buy_local_services_at_home():
     # real-estate value added and household consumption by their wages (placement, issue 10), so supply
     # and demand differ by region (0.6 to 2 times); even all-local trade gives at most 0.946. Measured 0.90.
     assert shares["Imputed rents of owner-occupied dwellings"] >= 0.88
+
+
+def test_stored_scores_are_those_of_the_shipped_parameters(scores):
+    from mrio.build.tradability import TradeParameters
+
+    stored = TradeParameters.shipped_scores().set_index(["truth", "metric"])["value"]
+    assert len(stored) == len(scores)
+    np.testing.assert_allclose(stored.loc[scores.index].to_numpy(), scores.to_numpy(), atol=2e-6)
+
+
+@pytest.mark.slow
+def test_shipped_parameters_are_the_fit(shared_data):
+    from mrio.build.tradability import TradeParameters
+    from mrio.build.validation import fit_trade_parameters
+
+    shipped = TradeParameters.default()
+    cases = [load_truth("japan", shared_data), load_truth("wiod2000", shared_data)]
+    fitted, diagnostics = fit_trade_parameters(cases, initial=shipped)
+    for name, value in shipped.values().items():
+        assert fitted.values()[name] == pytest.approx(value, abs=max(1e-3, shipped.standard_errors.get(name, 0)))
