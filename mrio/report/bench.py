@@ -289,13 +289,17 @@ def compare_footprints(A: np.ndarray, S: np.ndarray, Y: np.ndarray, repeat: int 
 
 def calc_all_mrio(frames: dict[str, pd.DataFrame]) -> Any:
     """Run the mrio equivalent of pymrio ``calc_all``: validated system, A, multipliers, footprints."""
-    import mrio
+    # the analysis modules directly: ``mrio.footprints`` is also the former module path (an alias module),
+    # which shadows the function of that name once anything has imported ``mrio.footprints`` as a module
+    from mrio.analysis.footprints import footprints
+    from mrio.analysis.multipliers import extension_multipliers
+    from mrio.core.system import MRIO
 
     units = {"monetary": "M"} | {str(s): "unit" for s in frames["F"].index}
-    system = mrio.MRIO.from_flows(frames["Z"], frames["Y"], extensions=frames["F"], units=units)
+    system = MRIO.from_flows(frames["Z"], frames["Y"], extensions=frames["F"], units=units)
     _ = system.A
-    M = mrio.extension_multipliers(system)
-    return system, M, mrio.footprints(system)
+    M = extension_multipliers(system)
+    return system, M, footprints(system)
 
 
 def calc_all_pymrio(frames: dict[str, pd.DataFrame]) -> Any:
