@@ -1,7 +1,7 @@
 """Trade kernels with product classes: class-gravity prior, per-product balancing, totals constraints.
 
-Arrays in, arrays out (see the methods page *The regional build*, section *Trade estimation*). Products ``i`` (``n``), regions ``r, s`` (``R``); trade arrays are ``(n, R, R)``
-indexed (product, origin, destination).
+Arrays in, arrays out (docs/methods/regional.md, section "Trade estimation"). Products ``i`` (``n``),
+regions ``r, s`` (``R``); trade arrays are ``(n, R, R)`` indexed (product, origin, destination).
 
 References
 ----------
@@ -100,7 +100,7 @@ def balance_products(prior, origin, destination, tol=1e-12, max_iter=5000):
     iteration: per-product problems are small (R x R), so this beats a loop over products. The
     stopping rule is that of :func:`mrio.kernels.ras`: after the column step of a sweep, the row
     residual of every product is at most ``tol * max(1, max O_i, max D_i)`` (Bacharach 1970;
-    methods.md 2.7).
+    docs/methods/balancing.md).
 
     Parameters
     ----------

@@ -23,8 +23,8 @@ three-way fitting (:func:`mrio.kernels.constrain_totals`). ``b_k`` is a border e
 regions of different countries (zero inside one country; McCallum 1995), ``c`` a region-size
 elasticity of the home bias (the gravity analogue of Flegg & Tohmo's ``delta = a + b ln(size)``).
 The location-quotient share ``q`` (FLQ, AFLQ, CILQ, SLQ) applies to intermediate purchases of the
-classes in ``lq_classes`` only, never to final demand. See the methods page *The regional build*,
-section *Trade estimation*.
+classes in ``lq_classes`` only, never to final demand. See docs/methods/regional.md,
+section "Trade estimation".
 
 The defaults (:meth:`TradeParameters.default`) are fitted on survey truths by
 :func:`mrio.build.validation.fit_trade_parameters` (script ``data/fit_trade_parameters.py``) and
@@ -326,7 +326,8 @@ def intermediate_lq_share(method: str, delta: float, A: np.ndarray, x_reg: np.nd
     """Location-quotient share of intermediate demand met within the region, ``(n, R)``.
 
     ``q_i^s = sum_j a_ij min(LQ_ij^s, 1) x_j^s / sum_j a_ij x_j^s`` with LQ = FLQ, AFLQ, CILQ or SLQ
-    (methods.md 2.2; Flegg & Webber 1997, 2000); 0 where the region has no intermediate demand.
+    (docs/methods/regional.md, section "Intra-regional shares (location quotients)";
+    Flegg & Webber 1997, 2000); 0 where the region has no intermediate demand.
     """
     s_q = kernels.slq(basis_reg, basis_nat)
     if method == "slq":

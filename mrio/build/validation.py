@@ -37,7 +37,7 @@ Metrics (all computed by :func:`score`; names as in the tidy output of :func:`va
 * ``log trade correlation`` (wiod): correlation of the logarithms of region-to-region flows
   (intermediate plus final, all products, ``r != s``, both positive).
 
-See the methods page *The regional build*, section *Trade estimation*.
+See docs/methods/regional.md, section "Trade estimation".
 """
 
 from __future__ import annotations
