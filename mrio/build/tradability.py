@@ -160,7 +160,7 @@ class TradeParameters:
         return out
 
     def with_values(self, values: Mapping[str, float]) -> TradeParameters:
-        """A copy with some flat-named parameters replaced (e.g. one draw of an ensemble)."""
+        """Return a copy with some flat-named parameters replaced (e.g. one draw of an ensemble)."""
         current = self.values()
         unknown = [k for k in values if k not in current]
         if unknown:
@@ -183,6 +183,7 @@ class TradeParameters:
 
     # ------------------------------------------------------------------ files
     def to_dict(self) -> dict[str, Any]:
+        """Return the parameters as plain JSON-ready data (the inverse of :meth:`from_dict`)."""
         return {"classes": {k: {"distance_decay": p.distance_decay, "home_bias": p.home_bias,
                                 "border": p.border} for k, p in self.classes.items()},
                 "size_elasticity": self.size_elasticity, "lq": self.lq, "delta": self.delta,
@@ -192,6 +193,7 @@ class TradeParameters:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TradeParameters:
+        """Build parameters from the data of :meth:`to_dict` (as stored in ``trade_parameters.json``)."""
         try:
             classes = {k: ClassParameters(float(v["distance_decay"]), float(v["home_bias"]),
                                           float(v.get("border", 0.0))) for k, v in data["classes"].items()}
@@ -229,13 +231,13 @@ class TradeParameters:
 
     @classmethod
     def default(cls) -> TradeParameters:
-        """The shipped defaults, fitted on the Japanese calibration half and WIOD 2000."""
+        """Load the shipped defaults, fitted on the Japanese calibration half and WIOD 2000."""
         with resources.as_file(resources.files("mrio.data") / _PARAMETER_FILE) as path:
             return cls.read(path)
 
     @staticmethod
     def shipped_scores() -> pd.DataFrame:
-        """Validation scores of the shipped defaults (tidy ``truth, metric, value``), as stored by the fit."""
+        """Return the validation scores of the shipped defaults (tidy ``truth, metric, value``), as stored."""
         with resources.as_file(resources.files("mrio.data") / _PARAMETER_FILE) as path:
             data = json.loads(path.read_text(encoding="utf-8"))
         return pd.DataFrame(data.get("scores", []), columns=["truth", "metric", "value"])
@@ -249,7 +251,7 @@ class TradeParameters:
 
 # ---------------------------------------------------------------------------------- classes
 def classification(scheme: str | None = None) -> pd.DataFrame:
-    """The shipped tradability classification (``data/tradability.csv``).
+    """Return the shipped tradability classification (``data/tradability.csv``).
 
     Parameters
     ----------

@@ -100,8 +100,11 @@ _MANUFACTURING, _SERVICES = 2, 10  # positions of Japanese products 3 and 11
 
 
 def default_data_dir() -> Path:
-    """``$MRIO_SHARED_DATA`` if set, else the first of ``./shared/data``, ``../shared/data``
-    (relative to the working directory and to the repository) that exists."""
+    """Return the shared data folder.
+
+    ``$MRIO_SHARED_DATA`` if set, else the first of ``./shared/data`` and ``../shared/data``
+    (relative to the working directory and to the repository) that exists.
+    """
     env = os.environ.get("MRIO_SHARED_DATA")
     if env:
         return Path(env)
@@ -171,6 +174,7 @@ class TruthCase:
 
     @property
     def regions(self) -> pd.Index:
+        """Regions of the rebuild, in the order of the distance matrix."""
         return pd.Index(self.distances.index)
 
 

@@ -502,7 +502,7 @@ def _meta_value(value: Any) -> Any:
 
 
 def _trade_method(meta: Mapping) -> str:
-    """The trade-estimation item of the methods list, with the validation figures of the shipped fit."""
+    """Return the trade-estimation item of the methods list, with the figures of the shipped fit."""
     trade = meta.get("trade") if isinstance(meta.get("trade"), Mapping) else {}
     if not str(trade.get("model", "")).startswith("calibrated"):
         return ""
