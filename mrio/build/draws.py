@@ -1,8 +1,7 @@
 """Draws of regional tables: the uncertain assumptions of a build, their ranges, and seeded draws.
 
 A regional table is an estimate: the build (:func:`mrio.build.regional.build_mrio`) rests on
-assumptions that are known only within a range (the FLQ ``delta``, the distance decay of the
-trade model, estimates of confidential cells, proxies within their rounding). An ensemble
+assumptions that are known only within a range (the fitted parameters of the trade model, estimates of confidential cells, proxies within their rounding). An ensemble
 rebuilds the table many times with those assumptions drawn from their ranges; every draw is a
 complete table, consistent with the national table (the build guarantees it to 1e-9), so any
 analysis can be run on it.
@@ -33,6 +32,7 @@ from mrio.build.datasets import load
 from mrio.build.inputs import read_national
 from mrio.build.national import NationalTable
 from mrio.build.nl import build_nl_corop, check_nl_year, nl_inputs_folder
+from mrio.build.tradability import TradeParameters
 from mrio.core.system import MRIO
 from mrio.errors import InputError, UnknownLabelError
 
@@ -228,27 +228,43 @@ def _check_unique(assumptions: Sequence[Uncertain]) -> tuple[Uncertain, ...]:
 
 
 # ------------------------------------------------------------------------------ the Dutch build
+#: Trade parameters that matter inside one country (the border terms act only between countries).
+_NL_TRADE_PARAMETERS = ("local.distance_decay", "local.home_bias", "services.distance_decay",
+                        "services.home_bias", "goods.distance_decay", "goods.home_bias", "size_elasticity")
+
+
 def nl_uncertain_assumptions() -> tuple[Uncertain, ...]:
     """Return the uncertain assumptions of the Dutch build (``nl-corop``, ``nl-provinces``) with their ranges.
 
-    * ``delta`` of the FLQ (default 0.25): triangular over [0.1, 0.4], the span of values
-      estimated against survey tables (Flegg & Tohmo 2013, Regional Studies 47; Kowalewski 2015).
-    * ``beta``, the distance-decay exponent of the gravity trade prior (default 1): triangular over
-      [0.6, 1.4], the central range of distance elasticities in the meta-analysis of Disdier &
-      Head (2008, Review of Economics and Statistics 90).
+    The parameters of the calibrated trade model (:class:`mrio.build.tradability.TradeParameters`,
+    shipped in ``data/trade_parameters.json``): per tradability class the distance decay and the
+    home bias, and the region-size elasticity of the home bias, each triangular over its fitted
+    95 % range (value +- 1.96 standard errors, fitted on the Japanese calibration half and WIOD
+    2000) with the fitted value as mode. The border terms are left out: inside one country they
+    are zero by construction. The fitted ranges treat residuals as independent; residuals within a
+    region are correlated, so they understate the uncertainty (see the methods page).
     """
-    return (
-        Uncertain("delta", 0.25, 0.1, 0.4, "triangular",
-                  "FLQ delta: how strongly a region's size raises the share of inputs bought within it",
-                  "Flegg & Tohmo (2013), Kowalewski (2015): estimates 0.1-0.4"),
-        Uncertain("beta", 1.0, 0.6, 1.4, "triangular",
-                  "distance-decay exponent of the gravity prior of interregional trade, f(d) = d^-beta",
-                  "Disdier & Head (2008) meta-analysis of distance elasticities: central range 0.6-1.4"),
-    )
+    fitted = TradeParameters.default()
+    table = fitted.table()
+    out = []
+    for name in _NL_TRADE_PARAMETERS:
+        value, low, high = (float(table.loc[name, k]) for k in ("value", "low", "high"))
+        if not (np.isfinite(low) and np.isfinite(high)):
+            low = high = value
+        out.append(Uncertain(name, value, min(low, value), max(high, value), "triangular",
+                             f"trade model: {name.replace('.', ' ').replace('_', ' ')}",
+                             f"fitted 95 % range ({fitted.source})"))
+    return tuple(out)
 
 
 def _nl_build(national: NationalTable, year: int, regroup: str | None, params: Mapping[str, Any]) -> MRIO:
-    system = build_nl_corop(national=national, year=year, **params)
+    fitted = TradeParameters.default()
+    known = fitted.values()
+    trade = {k: v for k, v in params.items() if k in known}
+    other = {k: v for k, v in params.items() if k not in known}
+    if trade:
+        other["trade"] = fitted.with_values(trade)
+    system = build_nl_corop(national=national, year=year, **other)
     return system if regroup is None else regroup_system(system, regions=regroup)
 
 

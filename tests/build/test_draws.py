@@ -90,7 +90,13 @@ def test_every_draw_is_national_consistent(nl_draws, seed, index):
     params = nl_draws.parameters(seed, index)
     for a in nl_draws.assumptions:
         assert a.low <= params[a.name] <= a.high
-    assert system.meta["regionalisation"]["delta"] == pytest.approx(params["delta"])
+    used = system.meta["trade"]["parameters"]["classes"]
+    for a in nl_draws.assumptions:
+        if "." in a.name:
+            cls, field = a.name.split(".")
+            assert used[cls][field] == pytest.approx(params[a.name])
+        else:
+            assert system.meta["trade"]["parameters"][a.name] == pytest.approx(params[a.name])
 
 
 def test_fixed_draw_is_the_default_table(nl_draws):
