@@ -126,7 +126,11 @@ def _check_by(by: str) -> None:
 def _regroup_series(regroup: Mapping | pd.Series | None, system: MRIO) -> pd.Series | None:
     if regroup is None:
         return None
-    series = lab.mapping_to_series(regroup, system.regions, "region")
+    if isinstance(regroup, str):  # "province", "metro": the named concordances, as on the command line
+        from mrio.build.concordances import named_region_concordance
+
+        regroup = named_region_concordance(regroup)
+    series = lab.complete_mapping(regroup, system.regions, "region", system.region_aliases)
     # destinations outside the system (e.g. RoW) keep their name unless mapped
     extra = {r: (regroup.get(r, r) if hasattr(regroup, "get") else r)
              for r in system.final_demand_regions if r not in system.regions}
@@ -180,9 +184,11 @@ def dependency_matrix(system: MRIO, measure: str = "value-added", by: str = "reg
         See :func:`measure_intensity`.
     by : {"region", "region-sector"}
         Rows per origin region, or per origin industry.
-    regroup : Mapping or pandas.Series, optional
+    regroup : Mapping, pandas.Series or {"province", "metro"}, optional
         Region -> group concordance applied to origins and destinations (e.g. COROP regions to
-        provinces). Attribution is linear, so the grouped result is the exact sum.
+        provinces; the names select the Dutch concordances of :func:`mrio.regroup`; a mapping
+        may list only the regions to merge). Attribution is linear, so the grouped result is
+        the exact sum.
 
     Returns
     -------

@@ -132,6 +132,24 @@ def cbs_indicator_groups() -> pd.Series:
     return pd.Series(groups.to_numpy(), index=pd.Index(table["sector"], name="sector"), name="group")
 
 
+#: Named region concordances of :func:`regroup` (``regions="province"``...).
+NAMED_REGION_CONCORDANCES = {"province": corop_to_province, "metro": corop_to_metro}
+
+
+def named_region_concordance(name: str) -> pd.Series:
+    """The COROP -> group concordance called ``name`` (``"province"`` or ``"metro"``).
+
+    Raises
+    ------
+    UnknownLabelError
+        Another name.
+    """
+    if name not in NAMED_REGION_CONCORDANCES:
+        raise UnknownLabelError(f"unknown region concordance {name!r}; known: "
+                                f"{', '.join(NAMED_REGION_CONCORDANCES)}")
+    return NAMED_REGION_CONCORDANCES[name]()
+
+
 def regroup(system: MRIO, regions: Mapping | pd.Series | str | None = None,
             sectors: Mapping | pd.Series | str | None = None) -> MRIO:
     """Regroup a system's regions and/or sectors exactly (flows summed, totals preserved).
@@ -140,9 +158,11 @@ def regroup(system: MRIO, regions: Mapping | pd.Series | str | None = None,
     ----------
     system : MRIO
     regions : Mapping, pandas.Series, {"province", "metro"} or None
-        Region -> group; the names select the Dutch concordances above.
+        Region -> group; the names select the Dutch concordances above. A mapping may be
+        partial: list only the regions to merge, the others keep their name; keys may be
+        region aliases (CBS codes...).
     sectors : Mapping, pandas.Series, {"nace_a10"} or None
-        Sector -> group; ``"nace_a10"`` selects :func:`cbs_to_nace_a10`.
+        Sector -> group (partial allowed); ``"nace_a10"`` selects :func:`cbs_to_nace_a10`.
 
     Returns
     -------
@@ -155,25 +175,24 @@ def regroup(system: MRIO, regions: Mapping | pd.Series | str | None = None,
     UnknownLabelError
         A concordance name that is not known.
     LabelError
-        A concordance that does not cover every region/sector of the system.
+        A concordance that maps a label to nothing.
+    UnknownLabelError
+        A concordance key that is no region/sector of the system (with the closest names).
     """
-    named_regions = {"province": corop_to_province, "metro": corop_to_metro}
     named_sectors = {"nace_a10": cbs_to_nace_a10}
     scales = [f"{'regions' if i == 0 else 'sectors'} by {c if isinstance(c, str) else 'concordance'}"
               for i, c in enumerate((regions, sectors)) if c is not None]
     group_aliases = province_aliases() if isinstance(regions, str) and regions == "province" else None
     if isinstance(regions, str):
-        if regions not in named_regions:
-            raise UnknownLabelError(f"unknown region concordance {regions!r}; known: {', '.join(named_regions)}")
-        regions = named_regions[regions]()
+        regions = named_region_concordance(regions)
     if isinstance(sectors, str):
         if sectors not in named_sectors:
             raise UnknownLabelError(f"unknown sector concordance {sectors!r}; known: {', '.join(named_sectors)}")
         sectors = named_sectors[sectors]()
-    if regions is not None:
-        regions = lab.mapping_to_series(regions, system.regions, "region")
+    if regions is not None:  # partial concordances: unmapped regions keep their name
+        regions = lab.complete_mapping(regions, system.regions, "region", system.region_aliases)
     if sectors is not None:
-        sectors = lab.mapping_to_series(sectors, system.sectors, "sector")
+        sectors = lab.complete_mapping(sectors, system.sectors, "sector")
     out = system.aggregate(regions=regions, sectors=sectors)
     note = {"regions": "by concordance" if regions is not None else "unchanged",
             "sectors": "by concordance" if sectors is not None else "unchanged",

@@ -18,7 +18,7 @@ from mrio.report import bench
 @click.option("--wiod", "wiod", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="Folder of the WIOD 2013 tables (../shared/data/wiod2013): adds the real N = 1,435 table.")
 @click.option("--repeat", type=click.IntRange(1, 100), default=3, show_default=True,
-              help="Timed calls per side (interleaved; the best is kept).")
+              help="Timed calls per side (interleaved; the minimum and the median are reported).")
 @click.option("--memory/--no-memory", default=True, show_default=True,
               help="Also measure peak memory (tracemalloc, one extra call per side).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -36,9 +36,9 @@ def bench_command(size: str, wiod: Path | None, repeat: int, memory: bool, out: 
         console.print("pymrio is not installed: the calc_all comparison is skipped (pip install pymrio)")
     rows = bench.run(size, repeat=repeat, memory=memory, wiod=wiod,
                      progress=lambda message: click.echo(f"... {message}", err=True))
-    table = Table(title=f"mrio bench --size {size} (times: best of {repeat})")
-    for column in ("operation", "N", "mrio s", "reference", "reference s", "ratio", "mrio peak MB",
-                   "reference peak MB", "memory ratio"):
+    table = Table(title=f"mrio bench --size {size} (times: min / median of {repeat} interleaved calls)")
+    for column in ("operation", "N", "mrio s (min / median)", "reference", "reference s (min / median)",
+                   "ratio (min / median)", "mrio peak MB", "reference peak MB", "memory ratio"):
         text = column in ("operation", "reference")
         table.add_column(column, justify="left" if text else "right", no_wrap=text)
 
@@ -46,8 +46,10 @@ def bench_command(size: str, wiod: Path | None, repeat: int, memory: bool, out: 
         return "-" if value != value else format(value, fmt)  # NaN: memory not measured
 
     for r in rows:
-        table.add_row(r.operation, f"{r.N:,}", f"{r.mrio_seconds:.3f}", r.reference,
-                      f"{r.reference_seconds:.3f}", f"{r.ratio:.2f}", number(r.mrio_peak_mb, ",.0f"),
+        table.add_row(r.operation, f"{r.N:,}", f"{r.mrio_seconds:.3f} / {r.mrio_median_seconds:.3f}",
+                      r.reference,
+                      f"{r.reference_seconds:.3f} / {r.reference_median_seconds:.3f}",
+                      f"{r.ratio:.2f} / {r.median_ratio:.2f}", number(r.mrio_peak_mb, ",.0f"),
                       number(r.reference_peak_mb, ",.0f"), number(r.memory_ratio, ".2f"))
     console.print(table)
     if out is not None:

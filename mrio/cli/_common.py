@@ -75,8 +75,9 @@ def regroup_series(spec: str | None) -> pd.Series | None:
     """``--regroup`` as a Series region -> group (named concordances resolved)."""
     value = read_regroup(spec)
     if isinstance(value, str):
-        from mrio.build import concordances
-        return concordances.corop_to_province() if value == "province" else concordances.corop_to_metro()
+        from mrio.build.concordances import named_region_concordance
+
+        return named_region_concordance(value)
     return value
 
 

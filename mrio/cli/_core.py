@@ -91,7 +91,22 @@ def multipliers_command(source: str | None, year: int | None, regroup: str | Non
         emit(result.table, out, title=band_title(f"{kind} multipliers", result))
         return
     system = load_system(source, regroup, year)
-    emit(analysis(system), out, title=f"{kind} multipliers")
+    table = analysis(system)
+    emit(table, out, title=f"{kind} multipliers" + _same_in_every_region(table, system))
+
+
+def _same_in_every_region(table, system) -> str:
+    """A note when a sector's total multiplier is the same in every region (national technology)."""
+    values = table.select_dtypes("number")
+    if system.n_regions < 2 or values.empty or not isinstance(values.index, pd.MultiIndex):
+        return ""
+    spread = values.groupby(level="sector", sort=False).agg(lambda v: v.max() - v.min()).abs().to_numpy()
+    scale = max(float(values.abs().max().max()), 1.0)
+    if not (spread <= 1e-9 * scale).all():
+        return ""
+    return ("\nnote: every sector's total multiplier is the same in every region: each region uses the "
+            "national technology, so totals do not differ by construction; the intra-regional part does (mrio "
+            "dependency --table effects)")
 
 
 def _label_table(labels, aliases: dict, what: str):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import click
+import numpy as np
+import pandas as pd
 
 from mrio.analysis.extraction import KINDS
 from mrio.analysis.linkages import linkages
@@ -40,25 +43,39 @@ MEASURE_HELP = "value-added, jobs, output, or a stressor (extension) name."
 @REGROUP_OPTION
 @click.option("--table", "table", default="destination", show_default=True,
               type=click.Choice(list(DEPENDENCY_TABLES)),
-              help="destination: origin x destination region; destination-shares: the same as shares of the "
-                   "origin's total; amounts: by final-demand category; shares: "
-                   "amounts as shares of the origin total; split: own region / other regions / outside; "
-                   "effects: intra-regional, feedback and spillover effects (Miller).")
+              help="destination: origin x destination region; shares: the same as shares of the origin's "
+                   "total (rows sum to 1; destination-shares is its former name); amounts: by final-demand "
+                   "category; amount-shares: amounts as shares of the origin's total; split: own region / "
+                   "other regions / outside; effects: intra-regional, feedback and spillover effects (Miller).")
+@click.option("--origin", "origins", multiple=True, metavar="REGION",
+              help="Only these origin rows (repeat or comma-separate; codes and aliases accepted).")
+@click.option("--destination", "destinations", multiple=True, metavar="REGION",
+              help="Who depends on REGION: for every origin, the amount resting on REGION's final demand "
+                   "and its share of the origin's total, largest share first.")
+@click.option("--top", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Keep the N largest rows (by share with --destination, else by total; with --draws: "
+                   "ranked by the point estimate).")
 @ensemble_options
 @out_option()
 def dependency_command(source: str | None, year: int | None, measure: str, by: str, regroup: str | None,
-                       table: str, draws: int | None, seed: int, workers: int | None, scheduler: str | None,
+                       table: str, origins: tuple[str, ...], destinations: tuple[str, ...], top: int | None,
+                       draws: int | None, seed: int, workers: int | None, scheduler: str | None,
                        out: Path | None) -> None:
     """Who depends on whose final demand: value added, jobs or output by origin and destination.
 
-    Attribution D = s_hat L Y (Johnson & Noguera 2012): rows are origins, columns destinations;
-    rows sum to the origin's total. With --regroup the detailed (COROP) attribution is computed
-    and then summed into the groups, so results are exact sums of the detailed ones. With
-    --draws N the table is rebuilt N times with its uncertain assumptions drawn from their
-    ranges, and every cell gets the point estimate and the percentiles p5, p25, p50, p75, p95.
-
+    Attribution D = s_hat L Y (Johnson & Noguera 2012): rows are origins (where the value added
+    or jobs are), columns destinations (whose final demand they serve); rows sum to the origin's
+    total. With --regroup the detailed (COROP) attribution is computed and then summed into the
+    groups, so results are exact sums of the detailed ones. --table effects splits multipliers
+    into intra-regional, feedback and spillover parts: in nl-corop every region uses the national
+    technology, so total multipliers are the same in every region by construction and the
+    intra-regional part is where regions differ. With --draws N the table is rebuilt N times
+    with its uncertain assumptions drawn from their ranges, and every cell gets the point
+    estimate and the percentiles p5, p25, p50, p75, p95.
     \b
     Examples:
+      mrio dependency nl-corop --destination Groot-Amsterdam --top 10
+      mrio dependency nl-corop --origin Groot-Rijnmond --table shares
       mrio dependency nl-corop --measure jobs --by region --regroup province --out jobs.csv
       mrio dependency nl-corop --measure value-added --table split --year 2020
       mrio dependency nl-corop --measure value-added --table split --draws 200 --seed 7 --workers 2 --out f.csv
@@ -67,16 +84,51 @@ def dependency_command(source: str | None, year: int | None, measure: str, by: s
     check_ensemble_options(draws, workers, scheduler)
     if table == "effects" and regroup is not None:
         raise click.UsageError("--regroup applies to attribution tables, not to --table effects")
-    analysis = DependencyTable(measure, table, by, regroup_series(regroup))
+    if table == "effects" and destinations:
+        raise click.UsageError("--destination applies to attribution tables, not to --table effects")
+    analysis = DependencyTable(measure, table, by, regroup_series(regroup), origins=tuple(_split(origins) or ()),
+                               destinations=tuple(_split(destinations) or ()), top=top)
+
+    def title(attrs) -> str:
+        return analysis.title(attrs.get("unit", ""), attrs.get("measure", measure), attrs.get("destinations", ""))
+
     if draws is not None:
-        result = run_draws(analysis, source, year, draws=draws, seed=seed, workers=workers, scheduler=scheduler)
-        attrs = result.table.attrs
-        emit(result.table, out, title=band_title(analysis.title(attrs.get("unit", ""), attrs.get("measure", measure)),
-                                                 result))
+        # every draw computes every row; --top keeps the rows ranked first by the point estimate
+        result = run_draws(dataclasses.replace(analysis, top=None), source, year, draws=draws, seed=seed,
+                           workers=workers, scheduler=scheduler)
+        band = _top_bands(result.table, analysis)
+        emit(_origin_rows(band), out, title=band_title(title(result.table.attrs), result))
         return
     frame = analysis(load_system(source, year=year))
-    emit(frame, out, title=analysis.title(frame.attrs.get("unit", ""), frame.attrs.get("measure", measure)))
+    emit(_origin_rows(frame), out, title=title(frame.attrs))
 
+
+def _top_bands(band: pd.DataFrame, analysis: DependencyTable) -> pd.DataFrame:
+    """The band table's rows of the ``analysis.top`` rows of its point estimate, in their order."""
+    if analysis.top is None:
+        return band
+    point = band["point"].unstack("quantity")
+    point = point[list(dict.fromkeys(band.index.get_level_values("quantity")))]
+    if analysis.destinations:  # the point table's order: largest share first
+        point = point.sort_values("share_of_origin_total", ascending=False, kind="stable")
+    kept = pd.Index(analysis.top_rows(point).index)
+    rows = band.index.droplevel("quantity")
+    order = kept.get_indexer(rows)
+    positions = np.flatnonzero(order >= 0)
+    positions = positions[np.argsort(order[positions], kind="stable")]
+    table = band.iloc[positions]
+    table.attrs.update(band.attrs)
+    return table
+
+
+def _origin_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Name the row labels for what they are: the origin region."""
+    names = list(frame.index.names)
+    if "region" not in names or "sector" in names:
+        return frame
+    out = frame.copy()
+    out.index = out.index.set_names(["origin" if n == "region" else n for n in names])
+    return out
 
 def _split(values: tuple[str, ...]) -> list[str] | None:
     items = [v for value in values for v in value.split(",") if v]

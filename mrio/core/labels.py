@@ -180,6 +180,33 @@ def mapping_to_series(mapping: Mapping | pd.Series, labels: pd.Index, what: str)
     return series.loc[labels]
 
 
+def complete_mapping(mapping: Mapping | pd.Series, labels: pd.Index, what: str,
+                     aliases: Mapping | None = None) -> pd.Series:
+    """A partial concordance completed: labels it does not map keep their own name.
+
+    Only the labels to merge need to be listed (``{"Groot-Amsterdam": "MRA", "Zaanstreek": "MRA"}``
+    keeps the other regions as they are). Keys may be aliases of labels; a key that names no label
+    is an error with the closest names (a typo would otherwise silently merge nothing).
+
+    Raises
+    ------
+    UnknownLabelError
+        A key that is neither a label nor an alias.
+    LabelError
+        A label mapped to nothing (NaN), or listed twice (as itself and as an alias).
+    """
+    series = mapping.copy() if isinstance(mapping, pd.Series) else pd.Series(dict(mapping), dtype=object)
+    keys = resolve(labels, list(series.index), aliases)
+    lookup(labels, keys, f"{what}s of the concordance", aliases)
+    series.index = pd.Index(keys)
+    if series.isna().any():
+        raise LabelError(f"the {what} concordance maps {_show(series.index[series.isna()])} to nothing")
+    missing = labels.difference(series.index, sort=False)
+    if len(missing):
+        series = pd.concat([series, pd.Series(list(missing), index=missing, dtype=object)])
+    return series.loc[labels]
+
+
 def as_list(value: Hashable | Iterable[Hashable] | None) -> list | None:
     """``None`` stays ``None``; a single label (str, tuple, number) becomes a one-item list."""
     if value is None:

@@ -19,14 +19,15 @@ from mrio.analysis.extraction import KINDS, extract, extraction_table
 from mrio.analysis.multipliers import multipliers
 from mrio.build.concordances import regroup
 from mrio.build.draws import Uncertain
+from mrio.core import labels
 from mrio.core.system import MRIO
 from mrio.errors import InputError
 from mrio.shocks.scenario import scenario_tables, with_shock_values
 
 __all__ = ["DependencyTable", "MultiplierTable", "ExtractionTable", "ScenarioTables", "Regrouped", "shock_parameter", "DEPENDENCY_TABLES"]
 
-#: The tables of ``mrio dependency --table``.
-DEPENDENCY_TABLES = ("destination", "destination-shares", "amounts", "shares", "split", "effects")
+#: The tables of ``mrio dependency --table`` (``destination-shares`` is the former name of ``shares``).
+DEPENDENCY_TABLES = ("destination", "shares", "amounts", "amount-shares", "split", "effects", "destination-shares")
 
 
 def _flat_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -43,48 +44,119 @@ class DependencyTable:
     Parameters
     ----------
     measure : str
-    table : {"destination", "destination-shares", "amounts", "shares", "split", "effects"}
-        ``destination-shares``: ``destination`` divided by the origin's total (rows sum to one).
+    table : {"destination", "shares", "amounts", "amount-shares", "split", "effects"}
+        ``shares``: ``destination`` divided by the origin's total (rows sum to one; also
+        accepted under its former name ``destination-shares``); ``amount-shares``: ``amounts``
+        (by final-demand category) divided by the origin's total.
     by : {"region", "region-sector"}
     regroup : pandas.Series, optional
         Region -> group concordance applied to the attribution (exact sums).
+    origins : sequence of str, optional
+        Keep only these origin rows (labels, codes or aliases).
+    destinations : sequence of str, optional
+        "Who depends on these regions": for every origin, the amount resting on their final
+        demand, its share of the origin's total and the total, largest share first (replaces
+        ``table``).
+    top : int, optional
+        Keep the ``top`` largest rows (by share with ``destinations``, else by total).
     """
 
     measure: str = "value-added"
     table: str = "split"
     by: str = "region"
     regroup: pd.Series | None = field(default=None, compare=False)
+    origins: tuple[str, ...] = ()
+    destinations: tuple[str, ...] = ()
+    top: int | None = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "origins", tuple(self.origins))
+        object.__setattr__(self, "destinations", tuple(self.destinations))
         if self.table not in DEPENDENCY_TABLES:
             raise InputError(f"unknown dependency table {self.table!r}; use one of {', '.join(DEPENDENCY_TABLES)}")
         if self.table == "effects" and self.regroup is not None:
             raise InputError("regrouping applies to attribution tables, not to the effects table")
+        if self.table == "effects" and self.destinations:
+            raise InputError("destinations apply to attribution tables, not to the effects table")
+        if self.top is not None and self.top < 1:
+            raise InputError(f"top must be >= 1, got {self.top}")
 
     def __call__(self, system: MRIO) -> pd.DataFrame:
         """Compute the table on ``system``."""
         if self.table == "effects":
-            return spillover_feedback(system, self.measure, by=self.by)
-        result = dependency_matrix(system, self.measure, by=self.by, regroup=self.regroup)
-        if self.table == "destination-shares":
-            total = result.split["total"]
-            frame = result.by_destination.div(total.where(total != 0), axis=0)
-            frame.attrs.update(unit="1", measure=result.measure)
-            return frame
-        frame = {"destination": result.by_destination, "amounts": result.amounts, "shares": result.shares,
-                 "split": result.split}[self.table]
-        return _flat_columns(frame)
+            frame = spillover_feedback(system, self.measure, by=self.by)
+        else:
+            result = dependency_matrix(system, self.measure, by=self.by, regroup=self.regroup)
+            if self.destinations:
+                frame = _depends_on(result, self.destinations, system)
+            elif self.table in ("shares", "destination-shares"):
+                total = result.split["total"]
+                frame = result.by_destination.div(total.where(total != 0), axis=0)
+                frame.attrs.update(unit="1", measure=result.measure)
+            else:
+                frame = {"destination": result.by_destination, "amounts": result.amounts,
+                         "amount-shares": result.shares, "split": result.split}[self.table]
+                frame = _flat_columns(frame)
+        if self.origins:
+            frame = _select_origins(frame, self.origins, system)
+        return self.top_rows(frame)
 
-    def title(self, unit: str, measure: str) -> str:
-        """Describe the table (for printing)."""
+    def top_rows(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The ``top`` largest rows of ``frame`` (all of them without ``top``).
+
+        Ranked by the share of the origin's total with ``destinations`` (already in that order),
+        else by the ``total`` column, else by the row sum.
+        """
+        if self.top is None:
+            return frame
+        if self.destinations:
+            return frame.iloc[:self.top]
+        key = frame["total"] if "total" in frame.columns else frame.sum(axis=1, numeric_only=True)
+        return frame.loc[key.sort_values(ascending=False, kind="stable").index[:self.top]]
+
+    def title(self, unit: str, measure: str, destinations: str = "") -> str:
+        """Describe the table (for printing): what the rows and the columns are."""
+        if self.destinations:
+            names = destinations or " + ".join(self.destinations)
+            return (f"who depends on final demand in {names}: {measure} of each origin (rows) resting on it "
+                    f"({unit}) and its share of the origin's total, largest share first")
         if self.table == "effects":
-            return f"intra-regional, feedback and spillover effects ({unit})"
+            return (f"{measure} multipliers split into intra-regional (inside the region if it traded with no "
+                    f"one), feedback and spillover (other regions) effects ({unit}); rows: origin (region, sector)")
         return {
-            "split": f"{measure} of each region by where its final demand is: own region, other regions of the "
-                     f"system, outside (exports) ({unit}; shares of the region's total)",
-            "shares": f"{measure} by origin and final demand, as shares of the origin's total",
-            "destination-shares": f"{measure} by origin and destination region, as shares of the origin's total",
-        }.get(self.table, f"{measure} by origin and destination ({unit})")
+            "split": f"{measure} of each origin region by where its final demand is: own region, other regions "
+                     f"of the system, outside (exports) ({unit}; shares of the total)",
+            "shares": f"share of each origin's {measure} (rows) resting on final demand in each destination "
+                      "region (columns); rows sum to 1",
+            "destination-shares": f"share of each origin's {measure} (rows) resting on final demand in each "
+                                  "destination region (columns); rows sum to 1",
+            "amounts": f"{measure} by origin (rows) and final demand by destination / category (columns) ({unit})",
+            "amount-shares": f"{measure} by origin (rows) and final demand by destination / category (columns), "
+                             "as shares of the origin's total",
+        }.get(self.table, f"{measure} by origin region (rows) serving final demand in each destination region "
+                          f"(columns) ({unit})")
+
+
+def _select_origins(frame: pd.DataFrame, origins: Sequence[str], system: MRIO) -> pd.DataFrame:
+    """Rows of the origin regions ``origins`` (labels, codes or aliases)."""
+    rows = frame.index.get_level_values("region") if "region" in frame.index.names else frame.index
+    known = pd.Index(pd.unique(rows))
+    positions = labels.lookup(known, list(origins), "origin regions", system.region_aliases)
+    return frame[rows.isin(known[positions])]
+
+
+def _depends_on(result, destinations: Sequence[str], system: MRIO) -> pd.DataFrame:
+    """For every origin: the measure resting on final demand in ``destinations`` and its share."""
+    columns = result.by_destination.columns
+    positions = labels.lookup(columns, list(destinations), "destination regions", system.region_aliases)
+    chosen = list(columns[positions])
+    amount = result.by_destination[chosen].sum(axis=1)
+    total = result.split["total"]
+    frame = pd.DataFrame({"amount": amount, "share_of_origin_total": amount / total.where(total != 0),
+                          "origin_total": total}, index=result.by_destination.index)
+    frame = frame.sort_values("share_of_origin_total", ascending=False, kind="stable")
+    frame.attrs.update(unit=result.unit, measure=result.measure, destinations=" + ".join(map(str, chosen)))
+    return frame
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,11 @@ SIZES: dict[str, list[tuple[int, int]]] = {
 
 @dataclass(frozen=True)
 class BenchRow:
-    """One comparison: times in seconds (best of ``repeat``), peak memory in MB."""
+    """One comparison: times in seconds (min and median of ``repeat`` interleaved calls), peak memory in MB.
+
+    ``ratio`` is the ratio of the minima, ``median_ratio`` that of the medians: on a busy machine
+    one lucky or unlucky call can swing the first; reading both shows how stable a ratio is.
+    """
 
     operation: str
     N: int
@@ -82,6 +86,9 @@ class BenchRow:
     reference_peak_mb: float
     memory_ratio: float
     max_relative_difference: float
+    mrio_median_seconds: float = np.nan
+    reference_median_seconds: float = np.nan
+    median_ratio: float = np.nan
 
 
 # ---------------------------------------------------------------------------------- tables
@@ -221,15 +228,16 @@ def measure_pair(mine: Callable[[], Any], reference: Callable[[], Any], repeat: 
     """:func:`measure` for two functions with their timed calls interleaved.
 
     Alternating the calls exposes both sides to the same background load, so the ratio stays
-    meaningful on a busy machine; each side keeps its best time.
+    meaningful on a busy machine. Returns ``(min, peak MB, result, median)`` per side: the
+    minimum and the median of the ``repeat`` timed calls.
     """
     results = (mine(), reference())  # warm-up
-    times = [np.inf, np.inf]
+    times: list[list[float]] = [[], []]
     for _ in range(max(1, repeat)):
         for k, fn in enumerate((mine, reference)):
-            times[k] = min(times[k], _timed(fn))
+            times[k].append(_timed(fn))
     peaks = (peak_memory(mine), peak_memory(reference)) if memory else (np.nan, np.nan)
-    return (times[0], peaks[0], results[0]), (times[1], peaks[1], results[1])
+    return tuple((min(times[k]), peaks[k], results[k], float(np.median(times[k]))) for k in range(2))
 
 
 def _relative_difference(a: np.ndarray, b: np.ndarray) -> float:
@@ -244,7 +252,7 @@ def _relative_difference(a: np.ndarray, b: np.ndarray) -> float:
 
 def _row(operation: str, N: int, mine: tuple, ref: tuple, reference: str, diff: float) -> BenchRow:
     return BenchRow(operation, N, mine[0], reference, ref[0], mine[0] / ref[0], mine[1], ref[1],
-                    mine[1] / ref[1] if ref[1] else np.nan, diff)
+                    mine[1] / ref[1] if ref[1] else np.nan, diff, mine[3], ref[3], mine[3] / ref[3])
 
 
 # ---------------------------------------------------------------------------------- comparisons

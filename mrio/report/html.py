@@ -807,9 +807,7 @@ def _from_file(system: MRIO, path: Path) -> tuple[list[ScenarioView], str]:
     import tempfile
 
     scenario = scenario_mod.load_scenario(path)
-    if scenario.aggregate:
-        system = system.aggregate(regions=scenario.aggregate.get("regions"),
-                                  sectors=scenario.aggregate.get("sectors"))
+    system = scenario.regrouped(system)
     with tempfile.TemporaryDirectory(prefix="mrio-report-") as tmp:
         run = scenario_mod.run_scenario(scenario, tmp, system=system)
     views = [_check_view(system, v) for v in _views_from_run(system, run)]

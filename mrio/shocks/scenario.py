@@ -7,7 +7,7 @@ Format (read with the standard library :mod:`tomllib`)::
     dataset = "nl-corop"            # a bundled dataset, or: table = "path/to/system-folder"
                                     # (relative to the scenario file)
     [scenario.aggregate]            # optional regrouping before the run
-    regions = { "Oost-Groningen" = "Groningen", ... }   # must cover every region
+    regions = { "Oost-Groningen" = "Groningen", ... }   # only the regions to merge; or "province"
     sectors = { ... }
 
     [[shocks]]
@@ -58,6 +58,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from mrio.build.concordances import regroup as regroup_system
 from mrio.build.datasets import _REGISTRY, load
 from mrio.core import labels as lab
 from mrio.core.display import result_html
@@ -133,7 +134,7 @@ class Scenario:
     source_kind: str  # "dataset" or "table"
     shocks: tuple[Shock, ...]
     description: str = ""
-    aggregate: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    aggregate: Mapping[str, Mapping[str, str] | str] = field(default_factory=dict)
     format: str = "parquet"
     steps: int = 365
     steps_per_year: float = sh.STEPS_PER_YEAR
@@ -162,11 +163,17 @@ class Scenario:
         return self.regrouped(system)
 
     def regrouped(self, system: MRIO) -> MRIO:
-        """``system`` with the scenario's ``[scenario.aggregate]`` regrouping applied (if any)."""
+        """``system`` regrouped as ``[scenario.aggregate]`` says (unchanged without it).
+
+        ``regions`` / ``sectors`` are a table of the labels to merge (partial: the others keep
+        their name) or a concordance name (``regions = "province"`` or ``"metro"``, ``sectors =
+        "nace_a10"``), as in :func:`mrio.regroup` and ``--regroup``.
+        """
         if not self.aggregate:
             return system
         try:
-            return system.aggregate(regions=self.aggregate.get("regions"), sectors=self.aggregate.get("sectors"))
+            return regroup_system(system, regions=self.aggregate.get("regions"),
+                                  sectors=self.aggregate.get("sectors"))
         except MRIOError as exc:
             raise ScenarioError(f"{self._where('scenario.aggregate')}: {exc}") from exc
 
@@ -312,8 +319,10 @@ def parse_scenario(data: Mapping[str, Any], path: Path | None = None) -> Scenari
         raise _err(path, f"[scenario].{source_kind}", "must be a non-empty string")
     aggregate = head.get("aggregate", {})
     if not isinstance(aggregate, dict) or set(aggregate) - {"regions", "sectors"} or \
-            not all(isinstance(v, dict) for v in aggregate.values()):
-        raise _err(path, "[scenario.aggregate]", "may only hold tables regions = {...} and sectors = {...}")
+            not all(isinstance(v, dict | str) for v in aggregate.values()):
+        raise _err(path, "[scenario.aggregate]", "may only hold regions and sectors, each a table "
+                   "{label = group, ...} or a concordance name (regions = \"province\" or \"metro\", "
+                   "sectors = \"nace_a10\")")
     raw_shocks = data.get("shocks")
     if not isinstance(raw_shocks, list) or not raw_shocks:
         raise _err(path, "[[shocks]]", "at least one shock is needed")

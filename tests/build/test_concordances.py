@@ -16,6 +16,7 @@ from mrio.concordances import (
     cbs_to_nace_a10,
     corop_to_metro,
     corop_to_province,
+    nl_regions,
     regroup,
 )
 from mrio.errors import LabelError, UnknownLabelError
@@ -25,12 +26,10 @@ def test_corop_to_province_matches_the_shared_geometry(shared_data):
     mapping = corop_to_province()
     centroids = pd.read_csv(shared_data / "nl_regions" / "corop_centroids.csv")
     assert len(mapping) == 40 and mapping.nunique() == 12
-    # matched by CBS code: the shared file keeps the former short labels (Amsterdam, Rijnmond)
-    with resources.as_file(resources.files("mrio.data") / "nl_corop" / "regions.csv") as path:
-        code = pd.read_csv(path).set_index("region")["cbs_code"]
-    expected = centroids.set_index("cbs_code")["province_of_centroid"]
-    pd.testing.assert_series_equal(mapping.rename(index=code).sort_index(),
-                                   expected.rename("province").rename_axis("region").sort_index())
+    # regions are named by CBS's official names, matched to the boundary file by CBS code
+    codes = nl_regions().set_index("region")["cbs_code"]
+    expected = centroids.set_index("cbs_code")["province_of_centroid"].loc[codes.loc[mapping.index]]
+    np.testing.assert_array_equal(mapping.to_numpy(), expected.to_numpy())
 
 
 def test_metro_areas_are_documented_corop_sets():
@@ -89,5 +88,29 @@ def test_regroup_errors(random_mrio):
         regroup(random_mrio, regions="counties")
     with pytest.raises(UnknownLabelError, match="'nace_a64'"):
         regroup(random_mrio, sectors="nace_a64")
-    with pytest.raises(LabelError, match="'R2'"):
-        regroup(random_mrio, regions={"R0": "A", "R1": "A"})
+    with pytest.raises(UnknownLabelError, match="'R9'"):  # partial concordances are fine, unknown keys are not
+        regroup(random_mrio, regions={"R0": "A", "R9": "A"})
+
+
+def test_partial_concordances_merge_only_the_listed_regions():
+    from mrio.testing import random_mrio as make
+
+    system = make(4, 2, seed=11)
+    merged = mrio.regroup(system, regions={"R1": "R1+R2", "R2": "R1+R2"})
+    assert list(merged.regions) == ["R0", "R1+R2", "R3"]
+    np.testing.assert_allclose(merged.x.sum(), system.x.sum(), rtol=1e-13)
+    with pytest.raises(mrio.errors.UnknownLabelError, match=r"'R7'"):
+        mrio.regroup(system, regions={"R7": "x"})
+    # the dependency attribution takes the same partial mapping, and the names on the command line
+    partial = mrio.dependency_matrix(system, regroup={"R1": "R1+R2", "R2": "R1+R2"}).by_destination
+    assert "R1+R2" in partial.index and "R0" in partial.index
+
+
+def test_named_regroup_in_the_api_matches_the_command_line_and_nl_provinces():
+    corop = mrio.load("nl-corop")
+    by_name = mrio.dependency_matrix(corop, regroup="province").by_destination
+    by_series = mrio.dependency_matrix(corop, regroup=corop_to_province()).by_destination
+    pd.testing.assert_frame_equal(by_name, by_series)
+    provinces, regrouped = mrio.load("nl-provinces"), mrio.regroup(corop, regions="province")
+    np.testing.assert_array_equal(provinces.Z.to_numpy(), regrouped.Z.to_numpy())  # the same table
+    assert provinces.meta["name"] == "nl-provinces" and regrouped.meta["name"] == "nl-corop (regions by province)"

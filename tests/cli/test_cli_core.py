@@ -217,3 +217,18 @@ def test_help_lists_every_command_without_importing_the_analyses():
     code = "import sys, mrio\nprint(sorted(m for m in ('pandas', 'numba', 'scipy') if m in sys.modules))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120).stdout.strip() == "[]"
+
+
+def test_bench_reports_the_minimum_and_the_median(monkeypatch):
+    from mrio.report import bench
+
+    calls = {"mine": iter([9.0, 1.0, 2.0, 3.0]), "ref": iter([9.0, 2.0, 10.0, 4.0])}  # warm-up excluded
+    def timed(fn):
+        return fn()
+
+    monkeypatch.setattr(bench, "_timed", timed)
+    mine, ref = bench.measure_pair(lambda: next(calls["mine"]), lambda: next(calls["ref"]), repeat=3,
+                                   memory=False)
+    assert (mine[0], mine[3]) == (1.0, 2.0) and (ref[0], ref[3]) == (2.0, 4.0)
+    row = bench._row("op", 3, mine, ref, "ref", 0.0)
+    assert row.ratio == 0.5 and row.median_ratio == 0.5

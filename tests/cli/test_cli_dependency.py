@@ -55,8 +55,10 @@ def test_dependency_regroup_csv_and_tables(runner, system_folder, tmp_path):
     system = mrio.read(system_folder)
     assert table["total"].sum() == pytest.approx(system.value_added.sum(), rel=1e-12)
     assert set(table.index.get_level_values("region")) == {"north", "south"}
+    amounts = runner.invoke(main, ["dependency", str(system_folder), "--table", "amounts"])
+    assert amounts.exit_code == 0 and "R0 / household" in amounts.output
     shares = runner.invoke(main, ["dependency", str(system_folder), "--table", "shares"])
-    assert shares.exit_code == 0 and "R0 / household" in shares.output
+    assert shares.exit_code == 0 and "destination region (columns); rows sum to 1" in shares.output
     effects = tmp_path / "effects.csv"
     result = runner.invoke(main, ["dependency", str(system_folder), "--table", "effects",
                                   "--out", str(effects)])
@@ -131,9 +133,12 @@ def test_bad_input_exits_2_with_one_line(runner, system_folder, tmp_path):
     missing = tmp_path / "groups.csv"
     incomplete = runner.invoke(main, ["dependency", str(system_folder), "--regroup", str(missing)])
     assert incomplete.exit_code == 2
-    missing.write_text("region,group\nR0,a\n")
-    incomplete = runner.invoke(main, ["dependency", str(system_folder), "--regroup", str(missing)])
-    assert incomplete.exit_code == 2 and "does not map" in one_line(incomplete.output)
+    missing.write_text("region,group\nR0,a\nR1,a\n")  # partial: only the regions to merge
+    partial = runner.invoke(main, ["dependency", str(system_folder), "--regroup", str(missing)])
+    assert partial.exit_code == 0 and "\na " in partial.output and "\nR2 " in partial.output
+    missing.write_text("region,group\nR0,a\nR9,a\n")
+    typo = runner.invoke(main, ["dependency", str(system_folder), "--regroup", str(missing)])
+    assert typo.exit_code == 2 and "'R9'" in one_line(typo.output)
 
 
 def test_dependency_regroup_named_concordance_on_nl_corop(runner, tmp_path):
@@ -143,3 +148,41 @@ def test_dependency_regroup_named_concordance_on_nl_corop(runner, tmp_path):
     table = pd.read_csv(out, index_col=0).drop(columns="unit")
     assert len(table) == 12 and "RoW" in table.columns
     assert table.to_numpy().sum() == pytest.approx(mrio.load("nl-corop").value_added.sum(), rel=1e-9)
+
+
+def test_who_depends_on_a_destination(runner, system_folder, tmp_path):
+    out = tmp_path / "on_r1.csv"
+    result = runner.invoke(main, ["dependency", str(system_folder), "--destination", "R1", "--top", "3",
+                                  "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out, index_col="origin")
+    full = dependency_matrix(mrio.read(system_folder), "value-added")
+    share = full.by_destination["R1"] / full.split["total"]
+    expected = share.sort_values(ascending=False).iloc[:3]
+    assert list(table.index) == list(expected.index)
+    np.testing.assert_allclose(table["share_of_origin_total"], expected, rtol=1e-12)
+    np.testing.assert_allclose(table["amount"], full.by_destination["R1"].loc[expected.index], rtol=1e-12)
+    assert set(table["unit"]) == {full.unit}
+    printed = runner.invoke(main, ["dependency", str(system_folder), "--destination", "R1"])
+    assert "who depends on final demand in R1" in printed.output
+
+
+def test_shares_by_destination_region_and_origin_rows(runner, system_folder, tmp_path):
+    out = tmp_path / "shares.csv"
+    result = runner.invoke(main, ["dependency", str(system_folder), "--table", "shares", "--origin", "R0,R2",
+                                  "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out, index_col="origin").drop(columns="unit")
+    full = dependency_matrix(mrio.read(system_folder), "value-added")
+    expected = full.by_destination.div(full.split["total"], axis=0).loc[["R0", "R2"]]
+    assert list(table.columns) == list(expected.columns)  # destination regions, not categories
+    np.testing.assert_allclose(table.to_numpy(), expected.to_numpy(), rtol=1e-12)
+    np.testing.assert_allclose(table.sum(axis=1), 1.0, rtol=1e-12)
+    bad = runner.invoke(main, ["dependency", str(system_folder), "--origin", "R9"])
+    assert bad.exit_code == 2 and "R9" in bad.output
+
+
+def test_multipliers_say_when_totals_are_the_same_in_every_region(runner):
+    result = runner.invoke(main, ["multipliers", "nl-provinces"])
+    assert result.exit_code == 0 and "same in every region" in result.output
+    assert "dependency --table effects" in result.output

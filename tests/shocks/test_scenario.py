@@ -167,7 +167,10 @@ def test_regrouped_dataset(folder):
     text = text.replace('regions = "R1"', 'regions = "South"').replace('regions = ["R1"]', 'regions = ["South"]')
     run = sc.run_scenario(write(folder, text), folder / "agg")
     assert "North" in run.summary
-    _error(folder, text.replace(', R2 = "South"', ''), r"aggregate.*R2")
+    _error(folder, text.replace(', R2 = "South"', ', R9 = "South"'), r"aggregate.*R9")
+    # a concordance name, as with --regroup: here the table is no COROP table, so the name is checked
+    _error(folder, text.replace('regions = { R0 = "North", R1 = "North", R2 = "South" }', 'regions = "county"'),
+           r"aggregate.*unknown region concordance 'county'")
 
 
 def test_cli_shock(folder):
