@@ -40,7 +40,7 @@ import pandas as pd
 
 from mrio.core.files import atomic_path
 from mrio.core.system import MRIO
-from mrio.errors import FileFormatError, InputError, ScenarioError
+from mrio.errors import FileFormatError, InputError, MRIOError, ScenarioError
 
 if TYPE_CHECKING:
     from mrio.report import plot
@@ -337,7 +337,23 @@ def _dependency(system: MRIO, geo: plot.Geometry | None, notes: list[str], bands
         table.insert(1, "own region p5\u2013p95", [_band_text(lo, hi) for lo, hi in zip(aligned["p5"], aligned["p95"])])
     table = table.loc[outside_share.sort_values(ascending=False).index]
     parts.append("<h3>Where each region's value added ends up</h3>")
+    parts.append("<p>Columns: the share of the region's value added (rows) serving final demand in the "
+                 "region itself, in the other regions of the system and outside the system (exports); "
+                 "the last column is the region's total.</p>")
     parts.append(_table(table, {c: _pct for c in ("own region", "other regions", "outside the system")}))
+    try:  # jobs: the same attribution with the employment extension, when the table has one
+        jobs = dependency.dependency_matrix(system, "jobs", by="region")
+    except MRIOError:
+        jobs = None
+    if jobs is not None:
+        jtable = jobs.split[["own_region_share", "other_regions_share", "outside_share", "total"]].copy()
+        jtable.columns = ["own region", "other regions", "outside the system", f"jobs ({jobs.unit})"]
+        jtable = jtable.loc[table.index]
+        parts.append("<h3>Where each region's jobs depend on final demand</h3>")
+        parts.append("<p>The same split for employment (the table's employment extension): the share of "
+                     "each region's jobs that serves final demand in the region, elsewhere in the system "
+                     "and outside it.</p>")
+        parts.append(_table(jtable, {c: _pct for c in jtable.columns[:3]}))
     internal = [r for r in result.by_destination.columns if r in system.regions]
     shares = result.by_destination[internal].div(split["total"].where(split["total"] != 0), axis=0)
     if len(internal) > 1:

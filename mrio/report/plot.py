@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import colormaps
 from matplotlib.axes import Axes
-from matplotlib.colors import Normalize, TwoSlopeNorm
+from matplotlib.colors import ListedColormap, Normalize, TwoSlopeNorm
 from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
@@ -414,7 +414,16 @@ def choropleth(values_by_region: pd.Series | Mapping, geometry: str | os.PathLik
     finite = by_feature[np.isfinite(by_feature)]
     lo = vmin if vmin is not None else (float(finite.min()) if finite.size else 0.0)
     hi = vmax if vmax is not None else (float(finite.max()) if finite.size else 1.0)
-    if center is not None:
+    one_sign = center is not None and vmin is None and vmax is None and finite.size and (
+        hi <= center or lo >= center) and hi > lo
+    if one_sign:
+        # every value on one side of the centre: a sequential scale, the diverging map's half on
+        # that side, from the centre (lightest) to the extreme (darkest); no wasted half in the bar
+        base = colormaps[cmap or "RdBu_r"]
+        side = np.linspace(0.5, 0.0, 128) if hi <= center else np.linspace(0.5, 1.0, 128)
+        cmap_obj = ListedColormap(base(side)) if hi > center else ListedColormap(base(side[::-1]))
+        norm = Normalize(vmin=lo, vmax=center) if hi <= center else Normalize(vmin=center, vmax=hi)
+    elif center is not None:
         half = max(abs(lo - center), abs(hi - center)) or 1.0
         norm = TwoSlopeNorm(vcenter=center, vmin=center - half, vmax=center + half)
         cmap = cmap or "RdBu_r"
@@ -423,7 +432,7 @@ def choropleth(values_by_region: pd.Series | Mapping, geometry: str | os.PathLik
             lo, hi = lo - 0.5 * (abs(lo) or 1.0), hi + 0.5 * (abs(hi) or 1.0)
         norm = Normalize(vmin=lo, vmax=hi)
         cmap = cmap or "YlGnBu"
-    colours = colormaps[cmap]
+    colours = cmap_obj if one_sign else colormaps[cmap]
 
     marked = set(geo.positions(list(hatched)).tolist()) if len(hatched) else set()
     fig, ax = _new_axes(ax, figsize)

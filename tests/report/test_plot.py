@@ -387,3 +387,18 @@ def test_malformed_geojson_is_a_file_format_error(tmp_path, geometry):
     path.write_text(json.dumps({"type": "FeatureCollection", "features": ["not a feature"]}))
     with pytest.raises(FileFormatError, match="not GeoJSON features"):
         plot.load_geometry(path)
+
+
+def test_one_signed_changes_get_a_sequential_scale():
+    losses = pd.Series({"Twente": -1.0, "Groot-Amsterdam": -4.0, "Utrecht": 0.0})
+    fig = plot.choropleth(losses, center=0.0, cmap="RdBu")
+    geo = plot.load_geometry("corop")
+    face = {geo.regions[k]: p.get_facecolor() for k, p in enumerate(_region_patches(fig))}
+    base = colormaps["RdBu"]
+    assert face["Groot-Amsterdam"] == pytest.approx(base(0.0), abs=0.01)  # the largest loss: darkest red
+    assert face["Utrecht"] == pytest.approx(base(0.5), abs=0.01)  # no change: the centre colour
+    bar = fig.axes[-1]
+    assert bar.get_ylim() == pytest.approx((-4.0, 0.0)) or bar.get_xlim() == pytest.approx((-4.0, 0.0))
+    mixed = plot.choropleth(pd.Series({"Twente": -1.0, "Utrecht": 2.0}), center=0.0, cmap="RdBu")
+    bar = mixed.axes[-1]
+    assert bar.get_ylim() == pytest.approx((-2.0, 2.0)) or bar.get_xlim() == pytest.approx((-2.0, 2.0))

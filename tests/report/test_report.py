@@ -428,3 +428,14 @@ def test_cli_report_on_the_bundled_dutch_provinces(tmp_path):
     assert len(national) > 5 and all(row[-1] == "ok" for row in national[2:])
     for province in ("Groningen", "Zuid-Holland", "Limburg"):
         assert f"<summary>{province}</summary>" in text
+
+
+def test_report_has_a_jobs_measure_and_explains_the_columns(tmp_path):
+    system = corop_system()
+    assert "employment" in system.stressors
+    report = mrio.build_report(system)
+    body = next(s.body for s in report.sections if s.id == "dependency")
+    assert "Where each region's jobs depend on final demand" in body
+    jobs = mrio.dependency_matrix(system, "jobs").split
+    assert f"{jobs['total'].iloc[0]:,.1f}" in body or f"{jobs['total'].iloc[0]:,.0f}" in body
+    assert "Columns: the share of the region's value added" in body
