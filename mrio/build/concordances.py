@@ -137,7 +137,7 @@ NAMED_REGION_CONCORDANCES = {"province": corop_to_province, "metro": corop_to_me
 
 
 def named_region_concordance(name: str) -> pd.Series:
-    """The COROP -> group concordance called ``name`` (``"province"`` or ``"metro"``).
+    """Return the COROP -> group concordance called ``name`` (``"province"`` or ``"metro"``).
 
     Raises
     ------

@@ -96,7 +96,7 @@ def multipliers_command(source: str | None, year: int | None, regroup: str | Non
 
 
 def _same_in_every_region(table, system) -> str:
-    """A note when a sector's total multiplier is the same in every region (national technology)."""
+    """Return a note when each sector's total multiplier is the same in every region."""
     values = table.select_dtypes("number")
     if system.n_regions < 2 or values.empty or not isinstance(values.index, pd.MultiIndex):
         return ""
@@ -105,8 +105,8 @@ def _same_in_every_region(table, system) -> str:
     if not (spread <= 1e-9 * scale).all():
         return ""
     return ("\nnote: every sector's total multiplier is the same in every region: each region uses the "
-            "national technology, so totals do not differ by construction; the intra-regional part does (mrio "
-            "dependency --table effects)")
+            "national technology, so totals do not differ by construction; the intra-regional part does "
+            "(mrio dependency --table effects)")
 
 
 def _label_table(labels, aliases: dict, what: str):

@@ -182,7 +182,7 @@ def mapping_to_series(mapping: Mapping | pd.Series, labels: pd.Index, what: str)
 
 def complete_mapping(mapping: Mapping | pd.Series, labels: pd.Index, what: str,
                      aliases: Mapping | None = None) -> pd.Series:
-    """A partial concordance completed: labels it does not map keep their own name.
+    """Complete a partial concordance: labels it does not map keep their own name.
 
     Only the labels to merge need to be listed (``{"Groot-Amsterdam": "MRA", "Zaanstreek": "MRA"}``
     keeps the other regions as they are). Keys may be aliases of labels; a key that names no label
