@@ -46,7 +46,8 @@ MEASURE_HELP = "value-added, jobs, output, or a stressor (extension) name."
               help="destination: origin x destination region; shares: the same as shares of the origin's "
                    "total (rows sum to 1; destination-shares is its former name); amounts: by final-demand "
                    "category; amount-shares: amounts as shares of the origin's total; split: own region / "
-                   "other regions / outside; effects: intra-regional, feedback and spillover effects (Miller).")
+                   "other regions / outside; effects: intra-regional, feedback and spillover effects "
+                   "(Miller).")
 @click.option("--origin", "origins", multiple=True, metavar="REGION",
               help="Only these origin rows (repeat or comma-separate; codes and aliases accepted).")
 @click.option("--destination", "destinations", multiple=True, metavar="REGION",
@@ -86,11 +87,13 @@ def dependency_command(source: str | None, year: int | None, measure: str, by: s
         raise click.UsageError("--regroup applies to attribution tables, not to --table effects")
     if table == "effects" and destinations:
         raise click.UsageError("--destination applies to attribution tables, not to --table effects")
-    analysis = DependencyTable(measure, table, by, regroup_series(regroup), origins=tuple(_split(origins) or ()),
+    analysis = DependencyTable(measure, table, by, regroup_series(regroup),
+                               origins=tuple(_split(origins) or ()),
                                destinations=tuple(_split(destinations) or ()), top=top)
 
     def title(attrs) -> str:
-        return analysis.title(attrs.get("unit", ""), attrs.get("measure", measure), attrs.get("destinations", ""))
+        return analysis.title(attrs.get("unit", ""), attrs.get("measure", measure),
+                              attrs.get("destinations", ""))
 
     if draws is not None:
         # every draw computes every row; --top keeps the rows ranked first by the point estimate
@@ -107,12 +110,13 @@ def _top_bands(band: pd.DataFrame, analysis: DependencyTable) -> pd.DataFrame:
     """The band table's rows of the ``analysis.top`` rows of its point estimate, in their order."""
     if analysis.top is None:
         return band
-    point = band["point"].unstack("quantity")
-    point = point[list(dict.fromkeys(band.index.get_level_values("quantity")))]
+    cell = band.index.nlevels - 1  # the point table's columns (quantity, destination ...) as the last level
+    point = band["point"].unstack(cell)
+    point = point[list(dict.fromkeys(band.index.get_level_values(cell)))]
     if analysis.destinations:  # the point table's order: largest share first
         point = point.sort_values("share_of_origin_total", ascending=False, kind="stable")
     kept = pd.Index(analysis.top_rows(point).index)
-    rows = band.index.droplevel("quantity")
+    rows = band.index.droplevel(cell)
     order = kept.get_indexer(rows)
     positions = np.flatnonzero(order >= 0)
     positions = positions[np.argsort(order[positions], kind="stable")]

@@ -27,7 +27,8 @@ from mrio.shocks.scenario import scenario_tables, with_shock_values
 __all__ = ["DependencyTable", "MultiplierTable", "ExtractionTable", "ScenarioTables", "Regrouped", "shock_parameter", "DEPENDENCY_TABLES"]
 
 #: The tables of ``mrio dependency --table`` (``destination-shares`` is the former name of ``shares``).
-DEPENDENCY_TABLES = ("destination", "shares", "amounts", "amount-shares", "split", "effects", "destination-shares")
+DEPENDENCY_TABLES = ("destination", "shares", "amounts", "amount-shares", "split", "effects",
+                     "destination-shares")
 
 
 def _flat_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -73,7 +74,8 @@ class DependencyTable:
         object.__setattr__(self, "origins", tuple(self.origins))
         object.__setattr__(self, "destinations", tuple(self.destinations))
         if self.table not in DEPENDENCY_TABLES:
-            raise InputError(f"unknown dependency table {self.table!r}; use one of {', '.join(DEPENDENCY_TABLES)}")
+            raise InputError(f"unknown dependency table {self.table!r}; "
+                             f"use one of {', '.join(DEPENDENCY_TABLES)}")
         if self.table == "effects" and self.regroup is not None:
             raise InputError("regrouping applies to attribution tables, not to the effects table")
         if self.table == "effects" and self.destinations:
@@ -121,20 +123,22 @@ class DependencyTable:
             return (f"who depends on final demand in {names}: {measure} of each origin (rows) resting on it "
                     f"({unit}) and its share of the origin's total, largest share first")
         if self.table == "effects":
-            return (f"{measure} multipliers split into intra-regional (inside the region if it traded with no "
-                    f"one), feedback and spillover (other regions) effects ({unit}); rows: origin (region, sector)")
+            return (f"{measure} multipliers split into intra-regional (inside the region if it traded with "
+                    f"no one), feedback and spillover (other regions) effects ({unit}); rows: origin "
+                    "(region, sector)")
         return {
-            "split": f"{measure} of each origin region by where its final demand is: own region, other regions "
-                     f"of the system, outside (exports) ({unit}; shares of the total)",
+            "split": f"{measure} of each origin region by where its final demand is: own region, other "
+                     f"regions of the system, outside (exports) ({unit}; shares of the total)",
             "shares": f"share of each origin's {measure} (rows) resting on final demand in each destination "
                       "region (columns); rows sum to 1",
             "destination-shares": f"share of each origin's {measure} (rows) resting on final demand in each "
                                   "destination region (columns); rows sum to 1",
-            "amounts": f"{measure} by origin (rows) and final demand by destination / category (columns) ({unit})",
-            "amount-shares": f"{measure} by origin (rows) and final demand by destination / category (columns), "
-                             "as shares of the origin's total",
-        }.get(self.table, f"{measure} by origin region (rows) serving final demand in each destination region "
-                          f"(columns) ({unit})")
+            "amounts": f"{measure} by origin (rows) and final demand by destination / category (columns) "
+                       f"({unit})",
+            "amount-shares": f"{measure} by origin (rows) and final demand by destination / category "
+                             "(columns), as shares of the origin's total",
+        }.get(self.table, f"{measure} by origin region (rows) serving final demand in each destination "
+                          f"region (columns) ({unit})")
 
 
 def _select_origins(frame: pd.DataFrame, origins: Sequence[str], system: MRIO) -> pd.DataFrame:

@@ -128,3 +128,25 @@ def test_vary_needs_draws_and_a_known_field(runner, tmp_path):
     result = runner.invoke(main, ["shock", str(path), "--draws", "2", "--vary", "d.share=0.5:0.6",
                                   "--out", str(tmp_path / "o")])
     assert result.exit_code == 2 and "low <= default <= high" in result.output
+
+
+def test_who_depends_on_a_destination_with_bands(runner, tmp_path):
+    """--destination/--top/--origin work with --draws: the top rows of the point estimate, with bands."""
+    plain, bands = tmp_path / "plain.csv", tmp_path / "bands.csv"
+    args = ["dependency", "nl-provinces", "--destination", "Utrecht", "--top", "3"]
+    assert runner.invoke(main, [*args, "--out", str(plain)]).exit_code == 0
+    result = runner.invoke(main, [*args, "--draws", "2", "--seed", "3", "--out", str(bands)])
+    assert result.exit_code == 0, result.output
+    point = pd.read_csv(plain, index_col="origin").drop(columns="unit")
+    table = pd.read_csv(bands, index_col=["origin", "quantity"]).drop(columns="unit", errors="ignore")
+    assert list(dict.fromkeys(table.index.get_level_values("origin"))) == list(point.index)
+    np.testing.assert_allclose(table["point"].unstack("quantity").loc[point.index, point.columns], point,
+                               rtol=1e-12)
+    assert ((table["p5"] <= table["p95"]) | table["p5"].isna()).all()
+    shares = runner.invoke(main, ["dependency", "nl-provinces", "--table", "shares", "--origin", "Utrecht,Drenthe",
+                                  "--top", "1", "--draws", "2", "--out", str(bands)])
+    assert shares.exit_code == 0, shares.output
+    table = pd.read_csv(bands, index_col=["origin", "destination"])
+    assert len(set(table.index.get_level_values("origin"))) == 1
+    assert set(table.index.get_level_values("origin")) <= {"Utrecht", "Drenthe"}
+    np.testing.assert_allclose(table["point"].sum(), 1.0, rtol=1e-12)

@@ -45,3 +45,24 @@ def test_bad_options():
         DependencyTable("value-added", "effects", regroup=pd.Series({"a": "b"}))
     with pytest.raises(InputError, match="give one or the other"):
         ExtractionTable(each="region", regions=("a",))
+
+
+def test_dependency_selections(system):
+    result = mrio.dependency_matrix(system, "value-added")
+    destination = system.regions[1]
+    on = DependencyTable("value-added", destinations=(destination,), top=2)(system)
+    share = (result.by_destination[destination] / result.split["total"]).sort_values(ascending=False)
+    assert list(on.index) == list(share.index[:2])
+    np.testing.assert_allclose(on["share_of_origin_total"], share.iloc[:2], rtol=1e-14)
+    np.testing.assert_allclose(on["amount"], result.by_destination[destination].loc[share.index[:2]], rtol=1e-14)
+    assert on.attrs["destinations"] == destination
+    origins = DependencyTable("value-added", "shares", origins=(system.regions[0], system.regions[2]))(system)
+    assert list(origins.index) == [system.regions[0], system.regions[2]]
+    pd.testing.assert_frame_equal(DependencyTable("value-added", "shares")(system),
+                                  DependencyTable("value-added", "destination-shares")(system))
+    pd.testing.assert_frame_equal(DependencyTable("value-added", "amount-shares")(system),
+                                  result.shares.set_axis([" / ".join(c) for c in result.shares.columns], axis=1))
+    top = DependencyTable("value-added", "split", top=2)(system)
+    assert list(top.index) == list(result.split["total"].sort_values(ascending=False).index[:2])
+    with pytest.raises(InputError, match="not to the effects table"):
+        DependencyTable("value-added", "effects", destinations=("R1",))
