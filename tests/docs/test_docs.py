@@ -16,7 +16,7 @@ from mrio.cli import main as cli_main
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = Path(os.environ.get("MRIO_DOCS_HTML", ROOT / "docs" / "_build" / "html"))
-TUTORIALS = ["01-dependency", "02-shocks", "03-build", "05-pymrio"]
+TUTORIALS = ["01-dependency", "02-shocks", "03-build", "04-uncertainty", "05-pymrio"]
 
 
 @pytest.fixture(scope="module")
