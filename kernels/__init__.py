@@ -62,6 +62,7 @@ from ._regional import (
     slq,
 )
 from ._solve import METHODS, SolveReport, choose_method, relative_residual, solve_leontief
+from ._structured import trade_structure, trade_structured_matvec, trade_structured_solve
 from ._spa import MAX_PATHS, PathBudgetExceeded, SPAOutput, structural_paths
 from ._trade import balance_products, class_gravity_prior, constrain_totals
 
@@ -87,6 +88,9 @@ __all__ = [
     "block_matvec",
     "nonzero_blocks",
     "krylov_solve",
+    "trade_structure",
+    "trade_structured_matvec",
+    "trade_structured_solve",
     "solve_leontief",
     "choose_method",
     "relative_residual",

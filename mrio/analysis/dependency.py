@@ -39,6 +39,7 @@ __all__ = [
     "measure_intensity",
     "DependencyResult",
     "dependency_matrix",
+    "dependency_split",
     "spillover_feedback",
     "PyattRound",
     "pyatt_round",
@@ -199,53 +200,110 @@ def dependency_matrix(system: MRIO, measure: str = "value-added", by: str = "reg
     -----
     Identities: rows of ``amounts`` sum to the origin totals (``s_j x_j`` because ``L Y i = x``);
     for value added the grand total is GDP (total GVA); with every primary input of V counted,
-    column sums equal the final demand of each column. Cost: one LU solve with ``K`` right-hand
-    sides (``2 N^2 K`` flops) on the stored factors.
+    column sums equal the final demand of each column. Cost: one Leontief solve with ``K``
+    right-hand sides (:meth:`MRIO.leontief_product`; ``2 N^2 K`` flops on stored LU factors).
+    :func:`dependency_split` gives ``by_destination`` and ``split`` alone, from one right-hand
+    side per destination.
     """
     _check_by(by)
     m = measure_intensity(system, measure)
-    Y = system.arrays.Y
-    with kernel_errors(system.index):
-        LY = system.leontief_product(Y)
-    D = LY * m.intensity[:, np.newaxis]
-    cols = system.Y.columns
-    amounts = pd.DataFrame(D, index=system.index, columns=cols)
     groups = _regroup_series(regroup, system)
+    with kernel_errors(system.index):
+        LY = system.leontief_product(system.arrays.Y)
+    amounts = _origin_rows(system, LY * m.intensity[:, np.newaxis], system.Y.columns, groups, by)
     if groups is not None:
         new_cols = pd.MultiIndex.from_arrays(
-            [groups.loc[cols.get_level_values("region")].to_numpy(), cols.get_level_values("category")],
-            names=list(lab.FINAL_DEMAND_LEVELS))
+            [groups.loc[amounts.columns.get_level_values("region")].to_numpy(),
+             amounts.columns.get_level_values("category")], names=list(lab.FINAL_DEMAND_LEVELS))
         amounts = amounts.T.groupby(new_cols, sort=False).sum().T
         amounts.columns = pd.MultiIndex.from_tuples(amounts.columns, names=list(lab.FINAL_DEMAND_LEVELS))
-        new_rows = pd.MultiIndex.from_arrays(
-            [groups.loc[system.index.get_level_values("region")].to_numpy(),
-             system.index.get_level_values("sector")], names=list(lab.INDUSTRY_LEVELS))
-        amounts = amounts.groupby(new_rows, sort=False).sum()
-        amounts.index = pd.MultiIndex.from_tuples(amounts.index, names=list(lab.INDUSTRY_LEVELS))
-        internal = pd.Index(pd.unique(groups.loc[system.regions].to_numpy()))
-    else:
-        internal = system.regions
-    if by == "region":
-        amounts = amounts.groupby(level="region", sort=False).sum()
     totals = amounts.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         shares = amounts.div(totals.where(totals != 0), axis=0)
     by_destination = amounts.T.groupby(level="region", sort=False).sum().T
     by_destination.columns.name = "destination"
-    origin_region = (amounts.index if by == "region" else amounts.index.get_level_values("region"))
-    dest = by_destination.columns
-    own = np.array([by_destination.iloc[k][r] if r in dest else 0.0 for k, r in enumerate(origin_region)])
-    inside = by_destination.loc[:, [d for d in dest if d in internal]].sum(axis=1).to_numpy()
-    outside = by_destination.loc[:, [d for d in dest if d not in internal]].sum(axis=1).to_numpy()
-    total = totals.to_numpy()
-    split = pd.DataFrame({"own_region": own, "other_regions": inside - own, "outside": outside,
-                          "total": total}, index=amounts.index)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for c in ("own_region", "other_regions", "outside"):
-            split[f"{c}_share"] = np.where(total != 0, split[c] / np.where(total != 0, total, 1), np.nan)
+    split = _split(by_destination, totals.to_numpy(), _internal(system, groups), by)
     for frame, unit in ((amounts, m.unit), (shares, "1"), (by_destination, m.unit), (split, m.unit)):
         frame.attrs.update(unit=unit, measure=m.name)
     return DependencyResult(amounts, shares, by_destination, split, m.name, m.unit)
+
+
+def dependency_split(system: MRIO, measure: str = "value-added", by: str = "region",
+                     regroup: Mapping | pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``by_destination`` and ``split`` of :func:`dependency_matrix`, from one column per destination.
+
+    ``VA(r <- s) = sum_{i in r} s_i (L Y_s)_i`` with ``Y_s = Y G`` the final demand of each
+    destination summed over its categories (``G`` the 0/1 category -> destination matrix), so
+    the Leontief solve has one right-hand side per destination region instead of one per
+    final-demand column (docs/methods/dependency.md, section "Dependency matrix"). Linear
+    attribution makes the two routes equal up to rounding.
+
+    Parameters
+    ----------
+    system, measure, by, regroup
+        As :func:`dependency_matrix`.
+
+    Returns
+    -------
+    by_destination, split : pandas.DataFrame
+        Exactly the frames (labels, units, attrs) of :func:`dependency_matrix`.
+    """
+    _check_by(by)
+    m = measure_intensity(system, measure)
+    groups = _regroup_series(regroup, system)
+    dest_regions = system.Y.columns.get_level_values("region")
+    if groups is not None:
+        dest_regions = pd.Index(groups.loc[dest_regions].to_numpy())
+    codes, destinations = pd.factorize(dest_regions, sort=False)
+    G = np.zeros((len(codes), len(destinations)))
+    G[np.arange(len(codes)), codes] = 1.0
+    with kernel_errors(system.index):
+        LY = system.leontief_product(system.arrays.Y @ G)
+    by_destination = _origin_rows(system, LY * m.intensity[:, np.newaxis],
+                                  pd.Index(destinations, name="destination"), groups, by)
+    split = _split(by_destination, by_destination.sum(axis=1).to_numpy(), _internal(system, groups), by)
+    for frame in (by_destination, split):
+        frame.attrs.update(unit=m.unit, measure=m.name)
+    return by_destination, split
+
+
+def _origin_rows(system: MRIO, values: np.ndarray, columns: pd.Index, groups: pd.Series | None,
+                 by: str) -> pd.DataFrame:
+    """Rows of attributed amounts (N x columns) regrouped by origin group and summed by region if asked."""
+    frame = pd.DataFrame(values, index=system.index, columns=columns)
+    if groups is not None:
+        new_rows = pd.MultiIndex.from_arrays(
+            [groups.loc[system.index.get_level_values("region")].to_numpy(),
+             system.index.get_level_values("sector")], names=list(lab.INDUSTRY_LEVELS))
+        frame = frame.groupby(new_rows, sort=False).sum()
+        frame.index = pd.MultiIndex.from_tuples(frame.index, names=list(lab.INDUSTRY_LEVELS))
+    if by == "region":
+        frame = frame.groupby(level="region", sort=False).sum()
+    return frame
+
+
+def _internal(system: MRIO, groups: pd.Series | None) -> pd.Index:
+    """Destinations inside the system (regions, or their groups)."""
+    return system.regions if groups is None else pd.Index(pd.unique(groups.loc[system.regions].to_numpy()))
+
+
+def _split(by_destination: pd.DataFrame, total: np.ndarray, internal: pd.Index, by: str) -> pd.DataFrame:
+    """Own-region, other-region and outside amounts and shares of each origin row."""
+    index = by_destination.index
+    origin_region = index if by == "region" else index.get_level_values("region")
+    dest = by_destination.columns
+    values = by_destination.to_numpy()
+    position = {d: k for k, d in enumerate(dest)}
+    own = np.array([values[k, position[r]] if r in position else 0.0 for k, r in enumerate(origin_region)])
+    is_internal = np.array([d in internal for d in dest], dtype=bool)
+    inside = values[:, is_internal].sum(axis=1)
+    outside = values[:, ~is_internal].sum(axis=1)
+    split = pd.DataFrame({"own_region": own, "other_regions": inside - own, "outside": outside,
+                          "total": total}, index=by_destination.index)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for c in ("own_region", "other_regions", "outside"):
+            split[f"{c}_share"] = np.where(total != 0, split[c] / np.where(total != 0, total, 1), np.nan)
+    return split
 
 
 def _region_blocks(system: MRIO) -> list[slice]:

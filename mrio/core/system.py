@@ -32,6 +32,8 @@ __all__ = ["MRIO", "SolveResult"]
 
 #: Default relative tolerance of the accounting identities checked on construction.
 DEFAULT_RTOL = 1e-6
+#: Smallest table (industries) whose Leontief products may use the trade structure of A.
+STRUCTURED_MIN_INDUSTRIES = 500
 
 
 @dataclass(frozen=True)
@@ -543,8 +545,32 @@ class MRIO:
         return pd.DataFrame(_frozen_array(s), index=self.stressors, columns=self.index, copy=False)
 
     # ------------------------------------------------------------------ solves
+    @cached_property
+    def _trade_structure(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(t, technology)`` when ``A^{rs} = diag(t^{rs}) a^s`` (:func:`mrio.kernels.trade_structure`)."""
+        if self.n_regions < 2 or len(self) < STRUCTURED_MIN_INDUSTRIES:
+            return None
+        return kernels.trade_structure(self.arrays.A, self.n_regions)
+
     def leontief_product(self, rhs: np.ndarray) -> np.ndarray:
-        """``L rhs`` for an array of shape (N,) or (N, k), through the stored LU factors."""
+        """``L rhs`` for an array of shape (N,) or (N, k), without forming L.
+
+        Through the stored LU factors of ``I - A`` when they exist. Before any factorisation, a
+        large table with the trade-coefficient structure of a regional build (``A^{rs} =
+        diag(t^{rs}) a^s``, Chenery-Moses; detected and checked entry by entry) and at most
+        ``N / 8`` right-hand sides is solved by the Neumann iteration on that structure to a
+        relative residual of 1e-14 (:func:`mrio.kernels.trade_structured_solve`: each step costs
+        ``2 (R n^2 + n R^2) k`` flops, against ``2/3 N^3`` for the factorisation); it falls back to
+        the LU factors if the iteration does not converge. See docs/methods/leontief.md, section
+        "Iterative solvers".
+        """
+        rhs = np.asarray(rhs, dtype=np.float64)
+        k = 1 if rhs.ndim == 1 else rhs.shape[1]
+        if "factor" not in self.__dict__ and k <= len(self) // 8 and self._trade_structure is not None:
+            try:
+                return kernels.trade_structured_solve(*self._trade_structure, rhs)[0]
+            except kernels.NotConvergedError:
+                pass  # not productive, or too slow: the LU path certifies or explains
         return self.factor.solve(rhs)
 
     def leontief_row_product(self, rows: np.ndarray) -> np.ndarray:

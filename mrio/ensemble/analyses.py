@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from mrio.analysis.dependency import dependency_matrix, spillover_feedback
+from mrio.analysis.dependency import dependency_matrix, dependency_split, spillover_feedback
 from mrio.analysis.extraction import KINDS, extract, extraction_table
 from mrio.analysis.multipliers import multipliers
 from mrio.build.concordances import regroup
@@ -88,17 +88,23 @@ class DependencyTable:
         if self.table == "effects":
             frame = spillover_feedback(system, self.measure, by=self.by)
         else:
-            result = dependency_matrix(system, self.measure, by=self.by, regroup=self.regroup)
-            if self.destinations:
-                frame = _depends_on(result, self.destinations, system)
-            elif self.table in ("shares", "destination-shares"):
-                total = result.split["total"]
-                frame = result.by_destination.div(total.where(total != 0), axis=0)
-                frame.attrs.update(unit="1", measure=result.measure)
+            result = None
+            if self.destinations or self.table in ("destination", "shares", "destination-shares", "split"):
+                # one Leontief right-hand side per destination (not per final-demand column)
+                by_destination, split = dependency_split(system, self.measure, by=self.by, regroup=self.regroup)
             else:
-                frame = {"destination": result.by_destination, "amounts": result.amounts,
-                         "amount-shares": result.shares, "split": result.split}[self.table]
-                frame = _flat_columns(frame)
+                result = dependency_matrix(system, self.measure, by=self.by, regroup=self.regroup)
+                by_destination, split = result.by_destination, result.split
+            if self.destinations:
+                frame = _depends_on(by_destination, split, self.destinations, system)
+            elif self.table in ("shares", "destination-shares"):
+                total = split["total"]
+                frame = by_destination.div(total.where(total != 0), axis=0)
+                frame.attrs.update(unit="1", measure=split.attrs["measure"])
+            elif result is None:
+                frame = by_destination if self.table == "destination" else split
+            else:
+                frame = _flat_columns(result.amounts if self.table == "amounts" else result.shares)
         if self.origins:
             frame = _select_origins(frame, self.origins, system)
         return self.top_rows(frame)
@@ -149,17 +155,19 @@ def _select_origins(frame: pd.DataFrame, origins: Sequence[str], system: MRIO) -
     return frame[rows.isin(known[positions])]
 
 
-def _depends_on(result, destinations: Sequence[str], system: MRIO) -> pd.DataFrame:
+def _depends_on(by_destination: pd.DataFrame, split: pd.DataFrame, destinations: Sequence[str],
+                system: MRIO) -> pd.DataFrame:
     """For every origin: the measure resting on final demand in ``destinations`` and its share."""
-    columns = result.by_destination.columns
+    columns = by_destination.columns
     positions = labels.lookup(columns, list(destinations), "destination regions", system.region_aliases)
     chosen = list(columns[positions])
-    amount = result.by_destination[chosen].sum(axis=1)
-    total = result.split["total"]
+    amount = by_destination[chosen].sum(axis=1)
+    total = split["total"]
     frame = pd.DataFrame({"amount": amount, "share_of_origin_total": amount / total.where(total != 0),
-                          "origin_total": total}, index=result.by_destination.index)
+                          "origin_total": total}, index=by_destination.index)
     frame = frame.sort_values("share_of_origin_total", ascending=False, kind="stable")
-    frame.attrs.update(unit=result.unit, measure=result.measure, destinations=" + ".join(map(str, chosen)))
+    frame.attrs.update(unit=split.attrs["unit"], measure=split.attrs["measure"],
+                       destinations=" + ".join(map(str, chosen)))
     return frame
 
 

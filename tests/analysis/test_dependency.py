@@ -199,3 +199,19 @@ def test_bad_input_errors(random_mrio):
 def test_jobs_needs_an_employment_extension(miller_blair_system):
     with pytest.raises(UnknownLabelError, match="needs one employment extension"):
         dependency_matrix(miller_blair_system, "jobs")
+
+
+@settings(max_examples=25, deadline=None)
+@given(SIZES, st.sampled_from(["value-added", "jobs"]), st.sampled_from(["region", "region-sector"]),
+       st.booleans())
+def test_dependency_split_equals_the_full_attribution(size, measure, by, grouped):
+    from mrio.analysis.dependency import dependency_split
+
+    R, n, seed = size
+    system = random_mrio(R, n, seed)
+    groups = {r: ("north" if k % 2 else "south") for k, r in enumerate(system.regions)} if grouped else None
+    full = dependency_matrix(system, measure, by=by, regroup=groups)
+    by_destination, split = dependency_split(system, measure, by=by, regroup=groups)
+    pd.testing.assert_frame_equal(by_destination, full.by_destination, rtol=1e-12)
+    pd.testing.assert_frame_equal(split, full.split, rtol=1e-12, atol=1e-9)
+    assert split.attrs == full.split.attrs and by_destination.attrs == full.by_destination.attrs
