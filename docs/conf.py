@@ -20,6 +20,9 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    # MathJax 3 from the sphinx-mathjax-offline wheel, copied into _static/mathjax/ when the
+    # build finishes (mathjax_path = "mathjax/tex-chtml.js"): formulas render without a network.
+    "sphinx-mathjax-offline",
     "numpydoc",
     "sphinx_click",
     "sphinx_design",

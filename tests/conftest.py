@@ -84,3 +84,30 @@ def screenshot(tmp_path):
         return image
 
     return shoot
+
+
+@pytest.fixture
+def rendered_dom(tmp_path):
+    """Load a local HTML file in headless Chromium, run its scripts, and return the resulting DOM.
+
+    The browser gets no network (every request goes to a closed port on the loopback address),
+    so whatever the page needs must come from the files next to it. Skips without a browser,
+    except in CI (CI=true), where it fails.
+    """
+    browser = _browser()
+    if browser is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but no chromium is installed")
+        pytest.skip("no chromium installed")
+
+    def load(page: Path, budget_ms: int = 10_000) -> str:
+        cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+               "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
+               f"--user-data-dir={tmp_path / 'profile'}", f"--virtual-time-budget={budget_ms}",
+               "--dump-dom", Path(page).resolve().as_uri()]
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout
+
+    return load

@@ -59,3 +59,14 @@ def test_landing_page_renders_in_headless_chromium(site, screenshot):
 
 def test_tutorial_renders_in_headless_chromium(site, screenshot):
     screenshot(site / "tutorials" / "01-dependency.html", size=(1200, 2000))
+
+
+def test_formulas_render_offline(site, rendered_dom):
+    # MathJax is served from the site itself (sphinx-mathjax-offline), never from a CDN: in a
+    # browser without network the methods pages' TeX becomes typeset MathJax output.
+    html = (site / "methods" / "leontief.html").read_text()
+    scripts = re.findall(r'<script[^>]*src="([^"]*mathjax[^"]*)"', html, flags=re.IGNORECASE)
+    assert scripts and not any("//" in src for src in scripts), scripts
+    assert (site / "methods" / scripts[0]).resolve().is_file()
+    dom = rendered_dom(site / "methods" / "leontief.html")
+    assert dom.count("<mjx-container") >= 20
