@@ -87,7 +87,7 @@ def measure_intensity(system: MRIO, measure: str | Hashable = "value-added") -> 
     ----------
     system : MRIO
     measure : str
-        ``"value-added"`` (gross value added, the rows :attr:`MRIO.value_added_components` of V),
+        ``"value-added"`` (gross value added, the rows ``value_added_components`` of :class:`~mrio.MRIO`'s V),
         ``"output"`` (gross output), ``"jobs"``/``"employment"`` (the employment extension), or
         the name of any stressor (extension row).
 
@@ -182,7 +182,7 @@ def dependency_matrix(system: MRIO, measure: str = "value-added", by: str = "reg
     ----------
     system : MRIO
     measure : str, default "value-added"
-        See :func:`measure_intensity`.
+        See :func:`~mrio.analysis.dependency.measure_intensity`.
     by : {"region", "region-sector"}
         Rows per origin region, or per origin industry.
     regroup : Mapping, pandas.Series or {"province", "metro"}, optional
@@ -329,7 +329,7 @@ def spillover_feedback(system: MRIO, measure: str = "output", by: str = "region-
     ----------
     system : MRIO
     measure : str, default "output"
-        See :func:`measure_intensity`.
+        See :func:`~mrio.analysis.dependency.measure_intensity`.
     by : {"region-sector", "region"}
         ``"region-sector"``: per unit of final demand for each industry (multipliers).
         ``"region"``: for the actual final demand for each region's products, ``f^r = (Y i)_r``

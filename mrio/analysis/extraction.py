@@ -177,7 +177,7 @@ def extract(system: MRIO, kind: str = "backward", *, regions: Hashable | Sequenc
     system : MRIO
     kind : {"backward", "forward", "total"}
     regions, sectors, industries
-        The selection (see :func:`select_industries`).
+        The selection (see :func:`~mrio.analysis.extraction.select_industries`).
     share : float in (0, 1], default 1
         Extracted fraction ``theta`` of the coefficients (partial extraction, Dietzenbacher &
         Lahr 2013); 1 is a full extraction.
@@ -222,7 +222,7 @@ def extract_block(system: MRIO, rows: dict | Sequence[tuple], columns: dict | Se
     ----------
     system : MRIO
     rows, columns : dict or sequence of (region, sector)
-        Selling and buying industries: a dict of :func:`select_industries` keywords
+        Selling and buying industries: a dict of :func:`~mrio.analysis.extraction.select_industries` keywords
         (``{"regions": [...], "sectors": [...]}``) or explicit (region, sector) pairs.
     share : float in (0, 1]
     model : {"demand", "supply"}

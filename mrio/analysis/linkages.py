@@ -52,8 +52,9 @@ def rasmussen_hirschman(system: MRIO, forward: str = "ghosh", dispersion: bool =
     Returns
     -------
     pandas.DataFrame indexed by (region, sector)
-        ``backward``, ``forward`` (both mean one), ``class`` (:func:`classify`), and with
-        ``dispersion`` ``backward_cv``, ``forward_cv``.
+        ``backward``, ``forward`` (both mean one), ``class``
+        (:func:`~mrio.analysis.linkages.classify`), and with ``dispersion`` ``backward_cv``,
+        ``forward_cv``.
 
     Notes
     -----

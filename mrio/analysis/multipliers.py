@@ -95,7 +95,7 @@ def value_added_multipliers(system: MRIO, components: Sequence[Hashable] | None 
     ----------
     system : MRIO
     components : sequence, optional
-        Rows of V to count; default :attr:`MRIO.value_added_components` (gross value added).
+        Rows of V to count; default the system's ``value_added_components`` (gross value added).
     by_component : bool
         Return one row per component instead of their sum.
 

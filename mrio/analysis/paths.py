@@ -27,7 +27,7 @@ __all__ = ["PathResult", "structural_path_analysis"]
 
 @dataclass(frozen=True)
 class PathResult:
-    """Outcome of :func:`structural_path_analysis`.
+    """Outcome of :func:`~mrio.structural_path_analysis`.
 
     Attributes
     ----------
@@ -102,7 +102,7 @@ def structural_path_analysis(system: MRIO, measure: str = "value-added",
     system : MRIO
     measure : str, default "value-added"
         ``"value-added"``, ``"output"``, ``"jobs"`` or a stressor (see
-        :func:`mrio.dependency.measure_intensity`).
+        :func:`mrio.analysis.dependency.measure_intensity`).
     final_demand : label or pandas.Series, optional
         ``None``: total final demand ``Y i``; a destination region (e.g. ``"RoW"``): its final
         demand; or a vector indexed like the system.

@@ -165,7 +165,7 @@ def variety(system: MRIO, measure: str = "value-added", groups: Mapping | pd.Ser
     system : MRIO
     measure : str, default "value-added"
     groups : Mapping or pandas.Series, optional
-        Sector -> group (e.g. 2-digit classes, :func:`mrio.concordances.cbs_to_nace_a10`);
+        Sector -> group (e.g. 2-digit classes, :func:`mrio.build.concordances.cbs_to_nace_a10`);
         default :func:`io_relatedness_groups`.
     n_groups : int, optional
         Number of IO-based groups when ``groups`` is not given.
@@ -246,10 +246,11 @@ def specialisation_and_exposure(system: MRIO, measure: str = "value-added",
     -------
     pandas.DataFrame
         ``krugman``, ``herfindahl_normalised``, ``entropy``, ``unrelated_variety``,
-        ``related_variety`` and the columns of :func:`exposure`. ``.attrs["rank_correlation"]``
-        holds Spearman's correlation between Krugman specialisation and each exposure index
-        across regions (needs 3 or more regions): positive values mean that more specialised
-        regions are also more exposed, the specialisation-resilience trade-off.
+        ``related_variety`` and the columns of :func:`~mrio.analysis.structure.exposure`.
+        ``.attrs["rank_correlation"]`` holds Spearman's correlation between Krugman
+        specialisation and each exposure index across regions (needs 3 or more regions): positive
+        values mean that more specialised regions are also more exposed, the
+        specialisation-resilience trade-off.
     """
     frame = pd.concat([krugman_specialisation(system, measure),
                        herfindahl(system, measure, normalised=True),

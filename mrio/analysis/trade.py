@@ -37,6 +37,7 @@ from mrio.core.system import MRIO
 __all__ = ["KWW_TERMS", "value_added_in_trade", "gross_exports", "vax_ratio", "kww_decomposition",
            "TradeAccounts", "trade_accounts"]
 
+#: The nine terms of the Koopman-Wang-Wei decomposition (T1-T9), in order.
 KWW_TERMS = ("DVA_FIN", "DVA_INT", "DVA_INTrex", "RDV_FIN", "RDV_INT", "DDC", "FVA_FIN", "FVA_INT", "FDC")
 
 
@@ -114,8 +115,8 @@ def kww_decomposition(system: MRIO) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame indexed by region
-        Columns :data:`KWW_TERMS` (T1-T9 of docs/methods/trade.md, value added = the system's
-        :attr:`MRIO.value_added_components`), ``outside_inputs`` (imports from outside the
+        Columns :data:`~mrio.analysis.trade.KWW_TERMS` (T1-T9 of docs/methods/trade.md, value
+        added = the system's ``value_added_components``), ``outside_inputs`` (imports from outside the
         system and other non-GVA primary inputs embodied in the exports), ``gross_exports`` and
         ``domestic_value_added`` (T1 + T2 + T3, absorbed abroad), ``returned_domestic`` (T4 + T5),
         ``foreign_value_added`` (T7 + T8), ``double_counted`` (T6 + T9). The terms plus

@@ -26,7 +26,7 @@ __all__ = ["ras", "gras", "Balanced"]
 
 @dataclass(frozen=True)
 class Balanced:
-    """Result of :func:`ras` / :func:`gras`.
+    """Result of :func:`~mrio.ras` / :func:`~mrio.gras`.
 
     Attributes
     ----------

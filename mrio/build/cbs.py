@@ -12,7 +12,7 @@ services, 85-91 final uses (households, NPISH, social transfers in kind, other i
 government, collective government, gross fixed capital formation, changes in inventories),
 92 trade and transport margins, 93-94 cif/fob adjustments, 95 total.
 
-Choices made when turning it into a :class:`~mrio.regional.NationalTable` (also written into
+Choices made when turning it into a :class:`~mrio.NationalTable` (also written into
 ``meta["assumptions"]``):
 
 * **Trade and transport margins** (row 90, column 92): the margins each user pays (row 90) are
@@ -105,7 +105,7 @@ def _read_raw(path: Path) -> pd.DataFrame:
 
 def read_cbs_iot(path: str | os.PathLike, year: int | None = None, sectors: list[str] | None = None,
                  check: bool = True) -> NationalTable:
-    """Read a CBS input-output CSV into a :class:`~mrio.regional.NationalTable`.
+    """Read a CBS input-output CSV into a :class:`~mrio.NationalTable`.
 
     Parameters
     ----------

@@ -162,7 +162,8 @@ def regroup(system: MRIO, regions: Mapping | pd.Series | str | None = None,
         partial: list only the regions to merge, the others keep their name; keys may be
         region aliases (CBS codes...).
     sectors : Mapping, pandas.Series, {"nace_a10"} or None
-        Sector -> group (partial allowed); ``"nace_a10"`` selects :func:`cbs_to_nace_a10`.
+        Sector -> group (partial allowed); ``"nace_a10"`` selects
+        :func:`~mrio.build.concordances.cbs_to_nace_a10`.
 
     Returns
     -------

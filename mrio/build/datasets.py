@@ -127,7 +127,7 @@ def load(name: str = DEFAULT_DATASET, year: int | None = None) -> MRIO:
     name : str
         See :func:`datasets`.
     year : int, optional
-        The table's year; default the dataset's :attr:`Dataset.year`. ``nl-corop`` and
+        The table's year; default the dataset's year (``mrio datasets``). ``nl-corop`` and
         ``nl-provinces`` take any CBS year 2015-2021 (the national table of that year with the
         2018 regional shares; ``meta["regional_years"]`` says which regional years were used).
 

@@ -293,7 +293,7 @@ class TableDraws:
     regroup: str | None = None
 
     def parameters(self, seed: int, index: int) -> dict[str, Any]:
-        """Return the assumption values of draw ``index`` (see :func:`draw_values`)."""
+        """Return the assumption values of draw ``index`` (see :func:`~mrio.build.draws.draw_values`)."""
         return draw_values(self.assumptions, seed, index)
 
     def build(self, **params: Any) -> MRIO:

@@ -48,7 +48,7 @@ def _meta_types(meta: dict, where: Path) -> None:
 def read_national(path, value_added=None, rtol: float | None = None) -> NationalTable:
     """Read a national table.
 
-    A folder written by :func:`mrio.build.national.write_national`, a single-region mrio folder
+    A folder written by :func:`mrio.build.regional.write_national`, a single-region mrio folder
     (:func:`mrio.write`), or a CBS input-output CSV file (:func:`mrio.build.cbs.read_cbs_iot`).
 
     Parameters
@@ -56,7 +56,7 @@ def read_national(path, value_added=None, rtol: float | None = None) -> National
     path : path-like
     value_added : sequence of str, optional
         Rows of V that are gross value added; overrides ``meta.json``. A national-table folder
-        must name them one way or the other (see :data:`META_KEYS`).
+        must name them one way or the other (see :data:`~mrio.build.inputs.META_KEYS`).
     rtol : float, optional
         Tolerance of the national identities (:class:`~mrio.build.national.NationalTable`).
 

@@ -404,7 +404,7 @@ def build_mrio(
         (docs/methods/regional.md, section "Intra-regional shares (location quotients)"); "gravity"
         uses distances alone.
     delta : float in [0, 1), default 0.25
-        ``trade="uniform"`` only: FLQ/AFLQ parameter; see :func:`flq_sensitivity`.
+        ``trade="uniform"`` only: FLQ/AFLQ parameter; see :func:`~mrio.build.regional.flq_sensitivity`.
     beta : float, default 1.0
         ``trade="uniform"`` only: distance decay of the gravity model.
     decay : {"power", "exponential"}

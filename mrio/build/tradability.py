@@ -99,12 +99,12 @@ class TradeParameters:
     Attributes
     ----------
     classes : Mapping[str, ClassParameters]
-        One entry per class of :data:`TRADE_CLASSES`.
+        One entry per class of :data:`~mrio.build.tradability.TRADE_CLASSES`.
     size_elasticity : float
         ``c``: the own-region log weight falls by ``c`` per unit of ``ln(x^s / x^N)``.
     lq : str
         Location quotient applied to intermediate purchases of ``lq_classes`` (see
-        :data:`LQ_ON_INTERMEDIATES`); "none" switches it off.
+        :data:`~mrio.build.tradability.LQ_ON_INTERMEDIATES`); "none" switches it off.
     delta : float
         FLQ/AFLQ ``delta`` when ``lq`` is "flq" or "aflq".
     lq_classes : tuple of str
@@ -294,7 +294,7 @@ def product_classes(sectors: Sequence[Hashable], classes: Mapping | pd.Series | 
     Raises
     ------
     InvalidTableError
-        A class that is not one of :data:`TRADE_CLASSES`.
+        A class that is not one of :data:`~mrio.build.tradability.TRADE_CLASSES`.
     UnknownLabelError
         A mapping that names sectors not in ``sectors``.
     """

@@ -76,6 +76,7 @@ __all__ = [
     "fit_trade_parameters",
 ]
 
+#: The survey truths ``mrio validate --truth`` rebuilds.
 TRUTHS = ("japan", "wiod2000", "wiod2011")
 #: EU-27 (2007-2013) as WIOD codes, with ISO 3166 alpha-2 codes for the city coordinates.
 EU27 = {"AUT": "AT", "BEL": "BE", "BGR": "BG", "CYP": "CY", "CZE": "CZ", "DEU": "DE", "DNK": "DK",
@@ -319,7 +320,7 @@ def load_truth(name: str, data: str | Path | None = None, split: str = "calibrat
     ----------
     name : {"japan", "wiod2000", "wiod2011"}
     data : path, optional
-        The shared data folder (default :func:`default_data_dir`).
+        The shared data folder (default :func:`~mrio.build.validation.default_data_dir`).
     split : {"calibration", "holdout"}
         Japanese tables to score (the held-back half only where its file exists).
 
@@ -339,7 +340,7 @@ def load_truth(name: str, data: str | Path | None = None, split: str = "calibrat
 
 
 def rebuild(case: TruthCase, **options: Any) -> MRIO:
-    """Rebuild a truth from its national table and regional outputs with :func:`build_mrio`.
+    """Rebuild a truth from its national table and regional outputs with :func:`~mrio.build_mrio`.
 
     ``options`` are passed on (``trade=``, ``ras_tol=``...); the truth's product classes and
     countries are used unless given.
@@ -471,9 +472,9 @@ def validate(truth: str | Iterable[str] = "all", data: str | Path | None = None,
 
     Parameters
     ----------
-    truth : "all", a name of :data:`TRUTHS` (or "japan-holdout"), or several
+    truth : "all", a name of :data:`~mrio.build.validation.TRUTHS` (or "japan-holdout"), or several
     data : path, optional
-        Shared data folder (default :func:`default_data_dir`).
+        Shared data folder (default :func:`~mrio.build.validation.default_data_dir`).
     **options
         Build options for :func:`build_mrio` (``trade=``: :class:`TradeParameters` or "uniform" for
         the single-decay model; ``ras_tol``, ``ras_max_iter``...).

@@ -107,7 +107,7 @@ def dependency_command(source: str | None, year: int | None, measure: str, by: s
 
 
 def _top_bands(band: pd.DataFrame, analysis: DependencyTable) -> pd.DataFrame:
-    """The band table's rows of the ``analysis.top`` rows of its point estimate, in their order."""
+    """Return the band table's rows of the ``analysis.top`` rows of its point estimate, in their order."""
     if analysis.top is None:
         return band
     cell = band.index.nlevels - 1  # the point table's columns (quantity, destination ...) as the last level

@@ -337,7 +337,7 @@ def tidy(table: pd.DataFrame | pd.Series) -> pd.DataFrame:
     ``label``), flat column names (levels joined by " / "), and a ``unit`` column when the table
     states one unit (``attrs["unit"]``).
 
-    This is what :func:`write_table` writes to ``.csv`` and ``.xlsx`` files.
+    This is what :func:`~mrio.write_table` writes to ``.csv`` and ``.xlsx`` files.
     """
     frame = table.to_frame() if isinstance(table, pd.Series) else table
     unit = frame.attrs.get("unit")
@@ -364,7 +364,7 @@ def tidy(table: pd.DataFrame | pd.Series) -> pd.DataFrame:
 def write_table(table: pd.DataFrame | pd.Series, path: str | os.PathLike) -> Path:
     """Write a result table atomically; the format follows the suffix (.csv, .parquet, .xlsx).
 
-    ``.csv`` and ``.xlsx`` hold :func:`tidy` tables (labels as named columns, one header row,
+    ``.csv`` and ``.xlsx`` hold :func:`~mrio.core.files.tidy` tables (labels as named columns, one header row,
     no merged cells, a ``unit`` column; text that looks like a formula stays text); ``.parquet``
     keeps the labelled frame (index, column levels, ``attrs`` with the units) exactly.
 

@@ -370,7 +370,7 @@ class MRIO:
         ``x - i'Z``. A system exported by :meth:`to_pymrio` comes back bit for bit: value-added
         components, units, metadata and the final-demand columns are read from the pymrio
         metadata entry ``"mrio"`` and the padding for outside destinations is removed (see
-        :mod:`mrio.core.pymrio_interop`).
+        ``mrio.core.pymrio_interop``).
         """
         from mrio.core.pymrio_interop import from_pymrio
 

@@ -110,7 +110,7 @@ class DependencyTable:
         return self.top_rows(frame)
 
     def top_rows(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """The ``top`` largest rows of ``frame`` (all of them without ``top``).
+        """Return the ``top`` largest rows of ``frame`` (all of them without ``top``).
 
         Ranked by the share of the origin's total with ``destinations`` (already in that order),
         else by the ``total`` column, else by the row sum.

@@ -422,7 +422,7 @@ def run(analysis: Callable, draws: int = 100, seed: int = 0, *, source: Source |
     retries : int, default 2
         Dask retries of a failed draw; draws failing every attempt raise :class:`EnsembleError`
         (no band is computed from a partial ensemble); failed attempts that a retry recovered
-        are listed in :attr:`EnsembleResult.retried`.
+        are listed in the result's ``retried``.
     progress : callable(done, total), optional
         Called as draws finish.
 

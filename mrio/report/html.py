@@ -14,8 +14,9 @@ embedded as base64 PNG, styles are inline, no script and no network access. Sect
 5. **Methods and data**: sources, year, assumptions, accounting identities and the
    national-consistency check.
 
-The analyses come from :mod:`mrio.dependency`, :mod:`mrio.linkages`, :mod:`mrio.structure`,
-:mod:`mrio.paths`, :mod:`mrio.shocks`, :mod:`mrio.scenario` and :mod:`mrio.ario`.
+The analyses come from :mod:`mrio.analysis.dependency`, :mod:`mrio.analysis.linkages`,
+:mod:`mrio.analysis.structure`, :mod:`mrio.analysis.paths`, :mod:`mrio.shocks`,
+:mod:`mrio.shocks.scenario` and :mod:`mrio.shocks.ario`.
 
 :func:`build_report` returns the :class:`Report` without writing it; it displays inline in a
 notebook (``_repr_html_``).
@@ -629,10 +630,10 @@ def scenario_view(system: MRIO, scenario: Any) -> ScenarioView:
     ----------
     system : MRIO
     scenario : path-like, result object, pandas.Series or pandas.DataFrame
-        A scenario file (TOML, run with :mod:`mrio.scenario`); a result of
+        A scenario file (TOML, run with :mod:`mrio.shocks.scenario`); a result of
         :func:`mrio.shocks.propagate_demand`, :func:`~mrio.shocks.propagate_supply`,
         :func:`~mrio.shocks.mixed_model`, :func:`~mrio.shocks.inoperability`,
-        :func:`~mrio.shocks.dynamic_inoperability` or :mod:`mrio.ario`; or a Series of changes
+        :func:`~mrio.shocks.dynamic_inoperability` or :mod:`mrio.shocks.ario`; or a Series of changes
         in output by (region, sector) (a DataFrame: its first column).
 
     Returns
@@ -856,9 +857,10 @@ def build_report(system: MRIO, scenario: Any = None, *, title: str | None = None
     ----------
     system : MRIO
     scenario : optional
-        A scenario file (one section per shock), anything :func:`scenario_view` accepts (a result
-        object of :mod:`mrio.shocks` or :mod:`mrio.ario`, a Series of changes by (region,
-        sector)), or a list of :class:`ScenarioView` (from :func:`scenario_views`).
+        A scenario file (one section per shock), anything
+        :func:`~mrio.report.html.scenario_view` accepts (a result object of :mod:`mrio.shocks` or
+        :mod:`mrio.shocks.ario`, a Series of changes by (region, sector)), or a list of
+        :class:`~mrio.report.html.ScenarioView` (from :func:`~mrio.report.html.scenario_views`).
     title : str, optional
         Default: "mrio report: <system name>".
     geometry : {"corop", "provinces"}, path-like or Geometry, optional
@@ -869,7 +871,7 @@ def build_report(system: MRIO, scenario: Any = None, *, title: str | None = None
     progress : callable, optional
         Called with the name of each section before it is computed.
     scenario_summary : str, optional
-        Text shown with a list of views (the summary :func:`scenario_views` returns).
+        Text shown with a list of views (the summary :func:`~mrio.report.html.scenario_views` returns).
     ensemble : mrio.ensemble.EnsembleResult, optional
         Uncertainty bands of the value-added dependency split
         (``mrio.ensemble.run(mrio.ensemble.DependencyTable("value-added", "split"), ...)``): the

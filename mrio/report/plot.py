@@ -581,8 +581,8 @@ def dependency_heatmap(matrix: pd.DataFrame, *, order: str | Sequence | None = "
         (e.g. ``"RoW"``) are drawn at
         the right, after the regions.
     order : "cluster", sequence of labels or None, default "cluster"
-        ``"cluster"``: rows by :func:`cluster_order`, and the columns that are also rows in the
-        same order, so that blocks of mutually dependent regions show on the diagonal; a
+        ``"cluster"``: rows by :func:`~mrio.report.plot.cluster_order`, and the columns that are
+        also rows in the same order, so that blocks of mutually dependent regions show on the diagonal; a
         sequence: that order; None: as given.
     ax : matplotlib.axes.Axes, optional
     title, label : str, optional

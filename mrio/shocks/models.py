@@ -2,7 +2,7 @@
 
 All static models reuse the stored LU factors of ``I - A`` (:attr:`MRIO.factor`); many
 scenarios are solved at once as the columns of one right-hand-side matrix. The disaster model
-ARIO lives in :mod:`mrio.ario`; scenario files in :mod:`mrio.scenario`.
+ARIO lives in :mod:`mrio.shocks.ario`; scenario files in :mod:`mrio.shocks.scenario`.
 
 References
 ----------
@@ -419,7 +419,7 @@ def propagate_supply(system: MRIO, primary_input_change: pd.Series | pd.DataFram
        (Oosterhaven 1988, 1996). Dietzenbacher (1997) reinterprets it as a price model (cost
        push in value terms); de Mesnard (2009) and Oosterhaven (2023) discuss the limits. Use it
        as a forward-linkage descriptor or price model; for supply disruptions use
-       :func:`mixed_model`, :func:`inoperability` or :mod:`mrio.ario`. The caveat is repeated
+       :func:`mixed_model`, :func:`inoperability` or :mod:`mrio.shocks.ario`. The caveat is repeated
        in the result (``.caveat``).
 
     Parameters
@@ -466,7 +466,7 @@ class MixedModelResult:
         Industries whose output was fixed.
     rationing_needed : pandas.Index
         Fixed industries whose implied final demand is negative: the constraint cannot be met
-        without rationing intermediate buyers (use :mod:`mrio.ario`).
+        without rationing intermediate buyers (use :mod:`mrio.shocks.ario`).
     """
 
     output: pd.Series
@@ -629,7 +629,7 @@ class DynamicInoperabilityResult:
     steps_per_year : float
         Time units in a year (365: a time unit is a day).
     unit : str
-        Unit of :attr:`loss` (e.g. ``"million EUR per step (a step is 1/365 of a year)"``).
+        Unit of ``loss`` (e.g. ``"million EUR per step (a step is 1/365 of a year)"``).
     """
 
     inoperability: pd.DataFrame
@@ -691,7 +691,7 @@ def dynamic_inoperability(system: MRIO, initial: pd.Series | None = None, *,
         Step length in time units (the unit of ``recovery_time``).
     steps_per_year : float, default 365
         Time units in a year: the system's flows are annual, so a step loses
-        ``x q dt / steps_per_year`` (the same convention as :func:`mrio.ario.ario`).
+        ``x q dt / steps_per_year`` (the same convention as :func:`mrio.shocks.ario.ario`).
 
     Returns
     -------

@@ -414,7 +414,7 @@ def validate(scenario: Scenario, system: MRIO) -> None:
 # ------------------------------------------------------------------------------------ running
 @dataclass
 class ScenarioRun:
-    """What :func:`run_scenario` produced: the tables written and the summary text."""
+    """What :func:`~mrio.shocks.scenario.run_scenario` produced: the tables written and the summary text."""
 
     scenario: Scenario
     tables: dict[str, pd.DataFrame]
