@@ -22,6 +22,7 @@ Chenery-Moses multiregional model) and sec. 2.4 (the power series).
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from ._errors import NotConvergedError
 
@@ -53,26 +54,56 @@ def trade_structure(A, n_regions, rtol=STRUCTURE_RTOL):
     Notes
     -----
     ``t_i^{rs} = sum_j A^{rs}_ij / sum_j a^s_ij`` (0 where region s buys none of product i).
-    Cost: three passes over ``A``; a table without the structure usually fails on the first
-    origin region.
+    Cost: two compiled passes over ``A``; a table without the structure usually fails within
+    the first rows of the check.
     """
-    A = np.asarray(A, dtype=np.float64)
+    A = np.ascontiguousarray(A, dtype=np.float64)
     N = A.shape[0]
     R = int(n_regions)
     if R < 1 or N % R or A.shape != (N, N):
         return None
     n = N // R
-    A4 = A.reshape(R, n, R, n)  # (r, i, s, j)
-    tech = A4.sum(axis=0)  # (i, s, j): a^s_ij
-    bought = tech.sum(axis=2)  # (i, s)
+    tech = np.zeros((R, n, n))  # a^s
+    rows = np.zeros((n, R, R))  # sum_j A^{rs}_ij
+    _structure_sums(A, R, n, tech, rows)
+    bought = tech.sum(axis=2).T  # (i, s)
     t = np.zeros((n, R, R))
-    np.divide(A4.sum(axis=3).transpose(1, 0, 2), bought[:, np.newaxis, :], out=t,
-              where=bought[:, np.newaxis, :] > 0)
-    limit = rtol * max(float(np.abs(A).max(initial=0.0)), np.finfo(np.float64).tiny)
+    np.divide(rows, bought[:, np.newaxis, :], out=t, where=bought[:, np.newaxis, :] > 0)
+    largest = max(abs(float(A.max(initial=0.0))), abs(float(A.min(initial=0.0))))
+    limit = rtol * max(largest, np.finfo(np.float64).tiny)
+    if not _structure_fits(A, t, tech, limit):
+        return None
+    return t, tech
+
+
+@njit(cache=True)
+def _structure_sums(A, R, n, tech, rows):  # pragma: no cover - compiled
+    """``tech[s, i, j] = sum_r A^{rs}_ij`` and ``rows[i, r, s] = sum_j A^{rs}_ij`` in one pass."""
     for r in range(R):
-        if np.abs(A4[r] - t[:, r, :, np.newaxis] * tech).max(initial=0.0) > limit:
-            return None
-    return t, np.ascontiguousarray(tech.transpose(1, 0, 2))
+        for i in range(n):
+            a = A[r * n + i]
+            for s in range(R):
+                total = 0.0
+                for j in range(n):
+                    v = a[s * n + j]
+                    tech[s, i, j] += v
+                    total += v
+                rows[i, r, s] = total
+
+
+@njit(cache=True)
+def _structure_fits(A, t, tech, limit):  # pragma: no cover - compiled
+    """Whether every ``|A^{rs}_ij - t_i^{rs} a^s_ij| <= limit`` (stops at the first misfit)."""
+    n, R, _ = t.shape
+    for r in range(R):
+        for i in range(n):
+            a = A[r * n + i]
+            for s in range(R):
+                share = t[i, r, s]
+                for j in range(n):
+                    if abs(a[s * n + j] - share * tech[s, i, j]) > limit:
+                        return False
+    return True
 
 
 def trade_structured_matvec(t, technology, X):

@@ -655,18 +655,20 @@ def build_mrio(
     meta_out.update(meta or {})
     if national.rtol > CONSISTENCY_RTOL:  # the national table's own identities hold only to this tolerance
         meta_out["identity_rtol"] = float(national.rtol)
+    # the arrays are new: frames over them without copies (from_flows makes them read-only)
     system = MRIO.from_flows(
-        pd.DataFrame(Z, index=index, columns=index), pd.DataFrame(Y, index=index, columns=y_cols),
-        V=pd.DataFrame(V, index=pd.Index(national.V.index, name=lab.COMPONENT), columns=index),
+        pd.DataFrame(Z, index=index, columns=index, copy=False),
+        pd.DataFrame(Y, index=index, columns=y_cols, copy=False),
+        V=pd.DataFrame(V, index=pd.Index(national.V.index, name=lab.COMPONENT), columns=index,
+                       copy=False),
         x=pd.Series(x, index=index), extensions=extensions, units=units, meta=meta_out,
         value_added_components=national.value_added_components, rtol=max(CONSISTENCY_RTOL, national.rtol))
     check = national_consistency(system, national)
     worst = check["max_relative_error"].max()
     if not worst <= CONSISTENCY_RTOL:
         raise IdentityError(f"national consistency failed (max relative error {worst:.3g}):\n{check}")
-    return system.replace(meta={**dict(system.meta),
-                                "national_consistency": check["max_relative_error"].to_dict(),
-                                "national_consistency_max_relative_error": float(worst)})
+    return system.with_meta(national_consistency=check["max_relative_error"].to_dict(),
+                            national_consistency_max_relative_error=float(worst))
 
 
 def _rel(computed: np.ndarray, expected: np.ndarray) -> float:

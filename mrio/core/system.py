@@ -402,6 +402,16 @@ class MRIO:
         args.update(changes)
         return type(self).from_flows(**args)
 
+    def with_meta(self, **entries: Any) -> MRIO:
+        """Return the same system with ``entries`` added to (or replacing) its metadata.
+
+        The tables are shared, not copied or validated again (they are immutable and unchanged);
+        use :meth:`replace` to change a table.
+        """
+        return type(self)(Z=self._Z, Y=self._Y, V=self._V, F=self._F, F_Y=self._F_Y, x=self._x,
+                          units=self._units, meta={**self._meta, **entries},
+                          value_added_components=self._va_rows, inactive=self._inactive)
+
     # ------------------------------------------------------------------ stored tables
     Z = property(lambda self: self._Z, doc="Intermediate flows, (region, sector) x (region, sector).")
     Y = property(lambda self: self._Y, doc="Final demand, (region, sector) x (region, category).")

@@ -52,6 +52,24 @@ def test_balanced_trade_meets_margins(seed, n, R, beta, home, border):
     assert (T >= 0).all() and (iterations >= 1).all()
 
 
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(1, 5), R=st.integers(2, 6))
+def test_each_product_is_balanced_on_its_own_like_ras(seed, n, R):
+    # a product stops when it has converged; the result is plain RAS of that product (kernels.ras)
+    from mrio.kernels import ras
+
+    rng = np.random.default_rng(seed)
+    O, Dint, Dfd = _margins(rng, n, R)
+    prior = rng.random((n, R, R)) ** 4 + 1e-6  # uneven priors: sweep counts differ between products
+    T, iterations = trade.balance_products(prior, O, Dint + Dfd, tol=1e-13)
+    for i in range(n):
+        single, its = trade.balance_products(prior[i:i + 1], O[i:i + 1], (Dint + Dfd)[i:i + 1], tol=1e-13)
+        np.testing.assert_array_equal(T[i], single[0])  # independent of the other products
+        assert its[0] == iterations[i]
+        reference = ras(prior[i], O[i], (Dint + Dfd)[i], tol=1e-13).X
+        np.testing.assert_allclose(T[i], reference, rtol=1e-10, atol=1e-12)
+
+
 def test_home_bias_raises_own_share_and_border_lowers_cross_border_trade():
     rng = np.random.default_rng(3)
     O, Dint, Dfd = _margins(rng, 2, 4)
