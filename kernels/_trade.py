@@ -153,10 +153,13 @@ def balance_products(prior, origin, destination, tol=1e-12, max_iter=5000):
     if (iterations > 0).all():
         return T, iterations
     worst = int(np.argmax(np.where(iterations > 0, -np.inf, gap)))
-    raise NotConvergedError(f"product {worst}: RAS did not converge in {max_iter} sweeps: relative margin "
-                            f"residual {gap[worst]:.3g} > {tol:.3g} (a prior with tiny cells where the margins "
-                            "force flows converges slowly: raise the cap)", iterations=max_iter,
-                            residual=float(gap[worst]))
+    error = NotConvergedError(f"product {worst}: RAS did not converge in {max_iter} sweeps: relative margin "
+                              f"residual {gap[worst]:.3g} > {tol:.3g} (a prior with tiny cells where the margins "
+                              "force flows converges slowly: raise the cap)", iterations=max_iter,
+                              residual=float(gap[worst]))
+    error.rows = [worst]  # the product, and the regions whose supply is furthest from being met
+    error.columns = np.argsort(-np.abs(T[worst].sum(axis=1) - origin[worst]), kind="stable")[:5].tolist()
+    raise error
 
 
 @njit(cache=True)
