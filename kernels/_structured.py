@@ -107,7 +107,7 @@ def _structure_fits(A, t, tech, limit):  # pragma: no cover - compiled
 
 
 def trade_structured_matvec(t, technology, X):
-    """``A X`` for ``A^{rs} = diag(t^{rs}) a^s`` (see :func:`trade_structure`); ``X`` of shape (R n, k)."""
+    """Return ``A X`` for ``A^{rs} = diag(t^{rs}) a^s`` (see :func:`trade_structure`); ``X`` of shape (R n, k)."""
     R, n, _ = technology.shape
     X3 = np.asarray(X, dtype=np.float64).reshape(R, n, -1)
     W = np.matmul(technology, X3)  # (s, i, k): a^s x^s
