@@ -10,7 +10,7 @@ products. A product ``A X`` then costs ``2 (R n^2 + n R^2) k`` flops instead of 
 (for 40 regions x 81 sectors: 26 times fewer), and ``x = L y`` follows from the Neumann
 iteration ``x_{m+1} = y + A x_m`` in a few dozen such products, far below the ``2/3 (R n)^3`` of
 an LU factorisation when the right-hand sides are few. The structure is detected from ``A``
-itself (:func:`trade_structure`) and checked entry by entry, so a table without it is never
+itself (:func:`mrio.kernels.trade_structure`) and checked entry by entry, so a table without it is never
 solved this way. See docs/methods/leontief.md, section "Iterative solvers".
 
 References
@@ -107,7 +107,11 @@ def _structure_fits(A, t, tech, limit):  # pragma: no cover - compiled
 
 
 def trade_structured_matvec(t, technology, X):
-    """Return ``A X`` for ``A^{rs} = diag(t^{rs}) a^s`` (see :func:`trade_structure`); ``X`` of shape (R n, k)."""
+    """Return ``A X`` for a trade-structured ``A``, ``X`` of shape (R n, k).
+
+    ``(A X)^r_i = sum_s t_i^{rs} (a^s X^s)_i`` with ``t`` and ``technology`` from
+    :func:`mrio.kernels.trade_structure`: ``2 (R n^2 + n R^2) k`` flops.
+    """
     R, n, _ = technology.shape
     X3 = np.asarray(X, dtype=np.float64).reshape(R, n, -1)
     W = np.matmul(technology, X3)  # (s, i, k): a^s x^s
@@ -121,7 +125,7 @@ def trade_structured_solve(t, technology, Y, tol=1e-14, max_iter=1_000):
     Parameters
     ----------
     t, technology : ndarray
-        From :func:`trade_structure`.
+        From :func:`mrio.kernels.trade_structure`.
     Y : ndarray of shape (R n,) or (R n, k)
     tol : float
         Stop when every column's residual ``max |Y - (I - A) X|`` is at most ``tol`` times the
