@@ -14,11 +14,22 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
+import numpy as np
 import pytest
 
 import mrio
-from mrio.analysis.extraction import extraction_table
+from mrio import kernels
+from mrio.analysis.dependency import measure_intensity
+from mrio.analysis.extraction import (
+    KINDS,
+    _blocks,
+    _primary_input_coefficients,
+    extraction_table,
+    select_industries,
+)
+from mrio.testing import random_mrio
 
 NL_COMMANDS = [
     ["dependency", "nl-corop"],
@@ -57,9 +68,9 @@ def test_nl_corop_command(benchmark, warm_cache, args):
 @pytest.mark.slow
 def test_extraction_table_by_region(benchmark):
     system = mrio.load("nl-corop")
-    system.factor  # the stored LU, as in any session that has solved once
+    system.factor  # noqa: B018 - the stored LU, as in any session that has solved once
     table = benchmark.pedantic(extraction_table, args=(system,), kwargs={"level": "region"}, rounds=3)
-    assert len(table) == 40
+    assert len(table) == system.n_regions
 
 
 @pytest.mark.slow
@@ -68,3 +79,54 @@ def test_xlsx_export_of_the_dependency_matrix(benchmark, tmp_path):
     path = tmp_path / "dependency.xlsx"
     benchmark.pedantic(mrio.write_table, args=(matrix, path), rounds=3)
     assert path.stat().st_size > 0
+
+
+def extraction_table_by_woodbury(system, level="region", measure="output", share=1.0):
+    """The former path of ``extraction_table(level="region")``: L formed, then an N x m Woodbury
+    update of the whole system per set and kind (:func:`mrio.kernels.block_extraction`)."""
+    w = measure_intensity(system, measure).intensity
+    A, x = system.arrays.A, system.arrays.x
+    y = system.arrays.Y.sum(axis=1)
+    v = _primary_input_coefficients(system)
+    L = system.factor.inverse()
+    labels = system.regions if level == "region" else system.sectors
+    rows = []
+    for label in labels:
+        S = select_industries(system, **{f"{level}s": [label]})
+        out = []
+        for kind in KINDS:
+            blocks = _blocks(system, kind, S, "all")
+            if kind == "forward":
+                x_bar = kernels.block_extraction(system.factor, A, blocks, share, v=v, x=x, L=L)
+            else:
+                y_k = y.copy()
+                if kind == "total":
+                    y_k[S] *= 1.0 - share
+                x_bar = kernels.block_extraction(system.factor, A, blocks, share, y=y_k, L=L)
+            out.append(float(w @ (x - x_bar)))
+        rows.append(out)
+    return np.array(rows)
+
+
+@pytest.mark.parametrize("name", ["small", pytest.param("nl-corop", marks=pytest.mark.slow)])
+def test_extraction_table_ratio(name):
+    """Set closed forms (L[S, S] from the triangular inverses) vs the former Woodbury loop, one run.
+
+    Interleaved repetitions; prints min and median of both and the ratio of the minima.
+    """
+    system = mrio.load("nl-corop") if name == "nl-corop" else random_mrio(6, 20, seed=4)
+    system.factor  # noqa: B018 - the stored LU, as in any session that has solved once
+    assert "L" not in system.__dict__  # neither path may read a cached inverse
+    new_times, old_times = [], []
+    for _ in range(3 if name == "nl-corop" else 5):
+        start = time.perf_counter()
+        new = extraction_table(system, level="region")
+        new_times.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        old = extraction_table_by_woodbury(system)
+        old_times.append(time.perf_counter() - start)
+    np.testing.assert_allclose(new[list(KINDS)].to_numpy(), old, rtol=1e-10,
+                               atol=1e-10 * system.arrays.x.sum())
+    print(f"\nextraction_table(level='region') {name} N={len(system)}: new min {min(new_times):.3f} s "
+          f"median {np.median(new_times):.3f} s; former min {min(old_times):.3f} s median "
+          f"{np.median(old_times):.3f} s; ratio new/former {min(new_times) / min(old_times):.3f}")

@@ -30,7 +30,14 @@ from ._errors import (
     NotProductiveError,
     SingularError,
 )
-from ._extraction import block_extraction, extraction_matrix, hem_all, leontief_diagonal
+from ._extraction import (
+    block_extraction,
+    extraction_matrix,
+    hem_all,
+    hem_sets,
+    leontief_blocks,
+    leontief_diagonal,
+)
 from ._hierarchy import SuppressedFit, estimate_suppressed, table_aggregates
 from ._iterative import (
     block_jacobi_solve,
@@ -125,6 +132,8 @@ __all__ = [
     "block_extraction",
     "extraction_matrix",
     "hem_all",
+    "hem_sets",
+    "leontief_blocks",
     "leontief_diagonal",
     "SPAOutput",
     "MAX_PATHS",

@@ -28,10 +28,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 from scipy.linalg import lapack
+from threadpoolctl import threadpool_limits
 
 from ._errors import SingularError
 
-__all__ = ["leontief_diagonal", "hem_all", "block_extraction", "extraction_matrix"]
+__all__ = ["leontief_diagonal", "leontief_blocks", "hem_all", "hem_sets", "block_extraction",
+           "extraction_matrix"]
 
 
 @njit(cache=True, parallel=True)
@@ -51,6 +53,28 @@ def _diag_from_inverse_factors(UiT, Li, inv_perm):  # pragma: no cover - compile
     return out
 
 
+def _inverse_triangles(factor):
+    """``(U^-1)'``, ``L_f^-1`` and the inverse row permutation of ``P (I - A) = L_f U_f``.
+
+    Only the lower triangles of both returned arrays are meaningful (LAPACK ``trtri`` leaves the
+    other factor's entries above the diagonal; ``L_f^-1`` has a unit diagonal that is not stored).
+    """
+    lu, piv = factor.lu_factors
+    N = lu.shape[0]
+    # (U^-1)' = (U')^-1: invert the lower triangle of lu' (an F-ordered copy of the transpose)
+    UiT, info_u = lapack.dtrtri(lu.T, lower=1, unitdiag=0)
+    Li, info_l = lapack.dtrtri(lu, lower=1, unitdiag=1)
+    if info_u > 0 or info_l > 0:
+        raise SingularError(f"triangular factor is singular at position {max(info_u, info_l) - 1}",
+                            positions=[max(info_u, info_l) - 1])
+    perm = np.arange(N)
+    for i, p in enumerate(piv):  # LAPACK row interchanges, applied in order
+        perm[i], perm[p] = perm[p], perm[i]
+    inv_perm = np.empty(N, dtype=np.int64)
+    inv_perm[perm] = np.arange(N)
+    return UiT, Li, inv_perm
+
+
 def leontief_diagonal(factor):
     """``diag(L)`` from the LU factors of ``I - A`` without forming L.
 
@@ -67,22 +91,136 @@ def leontief_diagonal(factor):
     With ``P (I - A) = L_f U_f`` (LAPACK ``getrf``), ``(I - A)^-1 = U_f^-1 L_f^-1 P``; the two
     triangular inverses (``trtri``, ``N^3 / 3`` flops each) give the diagonal in O(N^2).
     """
-    lu, piv = factor.lu_factors
-    N = lu.shape[0]
-    if N == 0:
+    if factor.lu_factors[0].shape[0] == 0:
         return np.zeros(0)
-    # (U^-1)' = (U')^-1: invert the lower triangle of lu' (an F-ordered copy of the transpose)
-    UiT, info_u = lapack.dtrtri(lu.T, lower=1, unitdiag=0)
-    Li, info_l = lapack.dtrtri(lu, lower=1, unitdiag=1)
-    if info_u > 0 or info_l > 0:
-        raise SingularError(f"triangular factor is singular at position {max(info_u, info_l) - 1}",
-                            positions=[max(info_u, info_l) - 1])
-    perm = np.arange(N)
-    for i, p in enumerate(piv):  # LAPACK row interchanges, applied in order
-        perm[i], perm[p] = perm[p], perm[i]
-    inv_perm = np.empty(N, dtype=np.int64)
-    inv_perm[perm] = np.arange(N)
+    UiT, Li, inv_perm = _inverse_triangles(factor)
     return _diag_from_inverse_factors(UiT, Li, inv_perm)
+
+
+def leontief_blocks(factor, sets, L=None):
+    """The diagonal blocks ``L[S, S]`` of ``L = (I - A)^-1`` for each index set ``S``, without forming L.
+
+    Parameters
+    ----------
+    factor : LeontiefFactor
+    sets : sequence of integer arrays
+        Index sets (e.g. the industries of each region); they may overlap.
+    L : ndarray of shape (N, N), optional
+        The explicit inverse, when already formed: the blocks are read from it.
+
+    Returns
+    -------
+    list of ndarray of shape (len(S), len(S))
+
+    Notes
+    -----
+    ``L[i, j] = sum_k (U_f^-1)[i, k] (L_f^-1)[k, p(j)]`` with ``p`` the inverse row permutation
+    (see :func:`leontief_diagonal`): after the two triangular inverses (``2/3 N^3`` flops, a
+    third of forming L by ``N`` solves), each block is one ``|S| x N x |S|`` product. When the
+    factors are those of ``(I - A)'`` (:attr:`LeontiefFactor.transposed`) the block is transposed.
+    """
+    sets = [np.asarray(S, dtype=np.int64) for S in sets]
+    if L is not None:
+        return [np.array(L[np.ix_(S, S)]) for S in sets]
+    N = factor.lu_factors[0].shape[0]
+    if N == 0:
+        return [np.zeros((S.size, S.size)) for S in sets]
+    UiT, Li, inv_perm = _inverse_triangles(factor)
+    with threadpool_limits(1, user_api="blas"):  # small products: threads only wait for each other
+        return [_inverse_block(UiT, Li, inv_perm, S, factor.transposed) for S in sets]
+
+
+def _inverse_block(UiT, Li, inv_perm, S, transposed):
+    """``L[S, S]`` from the triangular inverses (see :func:`leontief_blocks`)."""
+    N = UiT.shape[0]
+    q = inv_perm[S]
+    if S.size == 0:
+        return np.zeros((0, 0))
+    # both factors are lower triangular: rows above max(min S, min q) contribute nothing
+    start = int(max(S.min(), q.min()))
+    k = np.arange(start, N)[:, None]
+    Ucols = UiT[start:, S]
+    Ucols[k < S[None, :]] = 0.0          # (U^-1)' is lower triangular
+    Lcols = Li[start:, q]
+    Lcols[k < q[None, :]] = 0.0          # L_f^-1 is unit lower triangular
+    on_diagonal = q >= start
+    Lcols[q[on_diagonal] - start, np.flatnonzero(on_diagonal)] = 1.0
+    block = Ucols.T @ Lcols              # a block of the inverse of the factorised matrix
+    return block.T.copy() if transposed else block
+
+
+def hem_sets(blocks, A, sets, x, y, w, c, h, q, theta=1.0):
+    """Backward, forward and total extraction losses of each set of industries, from ``L[S, S]`` only.
+
+    Parameters
+    ----------
+    blocks : sequence of ndarray
+        ``L[S, S]`` for each set (:func:`leontief_blocks`).
+    A : ndarray of shape (N, N)
+    sets : sequence of integer arrays
+        The sets extracted one at a time (each region, each sector in every region...).
+    x, y : ndarray of shape (N,)
+        Gross output and total final demand (``x = L y``).
+    w : ndarray of shape (N,)
+        Loss weights (ones: output; value-added or employment coefficients).
+    c : ndarray of shape (N,)
+        ``w'L`` (one transposed solve).
+    h : ndarray of shape (N,)
+        ``L (w * x)`` (one solve).
+    q : ndarray of shape (N,)
+        ``v'L`` with ``v`` the primary-input coefficients (one transposed solve; ones for active
+        industries).
+    theta : float in (0, 1]
+
+    Returns
+    -------
+    backward, forward, total : ndarray of shape (len(sets),)
+        ``w'(x - x_bar)`` for each set extracted on its own, equal to :func:`block_extraction`
+        with the blocks of :mod:`mrio.analysis.extraction`.
+
+    Notes
+    -----
+    The Woodbury updates of :func:`block_extraction` with ``L A = A L = L - I`` reduce to
+    ``s x s`` algebra (``s = |S|``, ``D = L[S, S]``, ``K = I + theta (D - I)``):
+
+    * backward (columns S of A scaled): loss ``theta (c_S - w_S)' K^-1 x_S``;
+    * forward (rows S of B scaled, Ghosh): loss ``w'x - w'(q * x) + theta q_S' K^-1 (h_S - w_S x_S)``;
+    * total (rows and columns S and ``y_S`` scaled): the rank-``2s`` update with capacitance
+      ``[[K, theta^2 G], [D, I + theta G]]``, ``G = D - I - D A_SS``, right-hand side
+      ``[theta (z_S - y_bar_S), z_S]`` with ``z_S = x_S - theta D y_S`` and weights
+      ``[c_S, theta (c_S - w_S - A_SS' c_S)]``: loss ``theta c_S' y_S + g' C^-1 r``.
+
+    Each set costs O(s^3) after the blocks: no solve with the N x N system.
+    """
+    theta = float(theta)
+    wx = float(w @ x)
+    forward_base = wx - float(w @ (q * x))
+    backward = np.empty(len(sets))
+    forward = np.empty(len(sets))
+    total = np.empty(len(sets))
+    with threadpool_limits(1, user_api="blas"):  # s x s algebra: threads only wait for each other
+        for k, (D, S) in enumerate(zip(blocks, sets, strict=True)):
+            backward[k], forward[k], total[k] = _set_losses(D, np.asarray(S, dtype=np.int64), A, x, y, w, c,
+                                                            h, q, theta, forward_base)
+    return backward, forward, total
+
+
+def _set_losses(D, S, A, x, y, w, c, h, q, theta, forward_base):
+    """Backward, forward and total losses of one set (see :func:`hem_sets`)."""
+    s = S.size
+    eye = np.eye(s)
+    K = eye + theta * (D - eye)
+    xs, ys, ws, cs, hs, qs = x[S], y[S], w[S], c[S], h[S], q[S]
+    backward = theta * float((cs - ws) @ _solve_small(K, xs))
+    forward = forward_base + theta * float(_solve_small(K.T, qs) @ (hs - ws * xs))
+    Ass = A[np.ix_(S, S)]
+    G = D - eye - D @ Ass
+    C = np.block([[K, theta * theta * G], [D, eye + theta * G]])
+    zs = xs - theta * (D @ ys)
+    r = np.concatenate([theta * (zs - (1.0 - theta) * ys), zs])
+    g = np.concatenate([cs, theta * (cs - ws - cs @ Ass)])
+    total = theta * float(cs @ ys) + float(g @ _solve_small(C, r))
+    return backward, forward, total
 
 
 @njit(cache=True, parallel=True)

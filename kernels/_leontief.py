@@ -147,6 +147,11 @@ class LeontiefFactor:
             self.rcond = 1.0
 
     @property
+    def transposed(self) -> bool:
+        """True when :attr:`lu_factors` factorise ``(I - A)'`` (a C-ordered ``A``), not ``I - A``."""
+        return self._transposed
+
+    @property
     def lu_factors(self):
         """``(lu, piv)`` from LAPACK ``getrf`` (read-only view; for kernels needing the factors)."""
         lu = self._lu.view()

@@ -292,26 +292,15 @@ def extraction_table(system: MRIO, level: str = "industry", measure: str = "outp
         frame = pd.DataFrame({"backward": b, "forward": f, "total": t}, index=system.index)
     elif level in ("region", "sector"):
         labels = system.regions if level == "region" else system.sectors
-        v = _primary_input_coefficients(system)
-        rows = []
+        sets = [select_industries(system, **{f"{level}s": [label]}) for label in labels]
         with kernel_errors(system.index):
-            # every column and row of L is read over the loop: form L once (cached on the system)
-            L = system.L.to_numpy()
-            for label in labels:
-                S = select_industries(system, **{f"{level}s": [label]})
-                out = []
-                for kind in KINDS:
-                    blocks = _blocks(system, kind, S, "all")
-                    if kind == "forward":
-                        x_bar = kernels.block_extraction(system.factor, A, blocks, share, v=v, x=x, L=L)
-                    else:
-                        y_k = y.copy()
-                        if kind == "total":
-                            y_k[S] *= 1.0 - share
-                        x_bar = kernels.block_extraction(system.factor, A, blocks, share, y=y_k, L=L)
-                    out.append(float(w @ (x - x_bar)))
-                rows.append(out)
-        frame = pd.DataFrame(rows, index=labels, columns=list(KINDS))
+            # each set's losses need only L[S, S] and three solves shared by all sets
+            c = system.leontief_row_product(w)
+            h = system.leontief_product(w * x)
+            q = system.leontief_row_product(_primary_input_coefficients(system))
+            blocks = kernels.leontief_blocks(system.factor, sets, L=_formed_inverse(system))
+            b, f, t = kernels.hem_sets(blocks, A, sets, x, y, w, c, h, q, share)
+        frame = pd.DataFrame({"backward": b, "forward": f, "total": t}, index=labels)
     else:
         raise InputError(f"level must be 'industry', 'region' or 'sector', got {level!r}")
     for kind in KINDS:
