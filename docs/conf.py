@@ -1,7 +1,8 @@
 """Sphinx configuration of the mrio documentation.
 
 Build with ``python -m sphinx -W -b html docs docs/_build/html`` (warnings are errors; the
-tutorials in ``tutorials/`` are executed on the bundled data while the site is built).
+tutorials in ``tutorials/`` are executed on the bundled data while the site is built). With
+``MRIO_DOCS_EXECUTE=off`` nothing is executed: a quick check of every page and reference.
 """
 
 from __future__ import annotations
