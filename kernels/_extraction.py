@@ -98,7 +98,7 @@ def leontief_diagonal(factor):
 
 
 def leontief_blocks(factor, sets, L=None):
-    """The diagonal blocks ``L[S, S]`` of ``L = (I - A)^-1`` for each index set ``S``, without forming L.
+    """Return the diagonal blocks ``L[S, S]`` of ``L = (I - A)^-1`` for each index set ``S``, without forming L.
 
     Parameters
     ----------
