@@ -70,3 +70,13 @@ def test_formulas_render_offline(site, rendered_dom):
     assert (site / "methods" / scripts[0]).resolve().is_file()
     dom = rendered_dom(site / "methods" / "leontief.html")
     assert dom.count("<mjx-container") >= 20
+
+
+def test_data_page_shows_the_validation_scores_of_the_shipped_trade_model(site):
+    from mrio.build.tradability import TradeParameters
+
+    html = (site / "data" / "index.html").read_text()
+    assert "calibrated class model" in html and "single-decay model" in html
+    scores = TradeParameters.shipped_scores().set_index(["truth", "metric"])["value"]
+    for key in [("japan", "local supply share MAE"), ("wiod2011", "log trade correlation")]:
+        assert f"{scores[key]:.3f}" in html, key
