@@ -5,13 +5,18 @@ A system on disk is a folder::
     metadata.json        format, version, units, meta, value-added components, file list
     Z.parquet            (region, sector) x (region, sector)
     Y.parquet            (region, sector) x (region, category)
-    V.parquet            component x (region, sector)
-    F.parquet            stressor x (region, sector)          (if the system has extensions)
-    F_Y.parquet          stressor x (region, category)        (if present)
+    V.parquet            (region, sector) x component: V stored transposed (see below)
+    F.parquet            (region, sector) x stressor: F transposed (if the system has extensions)
+    F_Y.parquet          (region, category) x stressor: F_Y transposed (if present)
     x.parquet            (region, sector) x output: gross output, stored so that a table read back
                          is the table written bit for bit (not re-derived from the row sums)
 
-or the same with ``.csv`` files (``format="csv"``). Parquet keeps float64 bit for bit; CSV is
+or the same with ``.csv`` files (``format="csv"``; V, F and F_Y as in memory there: component or
+stressor rows). Parquet stores a column per column of the frame, which costs time per column when
+reading: the wide tables V, F and F_Y (a few rows, one column per industry) are therefore written
+with one row per industry and listed under ``"transposed"`` in ``metadata.json`` (format version
+2; CSV folders and version 1 folders, with every table as in memory, are version 1). Float columns are stored
+without dictionary encoding. Parquet keeps float64 bit for bit; CSV is
 written with shortest round-trip float formatting and read back exactly (pandas 2 needs
 ``float_precision="round_trip"``, pandas 3 parses exactly by default),
 so both round trips are exact (labels come back as strings from CSV).
@@ -44,7 +49,11 @@ if TYPE_CHECKING:
 __all__ = ["write", "write_table", "tidy", "atomic_path", "check_writable", "FORMAT_NAME", "FORMAT_VERSION"]
 
 FORMAT_NAME = "mrio"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: Format versions :func:`mrio.read` accepts (1: every table stored as in memory).
+READABLE_VERSIONS = (1, 2)
+#: Wide tables stored transposed in Parquet folders (one row per industry or category).
+TRANSPOSED_TABLES = ("V", "F", "F_Y")
 _TABLES = ("Z", "Y", "V", "F", "F_Y", "x")
 # pandas >= 3 parses floats exactly by default and deprecates float_precision; pandas 2 needs it.
 _CSV_FLOAT = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
@@ -199,15 +208,18 @@ def atomic_path(target: str | os.PathLike, directory: bool = False) -> Iterator[
         raise
 
 
-def _write_frame(frame: pd.DataFrame, path: Path, fmt: str) -> None:
+def _write_frame(frame: pd.DataFrame, path: Path, fmt: str, transposed: bool = False) -> None:
     if fmt == "parquet":
-        frame.to_parquet(path, engine="pyarrow")
+        # floats gain nothing from dictionary encoding, which costs time when reading
+        (frame.T if transposed else frame).to_parquet(path, engine="pyarrow", use_dictionary=False)
     else:
         frame.to_csv(path)
 
 
-def _read_frame(path: Path, fmt: str, name: str) -> pd.DataFrame:
+def _read_frame(path: Path, fmt: str, name: str, transposed: bool = False) -> pd.DataFrame:
     rows, cols = _LEVELS[name]
+    if transposed:
+        rows, cols = cols, rows
     try:
         if fmt == "parquet":
             frame = pd.read_parquet(path, engine="pyarrow")
@@ -228,7 +240,7 @@ def _read_frame(path: Path, fmt: str, name: str) -> pd.DataFrame:
         raise FileFormatError(f"table {name} in {path} must have {len(rows)} row label level(s) {rows} and "
                               f"{len(cols)} column label level(s) {cols}; got {frame.index.nlevels} and "
                               f"{frame.columns.nlevels}") from exc
-    return frame
+    return frame.T if transposed else frame
 
 
 def write(system: MRIO, path: str | os.PathLike, format: str = "parquet") -> None:
@@ -249,11 +261,13 @@ def write(system: MRIO, path: str | os.PathLike, format: str = "parquet") -> Non
     tables = {"Z": system.Z, "Y": system.Y, "V": system.V, "F": system.F, "F_Y": system.F_Y,
               "x": system.x.to_frame("output").rename_axis(columns="quantity")}
     files = {name: f"{name}.{format}" for name, frame in tables.items() if frame is not None}
+    transposed = [name for name in TRANSPOSED_TABLES if name in files] if format == "parquet" else []
     metadata = {
         "format": FORMAT_NAME,
-        "version": FORMAT_VERSION,
+        "version": FORMAT_VERSION if transposed else 1,  # CSV folders are the same in both versions
         "table_format": format,
         "files": files,
+        **({"transposed": transposed} if transposed else {}),
         "units": dict(system.units),
         "value_added_components": [str(c) for c in system.value_added_components],
         "meta": _jsonable(dict(system.meta)),
@@ -261,7 +275,7 @@ def write(system: MRIO, path: str | os.PathLike, format: str = "parquet") -> Non
     with atomic_path(path, directory=True) as tmp:
         for name, filename in files.items():
             try:
-                _write_frame(tables[name], tmp / filename, format)
+                _write_frame(tables[name], tmp / filename, format, transposed=name in transposed)
             except Exception as exc:  # pyarrow/OS errors: report as ours; atomic_path cleans up
                 raise FileFormatError(f"cannot write table {name} to {path}: {type(exc).__name__}: {exc}") from exc
         (tmp / "metadata.json").write_text(json.dumps(metadata, indent=2, ensure_ascii=False, allow_nan=False)

@@ -16,6 +16,8 @@ from mrio.core.files import (
     _TABLES,
     FORMAT_NAME,
     FORMAT_VERSION,
+    READABLE_VERSIONS,
+    TRANSPOSED_TABLES,
     _read_frame,
     atomic_path,
     write,
@@ -77,13 +79,17 @@ def read(path: str | os.PathLike, rtol: float | None = None) -> MRIO:
         raise FileFormatError(f"cannot read {meta_path}: {exc.strerror or exc}") from exc
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT_NAME:
         raise FileFormatError(f"{meta_path} does not describe an mrio system (missing format: {FORMAT_NAME!r})")
-    if metadata.get("version") != FORMAT_VERSION:
+    if metadata.get("version") not in READABLE_VERSIONS:
         raise FileFormatError(f"{meta_path}: unsupported format version {metadata.get('version')!r}")
     fmt = metadata.get("table_format", "parquet")
     files = metadata.get("files", {})
     if fmt not in ("parquet", "csv") or not isinstance(files, dict) or "Z" not in files or "Y" not in files:
         raise FileFormatError(f"{meta_path}: table_format or files entry is malformed")
     _check_metadata(metadata, meta_path)
+    transposed = metadata.get("transposed", [])
+    if not isinstance(transposed, list) or not set(transposed) <= set(TRANSPOSED_TABLES):
+        raise FileFormatError(f"{meta_path}: transposed must be a list of {', '.join(TRANSPOSED_TABLES)}, "
+                              f"got {transposed!r}")
     frames: dict[str, pd.DataFrame] = {}
     for name in _TABLES:
         if name in files:
@@ -94,7 +100,7 @@ def read(path: str | os.PathLike, rtol: float | None = None) -> MRIO:
             file = path / entry
             if not file.is_file():
                 raise FileFormatError(f"{path}: table {name} listed in metadata.json is missing ({file.name})")
-            frames[name] = _read_frame(file, fmt, name)
+            frames[name] = _read_frame(file, fmt, name, transposed=name in transposed)
     x = None
     if "x" in frames:
         if frames["x"].shape[1] != 1:

@@ -67,8 +67,8 @@ def test_a_changed_value_is_not_served(cache):
     folder, builds = cache
     good = nl.load_nl("nl-corop")
     # valid files with other numbers in them, every identity still holding (x unchanged):
-    # Z[0, 1] + d, Y[0, 0] - d keep row 0's sum; V[0, 1] - d keeps column 1's
-    for name, (i, j), delta in (("Z", (0, 1), 1.0), ("Y", (0, 0), -1.0), ("V", (0, 1), -1.0)):
+    # Z[0, 1] + d, Y[0, 0] - d keep row 0's sum; V[0, 1] - d keeps column 1's (V is stored transposed)
+    for name, (i, j), delta in (("Z", (0, 1), 1.0), ("Y", (0, 0), -1.0), ("V", (1, 0), -1.0)):
         path = entry(folder) / f"{name}.parquet"
         table = pd.read_parquet(path)
         table.iloc[i, j] += delta

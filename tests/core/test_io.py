@@ -41,8 +41,29 @@ def test_round_trip_is_exact(system, tmp_path, fmt):
     assert_same_system(system, back)
     np.testing.assert_array_equal(back.L.to_numpy(), system.L.to_numpy())
     meta = json.loads((target / "metadata.json").read_text())
-    assert meta["format"] == "mrio" and meta["version"] == 1 and meta["table_format"] == fmt
+    assert meta["format"] == "mrio" and meta["table_format"] == fmt
+    assert (meta["version"], meta.get("transposed")) == ((2, ["V", "F", "F_Y"]) if fmt == "parquet" else (1, None))
     assert [p.name for p in tmp_path.iterdir()] == ["table"]  # no temporary left behind
+
+
+def test_wide_tables_are_stored_one_row_per_industry_and_version_1_still_reads(system, tmp_path):
+    """Parquet pays per column: V, F, F_Y are stored transposed (format 2); format 1 folders still read."""
+    target = tmp_path / "table"
+    system.write(target)
+    stored = pd.read_parquet(target / "V.parquet")
+    pd.testing.assert_frame_equal(stored, system.V.T)
+    # a version 1 folder: every table as in memory, no "transposed" entry
+    for name in ("V", "F", "F_Y"):
+        pd.read_parquet(target / f"{name}.parquet").T.to_parquet(target / f"{name}.parquet")
+    meta = json.loads((target / "metadata.json").read_text())
+    del meta["transposed"]
+    meta["version"] = 1
+    (target / "metadata.json").write_text(json.dumps(meta))
+    assert_same_system(system, mrio.read(target))
+    meta.update(version=2, transposed=["Z"])
+    (target / "metadata.json").write_text(json.dumps(meta))
+    with pytest.raises(errors.FileFormatError, match="transposed must be a list of V, F, F_Y"):
+        mrio.read(target)
 
 
 def test_round_trip_without_extensions(tmp_path):
@@ -156,7 +177,7 @@ def test_tampered_values_fail_validation(system, tmp_path):
 def test_failed_system_write_leaves_nothing(system, tmp_path, monkeypatch):
     calls = []
 
-    def failing(frame, path, fmt):
+    def failing(frame, path, fmt, transposed=False):
         calls.append(path.name)
         if len(calls) == 2:
             raise RuntimeError("disk full")
@@ -173,7 +194,7 @@ def test_failed_overwrite_keeps_old_content(system, tmp_path, monkeypatch):
     system.write(target)
     before = {p.name: p.read_bytes() for p in target.iterdir()}
 
-    def failing(frame, path, fmt):
+    def failing(frame, path, fmt, transposed=False):
         raise RuntimeError("interrupted")
 
     monkeypatch.setattr(files, "_write_frame", failing)
