@@ -26,6 +26,7 @@ from importlib import resources
 
 import pandas as pd
 
+from mrio.build.nl_placement import EXTRA_REGIO
 from mrio.core import labels as lab
 from mrio.core.system import MRIO
 from mrio.errors import UnknownLabelError
@@ -90,10 +91,13 @@ def province_aliases() -> dict[str, str]:
 
 
 def corop_to_province() -> pd.Series:
-    """COROP region -> province (12 provinces), indexed by COROP name in COROP order."""
+    """COROP region -> province (12 provinces), indexed by COROP name in COROP order; extra-regio (the
+    continental shelf) stays apart."""
     regions = nl_regions()
-    return pd.Series(regions["province"].to_numpy(), index=pd.Index(regions["region"], name="region"),
-                     name="province")
+    mapping = pd.Series(regions["province"].to_numpy(), index=pd.Index(regions["region"], name="region"),
+                        name="province")
+    mapping.loc[EXTRA_REGIO] = EXTRA_REGIO
+    return mapping
 
 
 def corop_to_metro(rest: str = REST_OF_COUNTRY) -> pd.Series:
@@ -105,6 +109,7 @@ def corop_to_metro(rest: str = REST_OF_COUNTRY) -> pd.Series:
         if unknown:  # guards the table above against renamed regions
             raise UnknownLabelError(f"metropolitan area {area!r} names unknown COROP regions {unknown}")
         mapping.loc[list(members)] = area
+    mapping.loc[EXTRA_REGIO] = EXTRA_REGIO  # the continental shelf is no metropolitan area
     return mapping
 
 
@@ -190,7 +195,7 @@ def regroup(system: MRIO, regions: Mapping | pd.Series | str | None = None,
         if sectors not in named_sectors:
             raise UnknownLabelError(f"unknown sector concordance {sectors!r}; known: {', '.join(named_sectors)}")
         sectors = named_sectors[sectors]()
-    if regions is not None:  # partial concordances: unmapped regions keep their name
+    if regions is not None:  # partial concordances: unmapped regions (extra-regio) keep their name
         regions = lab.complete_mapping(regions, system.regions, "region", system.region_aliases)
     if sectors is not None:
         sectors = lab.complete_mapping(sectors, system.sectors, "sector")

@@ -79,30 +79,39 @@ def _nl_loader(name: str) -> Callable[..., MRIO]:
 
 
 _NL_SOURCE = ("Statistics Netherlands (CBS), Input-output tables 2015-2021 (default 2018, any year 2015-2021 "
-              "with year=, current prices); Eurostat nama_10r_3gva (2018) and nama_10r_3empers (2015, 2018); "
-              "COROP geometry CBS/Kadaster; derived by data/build_nl_corop.py into data/nl_corop")
+              "with year=, current prices); CBS regional accounts 84419NED, turnover 83796NED, persons employed "
+              "85924NED, population 03759ned, household income 85342NED, commuting 81252NED, airports 37478hvv; "
+              "EU ETS installations (EUTL) with NACE classes; Eurostat nama_10r_3gva (2018) and nama_10r_3empers; "
+              "COROP geometry CBS/Kadaster; derived by data/build_nl_corop.py and data/build_nl_regional.py "
+              "into data/nl_corop")
 _NL_YEARS = tuple(range(2015, 2022))
-_NL_LICENCE = "CC BY 4.0 (CBS); Eurostat reuse policy (CC BY 4.0 compatible); see data/README.md"
-_NL_ASSUMPTIONS = ("regional output from Eurostat GVA shares by A*10 group (B-E split into C and B+D+E), "
-                   "national technology in every region, trade by a gravity model with three "
-                   "tradability classes (local, services, goods) fitted on survey truths (issue 11), "
-                   "balanced exactly per product (Chenery-Moses); household "
-                   "consumption by regional wages, other final demand by regional value added, exports "
-                   "and inventory changes with the producing region; summing over regions reproduces the "
-                   "CBS table exactly; extra-regio gas spread over the regions' B+D+E value added; "
-                   "other years 2015-2021: that year's CBS table with the same regional shares (GVA 2018, "
-                   "employment 2015 for 2015-2016, 2018 for 2017-2021), recorded in meta['regional_years']")
+_NL_LICENCE = ("CC BY 4.0 (CBS); EU ETS CC BY 4.0, NACE keys MIT; Eurostat reuse policy (CC BY 4.0 compatible); "
+               "see data/README.md")
+_NL_ASSUMPTIONS = ("regional output of every industry placed top-down: CBS 84419NED COROP output of A, B, C, D+E "
+                   "and the total (the input-output tables' revision), CBS turnover shares of 35 groups "
+                   "(confidential cells estimated within their feasible ranges), Eurostat A*10 GVA shares for "
+                   "the other service groups, ETS emissions (refining, chemicals, building materials, basic "
+                   "metals) and airport traffic inside coarse groups; extra-regio (the continental shelf) as a "
+                   "region; national technology in every region; trade by a gravity model with three tradability classes "
+                   "(local, services, goods) fitted on survey truths (issue 11), balanced exactly per product "
+                   "(Chenery-Moses); household consumption by "
+                   "residents' disposable income, individual government and NPISH by population, collective "
+                   "government by public administration output, investment by output, exports and inventory "
+                   "changes with the producing region; employment = CBS persons employed by COROP split by "
+                   "placed output and national productivity; summing over regions reproduces the CBS table "
+                   "exactly; uncertain choices in mrio.build.nl_placement.NLAssumptions (meta['nl_assumptions'])")
 
 register(Dataset(
     name="nl-corop",
-    description="Netherlands 2018, 40 COROP regions x 81 CBS industries, consistent with the national "
+    description="Netherlands 2018, 40 COROP regions and extra-regio x 81 CBS industries, consistent with the national "
                 "input-output table (million EUR, basic prices), employment extension",
     year=2018, source=_NL_SOURCE, licence=_NL_LICENCE, loader=_nl_loader("nl-corop"),
     assumptions=_NL_ASSUMPTIONS, years=_NL_YEARS,
 ))
 register(Dataset(
     name="nl-provinces",
-    description="Netherlands 2018, 12 provinces x 81 CBS industries: nl-corop regrouped exactly by province",
+    description="Netherlands 2018, 12 provinces and extra-regio x 81 CBS industries: nl-corop regrouped exactly "
+                "by province",
     year=2018, source=_NL_SOURCE, licence=_NL_LICENCE, loader=_nl_loader("nl-provinces"),
     assumptions=_NL_ASSUMPTIONS + "; provinces = sums of their COROP regions", years=_NL_YEARS,
 ))

@@ -20,6 +20,14 @@ from mrio._version import __version__
 from mrio.build.concordances import cbs_indicator_groups, corop_aliases, regroup
 from mrio.build.inputs import read_national
 from mrio.build.national import NationalTable
+from mrio.build.nl_placement import (
+    EXTRA_REGIO,
+    NLAssumptions,
+    final_demand_weights,
+    industry_indicators,
+    place_employment,
+    place_output,
+)
 from mrio.build.regional import build_mrio
 from mrio.core.files import atomic_path
 from mrio.core.io import read, write
@@ -60,9 +68,35 @@ def nl_indicators(folder: Path, year: int = DEFAULT_YEAR) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+#: Location of extra-regio (the continental shelf) for the gravity model: the distance of each region
+#: to the shelf is its distance to this COROP region (Den Helder, the offshore supply base) plus
+#: :data:`EXTRA_REGIO_OFFSHORE_KM`; its internal distance is the same offset.
+EXTRA_REGIO_ANCHOR = "Kop van Noord-Holland"
+EXTRA_REGIO_OFFSHORE_KM = 100.0
+
+
+def _with_extra_regio(distances: pd.DataFrame, internal: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
+    d = distances.copy()
+    row = d.loc[EXTRA_REGIO_ANCHOR] + EXTRA_REGIO_OFFSHORE_KM
+    d[EXTRA_REGIO] = row
+    d.loc[EXTRA_REGIO] = pd.concat([row, pd.Series({EXTRA_REGIO: 0.0})])
+    internal = pd.concat([internal, pd.Series({EXTRA_REGIO: EXTRA_REGIO_OFFSHORE_KM})])
+    return d, internal
+
+
 def build_nl_corop(national: NationalTable | None = None, folder: Path | None = None,
-                   year: int = DEFAULT_YEAR, **kwargs) -> MRIO:
-    """Build the Dutch 40 COROP x 81 industry table from ``data/nl_corop`` (or another national table).
+                   year: int = DEFAULT_YEAR, assumptions: NLAssumptions | None = None, **kwargs) -> MRIO:
+    """Build the Dutch 40 COROP (+ extra-regio) x 81 industry table from ``data/nl_corop``.
+
+    Output of every (region, industry) is placed by :func:`mrio.build.nl_placement.place_output`
+    (CBS regional accounts 84419NED, Eurostat A*10 GVA, CBS turnover, ETS emissions, airports;
+    see that module); employment by :func:`~mrio.build.nl_placement.place_employment` (persons
+    employed by COROP, 85924NED, split by placed output and national labour productivity); final
+    demand where it is spent: household consumption by households' disposable income, NPISH,
+    social transfers in kind and other individual government consumption by population,
+    collective government consumption by the output of public administration, investment by
+    output (the investing industries), inventories and exports with the producer. Extra-regio
+    (NUTS NLZZZ, the continental shelf) is a region of the table.
 
     Parameters
     ----------
@@ -71,64 +105,101 @@ def build_nl_corop(national: NationalTable | None = None, folder: Path | None = 
     folder : path, optional
         Folder of compact inputs; default the bundled ``data/nl_corop``.
     year : int, default 2018
-        Selects the national table and the indicators: GVA (2018, the only published year) drives
-        output; employment of the nearest published year (2015 or 2018) gives the extension and
-        the location quotients.
+        Year of the national table, the regional accounts, ETS emissions, airport traffic,
+        population and income; turnover (2016-2017), Eurostat GVA (2018) and commuting (2014) are
+        held for the other years.
+    assumptions : NLAssumptions, optional
+        Every uncertain choice with its default and range (:class:`~mrio.build.nl_placement.NLAssumptions`).
     **kwargs
-        Passed to :func:`mrio.regional.build_mrio` (``trade``, ``product_classes``...; default the
+        Passed to :func:`mrio.build.regional.build_mrio` (``trade``, ``product_classes``...; default the
         calibrated trade model with the CBS tradability classes).
     """
     if folder is None:
         with nl_inputs_folder() as path:
-            return build_nl_corop(national, Path(path), year, **kwargs)
+            return build_nl_corop(national, Path(path), year, assumptions, **kwargs)
     folder = Path(folder)
+    a = assumptions or NLAssumptions()
     if national is None:
         national = read_national(folder / f"national_{year}")
     regions = pd.read_csv(folder / "regions.csv")
     distances = pd.read_csv(folder / "distances_km.csv", index_col=0)
     internal = pd.Series(regions["internal_distance_km"].to_numpy(), index=regions["region"])
-    indicators = nl_indicators(folder, year)
-    used_years = {k: sorted(indicators.loc[indicators["indicator"] == k, "year"].unique().tolist())
-                  for k in ("gva", "employment")}
-    national_year = national.meta.get("year", year)
+    distances, internal = _with_extra_regio(distances, internal)
+    region_index = pd.Index(distances.index, name="region")
+    national_year = int(national.meta.get("year", year) or year)
+    x = national.x
+    x_reg = place_output(x, folder, national_year, region_index, a)
+    # national jobs by industry: Eurostat A*10 employment (nearest year) split within a group by output
+    eurostat = nl_indicators(folder, national_year)
+    emp = eurostat[eurostat["indicator"] == "employment"]
+    groups = cbs_indicator_groups()
+    emp_group = emp.groupby("group")["value"].sum()
+    xg = x.groupby(groups.to_numpy()).sum()
+    jobs = (emp_group.reindex(groups.to_numpy()).to_numpy() * (x / xg.reindex(groups.to_numpy()).to_numpy())
+            .to_numpy())
+    jobs_reg = place_employment(x_reg, folder, national_year, jobs)
+    tidy = []
+    for kind, frame in (("output", x_reg), ("employment", jobs_reg)):
+        long = frame.stack().rename("value").reset_index()
+        long.columns = ["region", "group", "value"]
+        long["indicator"] = kind
+        tidy.append(long)
+    indicators = pd.concat(tidy, ignore_index=True)
+    weights = final_demand_weights(folder, national_year, region_index)
+    income = weights["disposable_income"].rename("households' disposable income (CBS 85342NED)")
+    people = weights["population"].rename("population (CBS 03759ned)")
+    proxies = {"household_consumption": income, "npish_consumption": people,
+               "social_transfers_in_kind": people, "government_individual_consumption": people,
+               "government_collective_consumption": ["Public administration and defence"],
+               "gross_fixed_capital_formation": "output"}
+    proxies = {c: p for c, p in proxies.items() if c in national.final_demand.columns}
+    proxies.update(kwargs.pop("final_demand_proxies", {}) or {})
+    table = industry_indicators(x.index)
     meta = {
         "name": "nl-corop",
-        "title": f"Netherlands {national_year}, 40 COROP regions x 81 industries",
+        "title": f"Netherlands {national_year}, 40 COROP regions and extra-regio x 81 industries",
         "year": national_year,
         "regional_years": {
-            "national_table": national_year,
-            "gva": used_years["gva"],
-            "employment": used_years["employment"],
-            "note": f"national CBS table {national_year} distributed over the regions with the regional "
-                    f"shares of Eurostat GVA {'/'.join(map(str, used_years['gva']))} and employment "
-                    f"{'/'.join(map(str, used_years['employment']))} (nearest published year; regional "
-                    "structure held fixed, national totals exact)",
+            "national_table": national_year, "regional_accounts": national_year, "turnover": list(a.turnover_years),
+            "eurostat_gva": 2018, "ets_and_airports": national_year, "population_income": national_year,
+            "commuting": a.commuting_year,
+            "note": "turnover (83796NED, discontinued after 2017), Eurostat GVA (2018 only) and the commuting "
+                    "matrix (81252NED, last year 2014) are held fixed for the other years",
         },
         "regions_source": "COROP regions (= NUTS-3 2024), CBS's official names (CBS 84929NED, e.g. "
                           "Groot-Amsterdam, Agglomeratie 's-Gravenhage); CBS and NUTS codes and other "
                           "spellings accepted as region_aliases",
         "region_aliases": corop_aliases(),
-        "indicator_sources": {
-            "gva": f"Eurostat nama_10r_3gva, {used_years['gva']} (million EUR, current prices)",
-            "employment": f"Eurostat nama_10r_3empers, {used_years['employment']} (thousand persons)",
-        },
-        "extra_regio": "Eurostat extra-regio (NLZZZ: offshore gas, B-E GVA 2,058 million EUR in 2018) is not a "
-                       "region: regional shares are taken over the 40 COROP regions, so its output is "
-                       "spread over the regions in proportion to their own B, D, E value added (mostly "
-                       "Groningen)",
-        "groningen_gas": "mining, energy and water (CBS 4-6, 29-31) are placed by the regions' B-E minus C "
-                         "value added, manufacturing (CBS 7-28) by C value added, so Groningen's gas output "
-                         "follows its value added, not its employment",
-        "default_year_choice": "2018: the only year with both Eurostat NUTS-3 GVA and employment, and a CBS "
-                               "table in current prices",
+        "extra_regio": f"'{EXTRA_REGIO}' (NUTS NLZZZ, the continental shelf) is a region: CBS 84419NED national B "
+                       "minus the 40 COROP regions (offshore gas and oil), and the services residual as public "
+                       "administration (Eurostat books embassies and bases abroad there). Tables show it; maps "
+                       "leave it out; regroupings keep it apart. For the gravity model it lies "
+                       f"{EXTRA_REGIO_OFFSHORE_KM:g} km beyond {EXTRA_REGIO_ANCHOR}",
+        "industry_indicators": {row.sector: row.indicator for row in table.itertuples()},
+        "placement_source_choice": "CBS 84419NED (revision 2019, the revision of the input-output tables: its "
+                                   "national output and value added equal the table's for 2015-2020) rather than "
+                                   "85925NED (revision 2024: other levels, C for 31 COROP regions only, and "
+                                   "Groningen gas placed very differently); 2021's input-output table is "
+                                   "preliminary, so 2021 takes 84419NED's shares",
+        "employment": "persons employed by COROP (CBS 85924NED, nearest year) split over industries by placed output "
+                      "x national labour productivity (Eurostat A*10 employment split within a group by output), "
+                      "balanced by RAS to the COROP totals and the national jobs by industry",
+        "commuting": f"CBS 81252NED employee jobs, province of residence x COROP of work, December "
+                     f"{a.commuting_year}, split to COROP of residence by population "
+                     "(mrio.build.nl_placement.commuting_matrix); held for later years",
+        "nl_assumptions": a.as_meta(),
+        "default_year_choice": "2018: the year of Eurostat's NUTS-3 GVA (the shares of the service groups without "
+                               "CBS turnover) and of a CBS table in current prices",
         "licence": "CBS tables CC BY 4.0; Eurostat data under the Eurostat reuse policy (CC BY 4.0 compatible); "
-                   "region geometry CBS/Kadaster CC BY 4.0",
+                   "EU ETS (EUTL) CC BY 4.0, NACE keys MIT (jabrell/euetsinfo); region geometry CBS/Kadaster "
+                   "CC BY 4.0",
     }
     meta.update(kwargs.pop("meta", {}) or {})
     kwargs.setdefault("product_classes", "cbs")  # tradability classes of the 81 CBS industries
-    return build_mrio(national, indicators, cbs_indicator_groups(), distances, internal_distances=internal,
-                      output_indicators=kwargs.pop("output_indicators", ("gva", "employment")),
-                      employment_unit="1000 persons", meta=meta, **kwargs)
+    concordance = pd.Series(list(x.index), index=x.index, name="group")
+    return build_mrio(national, indicators, concordance, distances, internal_distances=internal,
+                      output_indicators=kwargs.pop("output_indicators", ("output",)),
+                      final_demand_proxies=proxies, employment_unit="1000 persons", meta=meta, **kwargs)
 
 
 # ---------------------------------------------------------------------------------- cached loaders
@@ -185,9 +256,9 @@ def load_nl(name: str = "nl-corop", year: int | None = None) -> MRIO:
     ----------
     name : {"nl-corop", "nl-provinces"}
     year : int, optional
-        CBS year 2015-2021 of the national table (default 2018). Every year uses the same
-        regional shares (Eurostat GVA 2018, employment of the nearest published year 2015 or
-        2018); ``meta["regional_years"]`` records which.
+        CBS year 2015-2021 of the national table (default 2018), placed with that year's regional
+        statistics (turnover 2016-2017, Eurostat GVA 2018 and commuting 2014 held fixed);
+        ``meta["regional_years"]`` records which.
 
     The build is deterministic; the result is cached in :func:`cache_dir` under a key made of the
     year and the inputs' and code's hash, written atomically with :func:`mrio.io.write`.
@@ -207,7 +278,7 @@ def load_nl(name: str = "nl-corop", year: int | None = None) -> MRIO:
         corop = load_nl("nl-corop", year)
         system = regroup(corop, regions="province")
         system = system.replace(meta={**dict(system.meta), "name": "nl-provinces",
-                                      "title": f"Netherlands {year}, 12 provinces x 81 industries",
+                                      "title": f"Netherlands {year}, 12 provinces and extra-regio x 81 industries",
                                       "built_from": "nl-corop regrouped by COROP -> province"})
     _write_cached(system, target)
     return system

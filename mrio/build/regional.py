@@ -169,16 +169,19 @@ def _output_shares(ind: pd.DataFrame, regions: pd.Index, groups: pd.Index, prior
     """Per group: the preferred indicator covering all regions; regional shares (R, G)."""
     shares = np.zeros((len(regions), len(groups)))
     used: dict[Hashable, str] = {}
+    wide = {kind: sub.pivot(index="region", columns="group", values="value").reindex(index=regions, columns=groups)
+            for kind, sub in ind[ind["indicator"].isin(list(priority))].groupby("indicator")}
     for g_pos, group in enumerate(groups):
-        rows = ind[ind["group"] == group]
         chosen = None
         for kind in priority:
-            sub = rows[rows["indicator"] == kind].set_index("region")["value"]
-            if sub.index.nunique() == len(regions) and sub.sum() > 0:
+            if kind not in wide:
+                continue
+            values = wide[kind][group].to_numpy(dtype=float)
+            if not np.isnan(values).any() and values.sum() > 0:
                 chosen = kind
-                values = sub.reindex(regions).to_numpy(dtype=float)
                 break
         if chosen is None:
+            rows = ind[ind["group"] == group]
             have = rows.groupby("indicator")["region"].nunique().to_dict()
             raise LabelError(
                 f"industry group {group!r}: no indicator among {list(priority)} covers all {len(regions)} "
@@ -190,7 +193,15 @@ def _output_shares(ind: pd.DataFrame, regions: pd.Index, groups: pd.Index, prior
 
 def _final_demand_weights(proxy, regions, sectors, x_reg, va_reg, income_reg, category) -> np.ndarray:
     """Regional shares (R,) of a final-demand category from its proxy."""
-    if isinstance(proxy, str):
+    if isinstance(proxy, pd.Series):  # regional weights (e.g. disposable income, population)
+        unknown = proxy.index.difference(regions, sort=False)
+        if len(unknown):
+            raise UnknownLabelError(f"final-demand weights of {category!r} name unknown regions "
+                                    f"{lab._show(unknown)}")
+        w = proxy.reindex(regions).fillna(0.0).to_numpy(dtype=float)
+        if not np.isfinite(w).all() or (w < 0).any():
+            raise InvalidTableError(f"final-demand weights of {category!r} must be finite and >= 0")
+    elif isinstance(proxy, str):
         if proxy == "output":
             w = x_reg.sum(axis=1)
         elif proxy == "value_added":
@@ -415,8 +426,9 @@ def build_mrio(
         Indicator preference for regional output, per group.
     final_demand_proxies : Mapping, optional
         Category -> ``"income"`` (regional income row), ``"value_added"``, ``"output"``,
-        ``"producer"`` (kept with the producing region), or a list of sectors (share of their
-        output). Default: ``national.meta["household_category"]`` by income (the V row
+        ``"producer"`` (kept with the producing region), a list of sectors (share of their
+        output), or a pandas.Series of regional weights (e.g. disposable income by region).
+        Default: ``national.meta["household_category"]`` by income (the V row
         ``national.meta["income_row"]``; by value added when the table has no such row, recorded
         in ``meta["assumptions"]``), ``producer_held`` categories by producer, every other category by
         value added.
@@ -502,7 +514,8 @@ def build_mrio(
     # ---- employment (extension and LQ basis)
     emp = ind[ind["indicator"] == "employment"]
     employment = None
-    if len(emp) and all(emp[emp["group"] == g]["region"].nunique() == R for g in groups):
+    covered = emp.groupby("group")["region"].nunique().reindex(groups)
+    if len(emp) and (covered == R).all():
         emp_g = emp.pivot(index="region", columns="group", values="value").reindex(index=regions,
                                                                                    columns=groups)
         xg = pd.Series(xN).groupby(g_of_j).sum().reindex(range(len(groups))).to_numpy()
@@ -622,7 +635,7 @@ def build_mrio(
         "exports and producer-held final demand (inventory changes, nationally negative cells) are "
         "allocated to producing regions in proportion to their output",
         "final demand by region: " + "; ".join(
-            f"{c}: {p if isinstance(p, str) else 'output of ' + ', '.join(map(str, p))}"
+            f"{c}: {p if isinstance(p, str) else (p.name or 'regional weights') if isinstance(p, pd.Series) else 'output of ' + ', '.join(map(str, p))}"
             for c, p in proxies.items()),
     ]
     if income_fallback:
@@ -648,7 +661,8 @@ def build_mrio(
         "output_indicator": {str(r): {str(g): used[g] for g in groups} for r in regions},
         "industry_group": {str(s): str(g) for s, g in group_of.items()},
         "trade": trade_meta,
-        "final_demand_proxies": {str(c): (p if isinstance(p, str) else [str(v) for v in p])
+        "final_demand_proxies": {str(c): (p if isinstance(p, str) else str(p.name or "regional weights")
+                                          if isinstance(p, pd.Series) else [str(v) for v in p])
                                  for c, p in proxies.items()},
         "assumptions": assumptions + national_notes,
     })

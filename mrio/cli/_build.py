@@ -10,8 +10,8 @@ import click
 import numpy as np
 import pandas as pd
 
-from mrio.build.nl import check_nl_year, nl_indicators, nl_inputs_folder
 from mrio.build.inputs import META_KEYS
+from mrio.build.nl import build_nl_corop, check_nl_year, nl_indicators, nl_inputs_folder
 from mrio.build.regional import LQ_METHODS, build_mrio, read_distances, read_indicators, read_national
 from mrio.core import labels as lab
 from mrio.core.io import write
@@ -187,12 +187,21 @@ def build_command(national_path, regional_path, distances_path, year, concordanc
     inputs = {"national": str(national_path or f"{bundled_name}/national_{year}"),
               "regional": str(regional_path or f"{bundled_name}/indicators.csv"),
               "distances": str(distances_path or f"{bundled_name}/distances_km.csv")}
-    with progress(f"building {distances.shape[0]} regions x {len(national.sectors)} sectors"):
-        system = build_mrio(national, indicators, _concordance(concordance_path, national.sectors), distances,
-                            method=method, delta=delta, beta=beta, decay=decay, internal_distances=internal,
-                            ras_tol=ras_tol, ras_max_iter=ras_max_iter,
-                            **trade_kwargs,
-                            meta={"built_by": "mrio build", "inputs": inputs})
+    dutch = regional_path is None and distances_path is None and concordance_path is None \
+        and internal_path == "bundled" and indicator_year is None
+    with progress(f"building {distances.shape[0] + dutch} regions x {len(national.sectors)} sectors"):
+        if dutch:  # the bundled Dutch inputs: the nl-corop build (regional statistics, extra-regio)
+            inputs["regional"] = f"{bundled_name} (CBS regional statistics, Eurostat, ETS)"
+            system = build_nl_corop(national=national, year=int(national_year or year or 2018), method=method,
+                                    delta=delta, beta=beta, decay=decay, ras_tol=ras_tol,
+                                    ras_max_iter=ras_max_iter, **trade_kwargs,
+                                    meta={"built_by": "mrio build", "inputs": inputs})
+        else:
+            system = build_mrio(national, indicators, _concordance(concordance_path, national.sectors), distances,
+                                method=method, delta=delta, beta=beta, decay=decay, internal_distances=internal,
+                                ras_tol=ras_tol, ras_max_iter=ras_max_iter,
+                                **trade_kwargs,
+                                meta={"built_by": "mrio build", "inputs": inputs})
         write(system, out, format=fmt)
     click.echo(f"wrote {out}: {system.n_regions} regions x {system.n_sectors} sectors ({fmt})")
     click.echo("national consistency (max relative error, sum over regions vs national table):")

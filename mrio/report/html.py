@@ -242,7 +242,7 @@ def _system_name(system: MRIO) -> str:
 def _geometry(system: MRIO, geometry) -> plot.Geometry | None:
     if geometry is not None:
         geo = _plot().load_geometry(geometry)
-        geo.positions(list(system.regions))  # every region must be on the map
+        geo.positions(_plot().on_map(list(system.regions)))  # every region must be on the map (but extra-regio)
         return geo
     return _plot().geometry_for(list(system.regions))
 
@@ -583,6 +583,16 @@ def _methods(system: MRIO, views: Sequence[ScenarioView], notes: Sequence[str],
     if ensemble is not None:
         parts.append("<h3>Uncertainty bands</h3><p>" + html.escape(ensemble.methods()) + "</p>")
         parts.append(_table(ensemble.assumptions[["default", "low", "high", "distribution", "source"]]))
+    placement = meta.get("industry_indicators")
+    if isinstance(placement, Mapping) and placement:
+        # one row per indicator chain (industries sharing it listed together): the short placement table
+        by_indicator: dict[str, list[str]] = {}
+        for sector, indicator in placement.items():
+            by_indicator.setdefault(str(indicator), []).append(str(sector))
+        parts.append("<h3>Where each industry is placed</h3><table><tr><th>industries</th><th>placed by</th></tr>"
+                     + "".join(f"<tr><td style='text-align:left'>{html.escape(', '.join(sectors))}</td>"
+                               f"<td style='text-align:left'>{html.escape(indicator)}</td></tr>"
+                               for indicator, sectors in by_indicator.items()) + "</table>")
     for view in views:
         parts.append(f"<p>Scenario {html.escape(view.name)}: {html.escape(view.model)}; measure: "
                      f"{html.escape(view.measure)} ({html.escape(view.unit)}).</p>")

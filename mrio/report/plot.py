@@ -44,6 +44,7 @@ from matplotlib.path import Path as MplPath
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from mrio.core.labels import close_matches, label_key
+from mrio.build.nl_placement import EXTRA_REGIO
 from mrio.errors import FileFormatError, InvalidTableError, LabelError, UnknownLabelError
 
 __all__ = [
@@ -58,6 +59,8 @@ __all__ = [
     "BUILTIN_GEOMETRIES",
 ]
 
+#: Regions of the bundled tables that no map shows (extra-regio: the continental shelf, NUTS NLZZZ).
+OFF_MAP_REGIONS = frozenset({EXTRA_REGIO})
 #: Geometries shipped with the package (files in ``mrio.data/geometry``).
 BUILTIN_GEOMETRIES = {"corop": "corop.json", "provinces": "provinces.json"}
 _NAME_FIELDS = ("name", "areaname", "statnaam", "NAME", "NUTS_NAME", "name_latn")
@@ -276,11 +279,16 @@ def load_geometry(geometry: str | os.PathLike = "corop", name_field: str | None 
     return _parse_geometry(data, str(path), name_field)
 
 
+def on_map(labels: Sequence[Hashable]) -> list[Hashable]:
+    """``labels`` without the regions no map shows (:data:`OFF_MAP_REGIONS`: extra-regio)."""
+    return [r for r in labels if r not in OFF_MAP_REGIONS]
+
+
 def geometry_for(regions: Sequence[Hashable]) -> Geometry | None:
-    """Return the bundled map whose regions cover ``regions`` (COROP first), or None."""
+    """Return the bundled map whose regions cover ``regions`` (COROP first; extra-regio left out), or None."""
     for name in BUILTIN_GEOMETRIES:
         geo = _builtin(name)
-        if geo.covers(list(regions)):
+        if geo.covers(on_map(regions)):
             return geo
     return None
 
@@ -402,6 +410,7 @@ def choropleth(values_by_region: pd.Series | Mapping, geometry: str | os.PathLik
         Empty, non-numeric or infinite values.
     """
     values = _as_series(values_by_region, "values_by_region")
+    values = values.loc[on_map(values.index)]  # extra-regio (the continental shelf) is not on a map
     geo = load_geometry(geometry, name_field=name_field)
     pos = geo.positions(list(values.index))
     if len(np.unique(pos)) != len(pos):

@@ -180,11 +180,11 @@ def test_regroup_from_a_csv(runner, tmp_path):
 
 @pytest.mark.parametrize("args, rows", [
     (["extract", "nl-provinces", "--region", "Utrecht", "--kind", "total"], 3),
-    (["extract", "nl-provinces", "--each", "region", "--measure", "value-added"], 12),
+    (["extract", "nl-provinces", "--each", "region", "--measure", "value-added"], 13),  # + extra-regio
     (["linkages", "nl-provinces", "--key-only"], None),
     (["paths", "nl-provinces", "--measure", "jobs", "--final-demand", "Utrecht", "--top", "5", "--depth", "3"], 5),
-    (["trade", "nl-provinces", "--table", "kww"], 12),
-    (["dependency", "nl-provinces", "--table", "split"], 12),
+    (["trade", "nl-provinces", "--table", "kww"], 13),
+    (["dependency", "nl-provinces", "--table", "split"], 13),
 ], ids=lambda v: v[0] if isinstance(v, list) else str(v))
 def test_analysis_subcommands_write_their_table(runner, tmp_path, args, rows):
     out = tmp_path / "t.parquet"
@@ -205,7 +205,7 @@ def test_build_for_another_year_reproduces_the_bundled_table(runner, tmp_path):
     bundled = mrio.load("nl-corop", year=2019)
     np.testing.assert_allclose(built.Z.to_numpy(), bundled.Z.to_numpy(), rtol=1e-12, atol=1e-9)
     info = runner.invoke(main, ["info", str(out), "--year", "2019"])
-    assert info.exit_code == 0 and "40 regions x 81 sectors" in info.output
+    assert info.exit_code == 0 and "41 regions x 81 sectors" in info.output  # 40 COROP regions and extra-regio
     mismatch = runner.invoke(main, ["info", str(out), "--year", "2018"])
     assert mismatch.exit_code == 2
     assert one_line(mismatch.output) == (f"error: --year 2018: the table in {out} is for year 2019; --year "
@@ -353,7 +353,7 @@ def test_console_script_subprocess(tmp_path):
     ok = subprocess.run([*command, "linkages", "nl-provinces", "--out", str(tmp_path / "l.xlsx")],
                         capture_output=True, text=True, env=env, timeout=300)
     assert ok.returncode == 0, ok.stderr
-    assert len(pd.read_excel(tmp_path / "l.xlsx", index_col=[0, 1])) == 12 * 81
+    assert len(pd.read_excel(tmp_path / "l.xlsx", index_col=[0, 1])) == 13 * 81  # 12 provinces and extra-regio
     bad = subprocess.run([*command, "extract", "nl-provinces", "--region", "Atlantis", "--out",
                           str(tmp_path / "e.csv")], capture_output=True, text=True, env=env, timeout=300)
     assert bad.returncode == 2 and bad.stdout == ""

@@ -1,0 +1,546 @@
+"""Place the 81 CBS industries and the Dutch final demand in the 40 COROP regions and extra-regio.
+
+Regional output of every (region, industry) is fixed top-down through a tree of industry groups,
+each level consistent with the one above (issue 10's order (a)-(e)):
+
+(a) the national table's output ``x_j`` exactly (every RAS below keeps the industries' national
+    totals);
+(b) the CBS regional accounts 84419NED (the input-output tables' revision): output of A, B, C and
+    D+E and the total by COROP region, scaled by ``x_g / x_g^84419`` (= 1 for 2015-2020, so the
+    published figures are reproduced; the preliminary 2021 table differs and takes the shares);
+    extra-regio (NUTS NLZZZ: the continental shelf) = Nederland minus the 40 regions, for B and
+    (as public administration abroad, as Eurostat books it) the services;
+(c) the service groups (F, G-I, J, K, L, M-N, O-Q, R-U) inside what (b) leaves by Eurostat's COROP x
+    A*10 gross value added shares (2018), except F, G-I and J, which CBS turnover covers whole and which
+    follow its shares by default (``NLAssumptions.service_groups_by``);
+(d) inside each group the CBS turnover shares of the 35 turnover groups (83796NED, mean of 2016 and
+    2017; confidential cells estimated by :func:`mrio.kernels.estimate_suppressed`);
+(e) inside a turnover group still too coarse, point data: EU ETS verified emissions by NACE
+    division for refining (19), chemicals (20), building materials (23), basic metals (24); airport
+    passengers and cargo for air transport; households for imputed rents; 84419NED's B for gas.
+
+At each node the children's regional split is a RAS (biproportional) fit of the prior
+``x_child * ((1 - floor) indicator share + floor * node share)`` to the children's national totals
+(rows) and the node's regional totals (columns); the ``floor`` keeps every fit feasible.
+
+Every uncertain choice is a field of :class:`NLAssumptions` (default and range documented there);
+the uncertainty ensembles (issue 12) draw from those ranges.
+
+See the methods page, section 'Dutch regional table'.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mrio import kernels
+from mrio.errors import FileFormatError, InvalidTableError
+
+from mrio.core.kernel_errors import kernel_errors
+
+__all__ = ["NLAssumptions", "EXTRA_REGIO", "TURNOVER_INDUSTRIES", "turnover_code", "place_output",
+           "place_employment", "final_demand_weights", "commuting_matrix", "industry_indicators",
+           "read_regional_file"]
+
+EXTRA_REGIO = "Extra-regio"
+EXTRA_REGIO_CODE = "NLZZZ"
+ACCOUNT_GROUPS = ("A", "B", "C", "DE")
+
+
+@dataclass(frozen=True)
+class NLAssumptions:
+    """Uncertain choices of the Dutch regional build, each with its default and range.
+
+    Attributes
+    ----------
+    prior_floor : float, default 0.05, range [0.01, 0.2]
+        Weight of the node's own regional distribution in every child's prior (keeps the RAS
+        feasible where an indicator is zero in a region).
+    point_weight : float, default 1.0, range [0.5, 1.0]
+        Weight of point data (ETS emissions, airport traffic) against the turnover group's share in
+        the prior of the industries placed by point data.
+    airport_cargo_weight : float, default 0.5, range [0, 1]
+        Weight of cargo tonnes against passengers in the air-transport indicator.
+    turnover_cells : Mapping, default {}
+        ``(group, region, year) -> value`` replacing estimated confidential turnover cells; each
+        must lie in the cell's feasible range (``turnover.csv`` columns ``lower``, ``upper``).
+    account_offsets : Mapping, default {}
+        ``(region, group, year) -> offset`` in million EUR added to a published 84419NED COROP output
+        figure, within its rounding [-0.5, 0.5] (the national total is restored by the scaling).
+    commuting_year : int, default 2014, range 2010-2014
+        Year of the commuting matrix held for 2015-2021 (81252NED ends in 2014).
+    turnover_years : tuple, default (2016, 2017)
+        Turnover years averaged (one or both of 2016, 2017).
+    service_groups_by : {"turnover", "eurostat"}, default "turnover"
+        Regional shares of the service groups that CBS turnover covers whole (F, G-I, J): CBS
+        turnover (83796NED, the finest CBS source; regional turnover shares within 0.02-0.03 of the
+        published ones) or Eurostat's A*10 GVA (revision 2024; the other service groups always use
+        Eurostat).
+    """
+
+    prior_floor: float = 0.05
+    point_weight: float = 1.0
+    airport_cargo_weight: float = 0.5
+    turnover_cells: Mapping = field(default_factory=dict)
+    account_offsets: Mapping = field(default_factory=dict)
+    commuting_year: int = 2014
+    turnover_years: tuple = (2016, 2017)
+    service_groups_by: str = "turnover"
+
+    RANGES = {"prior_floor": (0.01, 0.2), "point_weight": (0.5, 1.0), "airport_cargo_weight": (0.0, 1.0),
+              "commuting_year": (2010, 2014)}
+
+    def __post_init__(self) -> None:
+        for name, (lo, hi) in self.RANGES.items():
+            value = getattr(self, name)
+            if not lo <= value <= hi:
+                raise InvalidTableError(f"NL build assumption {name} = {value!r} is outside its range [{lo}, {hi}]")
+        if self.service_groups_by not in ("turnover", "eurostat"):
+            raise InvalidTableError(f"service_groups_by must be 'turnover' or 'eurostat', got {self.service_groups_by!r}")
+        bad = [y for y in self.turnover_years if y not in (2016, 2017)] or not self.turnover_years
+        if bad:
+            raise InvalidTableError(f"turnover_years must be 2016 and/or 2017, got {self.turnover_years!r}")
+        for key, off in self.account_offsets.items():
+            if not -0.5 <= float(off) <= 0.5:
+                raise InvalidTableError(f"account offset {key!r} = {off} is outside the published rounding "
+                                        "[-0.5, 0.5]")
+
+    def as_meta(self) -> dict[str, Any]:
+        return {"prior_floor": self.prior_floor, "point_weight": self.point_weight,
+                "airport_cargo_weight": self.airport_cargo_weight, "commuting_year": self.commuting_year,
+                "turnover_years": list(self.turnover_years), "service_groups_by": self.service_groups_by,
+                "turnover_cells_overridden": len(self.turnover_cells),
+                "account_offsets": len(self.account_offsets), "ranges": {k: list(v) for k, v in self.RANGES.items()}}
+
+
+# ---------------------------------------------------------------------------------- the tree
+# node -> (children, indicator of each child). A child is a CBS industry number (leaf) or a node name.
+# Indicators: ("turnover", group), ("eurostat", A*10 group), ("ets", NACE division), ("airports",),
+# ("households",), None (national structure inside the node).
+TREE: dict[str, list[tuple[Any, Any]]] = {
+    "A": [(1, None), (2, None), (3, None)],
+    "B": [(4, ("gas",)), (5, ("onshore",)), (6, ("gas",))],
+    "C": [("10-12", ("turnover", "10-12")), ("13-15", ("turnover", "13-15")), ("16+23", ("turnover", "16+23")),
+          ("17-18", ("turnover", "17-18")), ("19-22", ("turnover", "19-22")), ("24-25", ("turnover", "24-25")),
+          ("26-28", ("turnover", "26-28")), ("29-30", ("turnover", "29-30")),
+          ("31-33", ("turnover", ("31-32 (rest of C)", "33 (rest of 24-30, 33)")))],
+    "10-12": [(7, None), (8, None), (9, None)],
+    "13-15": [(10, None)],
+    "16+23": [(11, None), (18, ("ets", "23"))],
+    "17-18": [(12, None), (13, None)],
+    "19-22": [(14, ("ets", "19")), (15, ("ets", "20")), (16, None), (17, None)],
+    "24-25": [(19, ("ets", "24")), (20, None)],
+    "26-28": [(21, None), (22, None), (23, None)],
+    "29-30": [(24, None), (25, None)],
+    "31-33": [(26, None), (27, None), (28, None)],
+    "DE": [(29, ("turnover", "D")), ("E", ("turnover", "E"))],
+    "E": [(30, None), (31, None)],
+    "S": [("F", ("service", "F")), ("G-I", ("service", "G-I")), ("J", ("service", "J")),
+          ("K", ("eurostat", "K")), ("L", ("eurostat", "L")), ("M_N", ("eurostat", "M_N")),
+          ("O-Q", ("eurostat", "O-Q")), ("R-U", ("eurostat", "R-U"))],
+    "F": [(32, ("turnover", "41")), (33, ("turnover", "42")), (34, ("turnover", "43"))],
+    "G-I": [("G", ("turnover", "G")), ("H", ("turnover", "H")), ("I", ("turnover", "I"))],
+    "G": [(35, ("turnover", "45")), (36, ("turnover", "46")), (37, ("turnover", "47"))],
+    "H": [("49+53", ("turnover", "49+53")), ("50-52", ("turnover", "50-52"))],
+    "49+53": [(38, None), (42, None)],
+    "50-52": [(39, None), (40, ("airports",)), (41, None)],
+    "I": [(43, ("turnover", "55")), (44, ("turnover", "56"))],
+    "J": [(49, ("turnover", "62")), ("J-rest", ("turnover", "J-rest"))],
+    "J-rest": [(45, None), (46, None), (47, None), (48, None), (50, None)],
+    "K": [(51, None), (52, None), (53, None)],
+    "L": [(54, ("households",)), (55, None)],
+    "M_N": [(56, ("turnover", "69")), (57, ("turnover", "702")), (58, ("turnover", "71")),
+            (61, ("turnover", "74")), ("N", ("turnover", "N")), (59, None), (60, None), (62, None)],
+    "N": [(63, None), (64, None), (65, None), (66, None), (67, None), (68, None)],
+    "O-Q": [(69, ("public",)), (70, None), (71, None), (72, None)],
+    "R-U": [(78, ("turnover", "95-96")), (79, ("turnover", "95-96")), (80, ("households",)), (73, None),
+            (74, None), (75, None), (76, None), (77, None), (81, None)],
+}
+ROOT_GROUPS = {"A": "A", "B": "B", "C": "C", "DE": "DE", "S": "services"}
+#: CBS industries (numbers) of each of the 35 turnover groups of 83796NED.
+TURNOVER_INDUSTRIES = {
+    "C": list(range(7, 29)), "10-12": [7, 8, 9], "13-15": [10], "16+23": [11, 18], "17-18": [12, 13],
+    "19-22": [14, 15, 16, 17], "24-25": [19, 20], "24-30, 33": [19, 20, 21, 22, 23, 24, 25, 28],
+    "26-28": [21, 22, 23], "29-30": [24, 25], "D": [29], "E": [30, 31], "F": [32, 33, 34],
+    "41": [32], "42": [33], "43": [34], "G-I": list(range(35, 45)), "G": [35, 36, 37], "45": [35], "46": [36],
+    "47": [37], "H": list(range(38, 43)), "49+53": [38, 42], "50-52": [39, 40, 41], "I": [43, 44], "55": [43],
+    "56": [44], "J": list(range(45, 51)), "62": [49], "69": [56], "702": [57], "71": [58], "74": [61],
+    "N": list(range(63, 69)), "95-96": [78, 79],
+}
+
+
+def turnover_code(label: str) -> str:
+    """83796NED industry label -> group code ('24-30, 33 Metalektro' -> '24-30, 33', 'C Industrie' -> 'C')."""
+    label = str(label).strip()
+    return "24-30, 33" if label.startswith("24-30, 33") else label.split()[0]
+
+INDICATOR_TEXT = {
+    None: "the parent group's regional distribution (national structure inside the group)",
+    "turnover": "CBS 83796NED turnover shares of group {0} (2016-2017; confidential cells estimated)",
+    "eurostat": "Eurostat nama_10r_3gva COROP x A*10 GVA shares of {0} (2018)",
+    "service": "CBS 83796NED turnover shares of {0} (2016-2017; NLAssumptions.service_groups_by='eurostat': "
+               "Eurostat A*10 GVA)",
+    "ets": "EU ETS verified emissions of NACE division {0} installations by COROP",
+    "airports": "airport passengers and cargo (CBS 37478hvv) by the airport's COROP region",
+    "households": "private households (CBS 71486ned/85342NED) by COROP",
+    "gas": "CBS 84419NED output of B (mining) incl. extra-regio (continental shelf)",
+    "onshore": "CBS 84419NED output of B (mining) of the 40 COROP regions (none offshore)",
+    "public": "the O-Q group's regional distribution; extra-regio's services (public administration abroad)",
+}
+
+
+def _leaves(node) -> list[int]:
+    out = []
+    for child, _ in TREE.get(node, []):
+        out.extend([child] if isinstance(child, int) else _leaves(child))
+    return out
+
+
+def _paths() -> dict[int, list[tuple[str, Any]]]:
+    """CBS number -> the (node, indicator) chain from the root group down to the industry."""
+    out: dict[int, list[tuple[str, Any]]] = {}
+
+    def walk(node, chain):
+        for child, ind in TREE[node]:
+            if isinstance(child, int):
+                out[child] = chain + [(node, ind)]
+            else:
+                walk(child, chain + [(node, ind)])
+
+    for root in ROOT_GROUPS:
+        walk(root, [])
+    return out
+
+
+def industry_indicators(sectors: pd.Index) -> pd.DataFrame:
+    """For each of the 81 industries: its 84419NED group and the indicator chain that places it."""
+    paths = _paths()
+    rows = []
+    for no, sector in enumerate(sectors, start=1):
+        chain = paths[no]
+        root = ROOT_GROUPS[chain[0][0]]
+        texts = []
+        for _node, ind in chain:
+            if ind is None:
+                continue
+            text = INDICATOR_TEXT[ind[0]]
+            args = ind[1:] if len(ind) > 1 else ()
+            if args and isinstance(args[0], tuple):
+                args = (" + ".join(args[0]),)
+            texts.append(text.format(*args))
+        if root != "services":
+            texts.insert(0, f"CBS 84419NED COROP output of {root if root != 'DE' else 'D+E'}")
+        else:
+            texts.insert(0, "CBS 84419NED COROP output of the total minus A, B, C, D+E")
+        rows.append({"cbs_no": no, "sector": sector, "accounts_group": root,
+                     "indicator": "; then ".join(texts) if texts else INDICATOR_TEXT[None]})
+    return pd.DataFrame(rows)
+
+
+
+# ---------------------------------------------------------------------------------- inputs
+def read_regional_file(folder: Path, name: str, columns: list[str]) -> pd.DataFrame:
+    """Read a compact regional input, naming the file, row and expectation on any defect.
+
+    Raises
+    ------
+    FileFormatError
+        File missing or unreadable, a required column missing, or a non-numeric / negative value.
+    """
+    path = Path(folder) / name
+    if not path.is_file():
+        raise FileFormatError(f"regional input {path} is missing (expected columns {columns})")
+    try:
+        frame = pd.read_csv(path)
+    except (OSError, ValueError) as exc:
+        raise FileFormatError(f"cannot read regional input {path}: {exc}") from exc
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise FileFormatError(f"{path}, header row: missing columns {missing}; expected {columns}")
+    if "value" in columns:
+        values = pd.to_numeric(frame["value"], errors="coerce")
+        bad = np.flatnonzero(~np.isfinite(values.to_numpy(dtype=float)))
+        if bad.size:
+            raise FileFormatError(f"{path}, row {bad[0] + 2}: value {frame['value'].iloc[bad[0]]!r} is not a "
+                                  "number (expected a finite number)")
+        frame["value"] = values
+    return frame
+
+
+def _region_shares(values: pd.Series, regions: pd.Index) -> np.ndarray:
+    v = values.reindex(regions).fillna(0.0).to_numpy(dtype=float).clip(min=0.0)
+    total = v.sum()
+    return v / total if total > 0 else np.zeros(len(regions))
+
+
+class _Indicators:
+    """The regional indicators of one year, as shares over ``regions`` (40 COROP + extra-regio)."""
+
+    def __init__(self, folder: Path, year: int, regions: pd.Index, a: NLAssumptions):
+        self.regions = regions
+        acc = read_regional_file(folder, "regional_accounts.csv", ["region", "group", "year", "variable", "value"])
+        self.accounts = acc[acc["year"] == year]
+        if self.accounts.empty:
+            raise FileFormatError(f"{Path(folder) / 'regional_accounts.csv'}: no rows for year {year} "
+                                  "(expected 2015-2021)")
+        turn = read_regional_file(folder, "turnover.csv", ["group", "region", "year", "value"])
+        turn = turn[turn["year"].isin(a.turnover_years)].copy()
+        for (g, r, y), value in a.turnover_cells.items():
+            mask = (turn["group"] == g) & (turn["region"] == r) & (turn["year"] == y)
+            if not mask.any():
+                raise InvalidTableError(f"turnover cell {(g, r, y)!r} does not exist")
+            row = turn[mask].iloc[0]
+            if "estimated" in turn.columns and not bool(row["estimated"]):
+                raise InvalidTableError(f"turnover cell {(g, r, y)!r} is published, not estimated")
+            if "lower" in turn.columns and not row["lower"] - 1e-9 <= value <= row["upper"] + 1e-9:
+                raise InvalidTableError(f"turnover cell {(g, r, y)!r} = {value} is outside its feasible range "
+                                        f"[{row['lower']}, {row['upper']}]")
+            turn.loc[mask, "value"] = value
+        self.turnover = turn.groupby(["group", "region"])["value"].mean().unstack("region")
+        j = self.turnover.loc["J"] - self.turnover.loc["62"]
+        self.turnover.loc["J-rest"] = j.clip(lower=0.0)
+        ind = read_regional_file(folder, "indicators.csv", ["region", "group", "indicator", "value"])
+        self.eurostat = ind[ind["indicator"] == "gva"].pivot(index="group", columns="region", values="value")
+        pts = read_regional_file(folder, "point_indicators.csv", ["indicator", "region", "year", "value"])
+        years = sorted(pts["year"].unique())
+        near = min(years, key=lambda y: (abs(y - year), -y))
+        self.points = pts[pts["year"] == near].pivot_table(index="indicator", columns="region", values="value",
+                                                           aggfunc="sum")
+        pop = read_regional_file(folder, "population.csv", ["region", "year", "population", "households_1000",
+                                                            "disposable_income"])
+        self.population = pop[pop["year"] == year].set_index("region")
+        self.a = a
+        self.year = year
+
+    def account(self, group: str, variable: str = "output") -> pd.Series:
+        sub = self.accounts[(self.accounts["group"] == group) & (self.accounts["variable"] == variable)]
+        s = sub.set_index("region")["value"].astype(float)
+        for (r, g, y), off in self.a.account_offsets.items():
+            if g == group and y == self.year and variable == "output" and r in s.index:
+                s[r] += float(off)
+        return s
+
+    def share(self, ind) -> np.ndarray | None:
+        """Regional shares of an indicator (None: no information, use the node's distribution)."""
+        if ind is None:
+            return None
+        kind = ind[0]
+        if kind == "service":
+            kind = "turnover" if self.a.service_groups_by == "turnover" else "eurostat"
+        if kind == "turnover":
+            keys = ind[1] if isinstance(ind[1], tuple) else (ind[1],)
+            return _region_shares(self.turnover.loc[list(keys)].sum(axis=0), self.regions)
+        if kind == "eurostat":
+            return _region_shares(self.eurostat.loc[ind[1]], self.regions)
+        if kind == "ets":
+            row = f"ets_emissions_nace_{ind[1]}"
+            if row not in self.points.index:
+                return None
+            return _region_shares(self.points.loc[row], self.regions)
+        if kind == "airports":
+            p = _region_shares(self.points.loc["airport_passengers"], self.regions)
+            c = _region_shares(self.points.loc["airport_cargo_tonnes"], self.regions)
+            w = self.a.airport_cargo_weight
+            return (1 - w) * p + w * c
+        if kind == "households":
+            return _region_shares(self.population["households_1000"], self.regions)
+        if kind in ("gas", "public"):
+            return None  # the node's distribution (which holds the extra-regio part)
+        if kind == "onshore":
+            share = self.node_b.copy()
+            share[self.regions.get_loc(EXTRA_REGIO)] = 0.0
+            return share / share.sum() if share.sum() > 0 else None
+        raise InvalidTableError(f"unknown placement indicator {ind!r}")
+
+
+def _root_totals(ind: _Indicators, xg: dict[str, float], regions: pd.Index) -> dict[str, np.ndarray]:
+    """Regional output of A, B, C, DE and services (R,), scaled to the national table's group totals."""
+    out = {}
+    extra = regions.get_loc(EXTRA_REGIO)
+    published = {g: ind.account(g).reindex(list(regions) + ["Nederland"]) for g in (*ACCOUNT_GROUPS, "total")}
+    for g, s in published.items():
+        if s.isna().any():
+            missing = list(s.index[s.isna()])
+            raise FileFormatError(f"regional_accounts.csv: no {g} output for {missing} in {ind.year}")
+    regional = {}
+    for g in ACCOUNT_GROUPS:
+        values = published[g].drop("Nederland").to_numpy(dtype=float).copy()
+        if g != "B":
+            # extra-regio is offshore mining (and public administration abroad): any other residual is the
+            # published rounding, returned to the COROP regions in proportion to their output
+            values[extra] = 0.0
+        values = np.clip(values, 0.0, None)
+        regional[g] = values * (float(published[g]["Nederland"]) / values.sum()) if values.sum() > 0 else values
+    # services = total minus the (adjusted) groups: every region's published total is kept
+    total = published["total"].drop("Nederland").to_numpy(dtype=float)
+    regional["S"] = np.clip(total - sum(regional[g] for g in ACCOUNT_GROUPS), 0.0, None)
+    for g in (*ACCOUNT_GROUPS, "S"):
+        values = regional[g]
+        out[g] = values * (xg[g] / values.sum()) if values.sum() > 0 else np.zeros(len(regions))
+    return out
+
+
+def place_output(x: pd.Series, folder: Path, year: int, regions: pd.Index,
+                 assumptions: NLAssumptions | None = None) -> pd.DataFrame:
+    """Regional output ``x_j^r`` (regions x industries) following the module's order (a)-(e).
+
+    Parameters
+    ----------
+    x : pandas.Series
+        National output of the 81 CBS industries, in CBS order.
+    folder : path
+        ``data/nl_corop`` (compact inputs).
+    year : int
+    regions : pandas.Index
+        The 40 COROP region names and :data:`EXTRA_REGIO`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``(regions, sectors)``; columns sum to ``x`` exactly (1e-12 relative).
+    """
+    a = assumptions or NLAssumptions()
+    if len(x) != 81:
+        raise InvalidTableError(f"the Dutch placement needs the 81 CBS industries, got {len(x)}")
+    xv = x.to_numpy(dtype=float)
+    ind = _Indicators(Path(folder), year, regions, a)
+    xg = {g: float(sum(xv[j - 1] for j in _leaves(g))) for g in ROOT_GROUPS}
+    roots = _root_totals(ind, xg, regions)
+    ind.node_b = roots["B"] / roots["B"].sum() if roots["B"].sum() > 0 else roots["B"]
+    R = len(regions)
+    placed = np.zeros((R, 81))
+
+    def national(child) -> float:
+        return float(xv[child - 1]) if isinstance(child, int) else float(sum(xv[j - 1] for j in _leaves(child)))
+
+    def split(node, totals):
+        children = TREE[node]
+        u = np.array([national(c) for c, _ in children])
+        node_share = totals / totals.sum() if totals.sum() > 0 else np.full(R, 1.0 / R)
+        prior = np.zeros((len(children), R))
+        for k, (child, indicator) in enumerate(children):
+            share = ind.share(indicator)
+            floor = a.prior_floor
+            if share is None:
+                share = node_share
+            elif indicator[0] in ("ets", "airports"):
+                share = a.point_weight * share + (1 - a.point_weight) * node_share
+            elif indicator[0] == "onshore":
+                floor = 0.0  # a structural zero: no quarrying offshore
+            prior[k] = u[k] * ((1 - floor) * share + floor * node_share)
+        active_rows, active_cols = u > 0, totals > 0
+        result = np.zeros_like(prior)
+        if active_rows.any() and active_cols.any():
+            X0 = prior[np.ix_(active_rows, active_cols)]
+            cu, cv = u[active_rows], totals[active_cols]
+            cv = cv * (cu.sum() / cv.sum())  # both are the node's national total; remove rounding dust
+            with kernel_errors():
+                fit = kernels.ras(X0, cu, cv)
+            result[np.ix_(active_rows, active_cols)] = fit.X
+        for k, (child, _) in enumerate(children):
+            if isinstance(child, int):
+                placed[:, child - 1] = result[k]
+            else:
+                split(child, result[k])
+
+    for root in ROOT_GROUPS:
+        split(root, roots[root])
+    # exact national totals (RAS converges to 1e-12 of the margins)
+    col = placed.sum(axis=0)
+    placed = placed * np.divide(xv, col, out=np.ones_like(xv), where=col > 0)[np.newaxis, :]
+    return pd.DataFrame(placed, index=regions, columns=x.index)
+
+
+def place_employment(x_reg: pd.DataFrame, folder: Path, year: int, national_jobs: np.ndarray) -> pd.DataFrame:
+    """Employment (1000 persons) by region and industry: placed output x national labour productivity,
+    balanced (RAS) to the published COROP persons employed (85924NED) and the national jobs by industry.
+
+    Parameters
+    ----------
+    national_jobs : ndarray of shape (81,)
+        National persons employed by industry (1000), e.g. Eurostat's A*10 employment split within a
+        group by output.
+    """
+    labour = read_regional_file(folder, "labour.csv", ["region", "year", "persons_employed_1000"])
+    years = sorted(labour["year"].unique())
+    near = min(years, key=lambda y: (abs(y - year), -y))
+    totals = labour[labour["year"] == near].set_index("region")["persons_employed_1000"]
+    totals = totals.reindex(x_reg.index).fillna(0.0).to_numpy(dtype=float)
+    x = x_reg.to_numpy()
+    xn = x.sum(axis=0)
+    prior = x * np.divide(national_jobs, xn, out=np.zeros_like(xn), where=xn > 0)[np.newaxis, :]
+    # extra-regio: 85924NED has no persons employed offshore; CBS 84419NED's labour volume of extra-regio
+    # (Nederland minus the 40 regions, 1000 FTE) stands for it
+    extra = np.flatnonzero(x_reg.index == EXTRA_REGIO)
+    rows = totals.copy()
+    if extra.size:
+        acc = read_regional_file(folder, "regional_accounts.csv", ["region", "group", "year", "variable", "value"])
+        sel = acc[(acc["year"] == year) & (acc["group"] == "total") & (acc["variable"] == "labour_volume")
+                  & (acc["region"] == EXTRA_REGIO)]
+        rows[extra] = max(float(sel["value"].sum()), 0.0) if len(sel) else prior[extra].sum(axis=1)
+    # the published regional totals are kept; the national jobs by industry take their level
+    cols = national_jobs.astype(float) * (rows.sum() / float(np.sum(national_jobs)))
+    active = cols > 0
+    out = np.zeros_like(prior)
+    with kernel_errors():
+        fit = kernels.ras(prior[:, active] + 1e-12 * (x[:, active] > 0), rows, cols[active])
+    out[:, active] = fit.X
+    return pd.DataFrame(out, index=x_reg.index, columns=x_reg.columns)
+
+
+def final_demand_weights(folder: Path, year: int, regions: pd.Index) -> dict[str, pd.Series]:
+    """Regional weights of the final-demand categories placed by residents (household disposable
+    income; population)."""
+    pop = read_regional_file(folder, "population.csv", ["region", "year", "population", "disposable_income"])
+    sub = pop[pop["year"] == year].set_index("region")
+    if sub.empty:
+        raise FileFormatError(f"{Path(folder) / 'population.csv'}: no rows for year {year}")
+    income = sub["disposable_income"].reindex(regions).fillna(0.0)
+    people = sub["population"].reindex(regions).fillna(0.0)
+    return {"disposable_income": income, "population": people}
+
+
+def commuting_matrix(folder: Path, regions: pd.Index, year: int = 2014) -> pd.DataFrame:
+    """Employee jobs (1000) by COROP of residence (rows) x COROP of work (columns).
+
+    81252NED gives residence by province (and by COROP for five Groningen and Friesland regions); a
+    province's row, less its COROP rows, is split over its other COROP regions of residence in
+    proportion to their population.
+    """
+    com = read_regional_file(folder, "commuting.csv", ["residence", "work_region", "year", "jobs_1000"])
+    com = com[com["year"] == year]
+    regs = read_regional_file(folder, "regions.csv", ["region", "province"])
+    pop = read_regional_file(folder, "population.csv", ["region", "year", "population"])
+    pop = pop[pop["year"] == pop["year"].min()].set_index("region")["population"]
+    corop = [r for r in regions if r != EXTRA_REGIO]
+    out = pd.DataFrame(0.0, index=pd.Index(corop, name="residence"), columns=pd.Index(corop, name="work"))
+    by_cr = com[com["residence"].str.endswith("(CR)")]
+    cr_done = set()
+    names = {r.lower(): r for r in corop}
+    for res, sub in by_cr.groupby("residence"):
+        label = res[:-5].strip()
+        region = names.get(label.lower())
+        if region is None:
+            continue
+        cr_done.add(region)
+        out.loc[region] = sub.set_index("work_region")["jobs_1000"].reindex(corop).fillna(0.0).to_numpy()
+    for res, sub in com[com["residence"].str.endswith("(PV)")].groupby("residence"):
+        province = res[:-5].strip()
+        in_province = [r for r in regs.loc[regs["province"].isin([province, province.replace("Fryslân", "Friesland")]),
+                                           "region"] if r in out.index]
+        members = [r for r in in_province if r not in cr_done]
+        if not members:
+            continue
+        flows = sub.set_index("work_region")["jobs_1000"].reindex(corop).fillna(0.0).to_numpy()
+        # the province's residents not in a COROP row of their own (81252NED has some COROP rows)
+        flows = np.clip(flows - out.loc[[r for r in in_province if r in cr_done]].to_numpy().sum(axis=0), 0.0, None)
+        w = pop.reindex(members).fillna(0.0).to_numpy()
+        w = w / w.sum()
+        out.loc[members] = np.outer(w, flows)
+    return out
