@@ -53,9 +53,9 @@ def dutch_inputs():
 
 
 def test_build_nl_corop(benchmark, dutch_inputs):
-    benchmark.group = "build nl-corop 40 x 81"
+    benchmark.group = "build nl-corop 41 x 81"
     system = benchmark.pedantic(nl.build_nl_corop, kwargs={"national": dutch_inputs}, rounds=3, iterations=1)
-    assert system.n_regions == 40 and system.n_sectors == 81
+    assert system.n_regions == 41 and system.n_sectors == 81  # 40 COROP regions and extra-regio
     assert national_consistency(system, dutch_inputs)["max_relative_error"].max() <= 1e-9
 
 

@@ -563,9 +563,9 @@ class InoperabilityResult:
     _repr_html_ = result_html
 
 
-def _a_star_inputs(system: MRIO):
+def _a_star_inputs(system: MRIO, allow_inactive: bool = False):
     x = system.arrays.x
-    if len(system.inactive):
+    if len(system.inactive) and not allow_inactive:
         raise InputError(f"inoperability is undefined for industries with zero output: "
                          f"{lab._show(system.inactive)}; aggregate or drop them")
     return x
@@ -577,7 +577,8 @@ def inoperability(system: MRIO, demand_reduction: pd.Series | pd.DataFrame) -> I
     ``A* = x^-1 A x``, ``c* = x^-1 df`` with ``df`` the demand *reduction* (positive = less
     demand), so ``q = (I - A*)^-1 c* = x^-1 L df`` (Haimes & Jiang 2001; Santos & Haimes 2004;
     docs/methods/shocks.md, section "Dynamic inoperability (DIIM)"). This is the Leontief model in relative
-    units (Dietzenbacher & Miller 2015).
+    units (Dietzenbacher & Miller 2015). Industries with zero output (no gas extraction in a region,
+    say) have zero inoperability and cannot be shocked.
 
     Parameters
     ----------
@@ -593,17 +594,24 @@ def inoperability(system: MRIO, demand_reduction: pd.Series | pd.DataFrame) -> I
     Miller & Blair's two-sector example with final demand of sector 1 down 10 % (35 of 350)
     gives ``q = [0.043894, 0.004620]`` (docs/methods/index.md, section "Known-answer checks").
     """
-    x = _a_star_inputs(system)
+    x = _a_star_inputs(system, allow_inactive=True)
     df = _as_frame(system, demand_reduction, "demand_reduction")
     D = df.to_numpy(dtype=np.float64)
+    inactive = x == 0
+    shocked = inactive & (np.abs(D) > 0).any(axis=1)
+    if shocked.any():
+        raise InputError(f"demand reductions on industries with zero output (no inoperability defined): "
+                         f"{lab._show(system.index[shocked])}")
     with kernel_errors(system.index):
         loss = system.leontief_product(np.ascontiguousarray(D))
-    q = loss / x[:, np.newaxis]
+    # an industry with zero output sells nothing: its loss is zero and so is its inoperability
+    scale = np.where(inactive, 0.0, 1.0 / np.where(inactive, 1.0, x))[:, np.newaxis]
+    q = loss * scale
 
     def frame(values):
         return pd.DataFrame(values, index=system.index, columns=df.columns)
 
-    return InoperabilityResult(frame(q), frame(loss), frame(D / x[:, np.newaxis]))
+    return InoperabilityResult(frame(q), frame(loss), frame(D * scale))
 
 
 @dataclass(frozen=True)

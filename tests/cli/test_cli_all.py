@@ -114,7 +114,7 @@ def test_table_readers_share_the_same_options():
 def test_info_datasets_and_year(runner):
     result = runner.invoke(main, ["info", "nl-corop", "--regroup", "province"])
     assert result.exit_code == 0, result.output
-    assert "12 regions x 81 sectors" in result.output and "VIOLATED" not in result.output
+    assert "13 regions x 81 sectors" in result.output and "VIOLATED" not in result.output  # + extra-regio
     assert "Noord-Brabant" in result.output
     listed = runner.invoke(main, ["datasets"])
     assert listed.exit_code == 0 and "years: 2015, 2016, 2017, 2018, 2019, 2020, 2021" in listed.output
@@ -129,7 +129,7 @@ def test_out_format_follows_the_suffix(runner, tmp_path, provinces, suffix):
     result = runner.invoke(main, ["multipliers", "nl-corop", "--regroup", "province", "--kind", "type-ii",
                                   "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert one_line(result.output) == f"wrote {out} (972 rows)"
+    assert one_line(result.output) == f"wrote {out} (1053 rows)"  # 13 regions (12 provinces, extra-regio) x 81
     read = {".csv": lambda p: pd.read_csv(p, index_col=[0, 1]),
             ".parquet": pd.read_parquet,
             ".xlsx": lambda p: pd.read_excel(p, index_col=[0, 1])}[suffix](out)
@@ -158,7 +158,7 @@ def test_dependency_regroup_sums_the_detailed_attribution(runner, tmp_path):
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out, index_col=0)
     assert set(table.pop("unit")) == {"1000 persons"}
-    assert set(table.index) == set(PROVINCES)
+    assert set(table.index) == set(PROVINCES) | {"Extra-regio"}  # the continental shelf is kept apart
     corop = mrio.load("nl-corop")
     detailed = mrio.dependency_matrix(corop, "jobs").by_destination
     grouping = mrio.concordances.corop_to_province()

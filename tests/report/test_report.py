@@ -422,7 +422,7 @@ def test_cli_report_on_the_bundled_dutch_provinces(tmp_path):
     assert alts == ["map of the share of value added depending on outside demand",
                     "heat map of the region-by-region dependency matrix"]
     text = out.read_text(encoding="utf-8")
-    assert "Sums over the 12 regions against the national table" in text
+    assert "Sums over the 13 regions against the national table" in text  # 12 provinces and extra-regio
     header = ["", "max relative error", "status"]
     national = next(t for t in parsed.tables["methods"] if t and t[0][:3] == header)
     assert len(national) > 5 and all(row[-1] == "ok" for row in national[2:])
