@@ -129,24 +129,29 @@ def test_turnover_shares_of_the_35_groups(built, shared_data, folder):
 TURNOVER_SHARE_BOUND = 0.10
 
 
-def test_household_consumption_follows_disposable_income(built, shared_data):
-    system = built[2018]
-    inc = pd.read_csv(shared_data / "nl_regional" / "cbs_85342NED_household_income_by_region.csv")
-    inc = inc[(inc["Perioden"] == 2018) & inc["RegioS"].str.endswith("(CR)")]
+def _corop_rows(shared_data, name, year):
+    """Rows of a shared CBS table for the 40 COROP regions in ``year``, with the mrio region name."""
+    raw = pd.read_csv(shared_data / "nl_regional" / name)
+    raw = raw[(raw["Perioden"] == year) & raw["RegioS"].str.endswith("(CR)")]
     mun = pd.read_csv(shared_data / "nl_regional" / "cbs_84929NED_municipalities_2021.csv")
     code = {f"{n.strip()} (CR)": c.strip() for c, n in zip(mun["Code_8"], mun["Naam_9"], strict=True)}
     regions = pd.read_csv(shared_data / "nl_regions" / "corop_centroids.csv").set_index("cbs_code")["areaname"]
+    return raw.assign(region=raw["RegioS"].map(code).map(regions).to_numpy())
+
+
+def test_household_consumption_follows_disposable_income(built, shared_data):
+    system = built[2018]
+    inc = _corop_rows(shared_data, "cbs_85342NED_household_income_by_region.csv", 2018)
     income = pd.Series((inc["ParticuliereHuishoudens_1"] * inc["GemiddeldBesteedbaarInkomen_5"]).to_numpy(),
-                       index=inc["RegioS"].map(code).map(regions).to_numpy())
+                       index=inc["region"].to_numpy())
     hh = system.Y.xs("household_consumption", axis=1, level="category").sum(axis=0)
     share = hh / hh.sum()
     expected = income.reindex(share.index).fillna(0.0) / income.sum()
     assert float((share - expected).abs().max()) <= 1e-9
     assert share[EXTRA_REGIO] == 0.0
     people = system.Y.xs("government_individual_consumption", axis=1, level="category").sum(axis=0)
-    pop = pd.read_csv(shared_data / "nl_regional" / "cbs_03759ned_population_by_region.csv")
-    pop = pop[(pop["Perioden"] == 2018) & pop["RegioS"].str.endswith("(CR)")]
-    pop = pd.Series(pop["BevolkingOp1Januari_1"].to_numpy(), index=pop["RegioS"].map(code).map(regions).to_numpy())
+    pop = _corop_rows(shared_data, "cbs_03759ned_population_by_region.csv", 2018)
+    pop = pd.Series(pop["BevolkingOp1Januari_1"].to_numpy(), index=pop["region"].to_numpy())
     expected = pop.reindex(people.index).fillna(0.0) / pop.sum()
     assert float((people / people.sum() - expected).abs().max()) <= 1e-9 and people[EXTRA_REGIO] == 0.0
 
@@ -183,12 +188,8 @@ def test_commuting_reproduces_published_job_totals(shared_data, folder, built):
 
 def test_employment_reproduces_published_persons_employed(built, shared_data):
     system = built[2018]
-    raw = pd.read_csv(shared_data / "nl_regional" / "cbs_85924NED_regional_key_figures.csv")
-    raw = raw[(raw["Perioden"] == 2018) & raw["RegioS"].str.endswith("(CR)")]
-    mun = pd.read_csv(shared_data / "nl_regional" / "cbs_84929NED_municipalities_2021.csv")
-    code = {f"{n.strip()} (CR)": c.strip() for c, n in zip(mun["Code_8"], mun["Naam_9"], strict=True)}
-    regions = pd.read_csv(shared_data / "nl_regions" / "corop_centroids.csv").set_index("cbs_code")["areaname"]
-    persons = pd.Series(raw["WerkzamePersonenTotaal_10"].to_numpy(), index=raw["RegioS"].map(code).map(regions))
+    raw = _corop_rows(shared_data, "cbs_85924NED_regional_key_figures.csv", 2018)
+    persons = pd.Series(raw["WerkzamePersonenTotaal_10"].to_numpy(), index=raw["region"].to_numpy())
     emp = system.F.loc["employment"].groupby(level="region").sum()
     np.testing.assert_allclose(emp.reindex(persons.index), persons, rtol=1e-8)
     assert 0 < emp[EXTRA_REGIO] < 10
