@@ -91,8 +91,10 @@ def province_aliases() -> dict[str, str]:
 
 
 def corop_to_province() -> pd.Series:
-    """COROP region -> province (12 provinces), indexed by COROP name in COROP order; extra-regio (the
-    continental shelf) stays apart."""
+    """Map COROP region -> province (12 provinces), indexed by COROP name in COROP order.
+
+    Extra-regio (the continental shelf) stays apart.
+    """
     regions = nl_regions()
     mapping = pd.Series(regions["province"].to_numpy(), index=pd.Index(regions["region"], name="region"),
                         name="province")

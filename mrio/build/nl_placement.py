@@ -112,6 +112,7 @@ class NLAssumptions:
                                         "[-0.5, 0.5]")
 
     def as_meta(self) -> dict[str, Any]:
+        """Return the assumptions and their ranges as JSON-ready metadata."""
         return {"prior_floor": self.prior_floor, "point_weight": self.point_weight,
                 "airport_cargo_weight": self.airport_cargo_weight, "commuting_year": self.commuting_year,
                 "turnover_years": list(self.turnover_years), "service_groups_by": self.service_groups_by,
@@ -458,8 +459,10 @@ def place_output(x: pd.Series, folder: Path, year: int, regions: pd.Index,
 
 
 def place_employment(x_reg: pd.DataFrame, folder: Path, year: int, national_jobs: np.ndarray) -> pd.DataFrame:
-    """Employment (1000 persons) by region and industry: placed output x national labour productivity,
-    balanced (RAS) to the published COROP persons employed (85924NED) and the national jobs by industry.
+    """Place employment (1000 persons) by region and industry.
+
+    Placed output x national labour productivity, balanced (RAS) to the published COROP persons
+    employed (85924NED) and the national jobs by industry.
 
     Parameters
     ----------
@@ -495,8 +498,10 @@ def place_employment(x_reg: pd.DataFrame, folder: Path, year: int, national_jobs
 
 
 def final_demand_weights(folder: Path, year: int, regions: pd.Index) -> dict[str, pd.Series]:
-    """Regional weights of the final-demand categories placed by residents (household disposable
-    income; population)."""
+    """Return the regional weights of the final-demand categories placed by residents.
+
+    Household disposable income and population, by region.
+    """
     pop = read_regional_file(folder, "population.csv", ["region", "year", "population", "disposable_income"])
     sub = pop[pop["year"] == year].set_index("region")
     if sub.empty:
