@@ -34,12 +34,22 @@ class SingularError(KernelError):
 
 
 class NotConvergedError(KernelError):
-    """An iterative kernel hit its iteration cap before its tolerance."""
+    """An iterative kernel hit its iteration cap before its tolerance.
 
-    def __init__(self, message, iterations=0, residual=float("nan")):
+    Attributes
+    ----------
+    iterations : int
+    residual : float
+    rows, columns : list of int
+        Positions where the residual is worst (e.g. the product and its regions), if known.
+    """
+
+    def __init__(self, message, iterations=0, residual=float("nan"), rows=(), columns=()):
         super().__init__(message)
         self.iterations = iterations
         self.residual = residual
+        self.rows = list(rows)
+        self.columns = list(columns)
 
 
 class InfeasibleError(KernelError):

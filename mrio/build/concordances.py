@@ -26,7 +26,7 @@ from importlib import resources
 
 import pandas as pd
 
-from mrio.build.nl_placement import EXTRA_REGIO
+from mrio.build.nl_placement import EXTRA_REGIO, EXTRA_REGIO_CODE
 from mrio.core import labels as lab
 from mrio.core.system import MRIO
 from mrio.errors import UnknownLabelError
@@ -79,9 +79,12 @@ def corop_aliases() -> dict[str, str]:
 
     CBS codes (``CR23``), NUTS-3 2024 and 2016-2021 codes (``NL32B``, ``NL329``), Eurostat labels
     (``Agglomeratie ’s-Gravenhage``) and the boundary files' short names (``Amsterdam``,
-    ``Rijnmond``); derived by ``data/nl_names.py``.
+    ``Rijnmond``); derived by ``data/nl_names.py``. Extra-regio (the continental shelf) is also
+    ``NLZZZ`` (its NUTS code) and ``Extra-Regio NL``.
     """
-    return _aliases(nl_regions(), "region")
+    aliases = _aliases(nl_regions(), "region")
+    aliases.update({EXTRA_REGIO_CODE: EXTRA_REGIO, "Extra-Regio NL": EXTRA_REGIO})
+    return aliases
 
 
 def province_aliases() -> dict[str, str]:

@@ -19,12 +19,14 @@ from mrio.concordances import (
     nl_regions,
     regroup,
 )
+from mrio.build.nl_placement import EXTRA_REGIO
 from mrio.errors import LabelError, UnknownLabelError
 
 
 def test_corop_to_province_matches_the_shared_geometry(shared_data):
     mapping = corop_to_province()
     centroids = pd.read_csv(shared_data / "nl_regions" / "corop_centroids.csv")
+    assert mapping.pop(EXTRA_REGIO) == EXTRA_REGIO  # the continental shelf is kept apart
     assert len(mapping) == 40 and mapping.nunique() == 12
     # regions are named by CBS's official names, matched to the boundary file by CBS code
     codes = nl_regions().set_index("region")["cbs_code"]
@@ -34,11 +36,12 @@ def test_corop_to_province_matches_the_shared_geometry(shared_data):
 
 def test_metro_areas_are_documented_corop_sets():
     mapping = corop_to_metro()
-    assert set(mapping.unique()) == set(METRO_AREAS) | {REST_OF_COUNTRY}
+    assert set(mapping.unique()) == set(METRO_AREAS) | {REST_OF_COUNTRY, EXTRA_REGIO}
     assert mapping["Groot-Rijnmond"] == "Metropoolregio Rotterdam Den Haag"
     assert mapping["Agglomeratie 's-Gravenhage"] == "Metropoolregio Rotterdam Den Haag"
     assert mapping["Groot-Amsterdam"] == "Metropoolregio Amsterdam"
     assert mapping["Zuidoost-Noord-Brabant"] == "Brainport Eindhoven"
+    assert mapping[EXTRA_REGIO] == EXTRA_REGIO
     assert (mapping == REST_OF_COUNTRY).sum() == 40 - sum(len(v) for v in METRO_AREAS.values())
 
 

@@ -135,7 +135,8 @@ def _corop_rows(shared_data, name, year):
     raw = raw[(raw["Perioden"] == year) & raw["RegioS"].str.endswith("(CR)")]
     mun = pd.read_csv(shared_data / "nl_regional" / "cbs_84929NED_municipalities_2021.csv")
     code = {f"{n.strip()} (CR)": c.strip() for c, n in zip(mun["Code_8"], mun["Naam_9"], strict=True)}
-    regions = pd.read_csv(shared_data / "nl_regions" / "corop_centroids.csv").set_index("cbs_code")["areaname"]
+    with nl.nl_inputs_folder() as folder:
+        regions = pd.read_csv(folder / "regions.csv").set_index("cbs_code")["region"]
     return raw.assign(region=raw["RegioS"].map(code).map(regions).to_numpy())
 
 

@@ -9,6 +9,7 @@ import pytest
 import mrio
 from mrio import shocks
 from mrio.build.concordances import corop_aliases, province_aliases
+from mrio.build.nl_placement import EXTRA_REGIO
 from mrio.core import labels as lab
 from mrio.errors import UnknownLabelError
 
@@ -21,7 +22,8 @@ def corop():
 def test_region_labels_are_cbs_official_corop_names(corop, shared_data):
     areas = pd.read_csv(shared_data / "nl_regional" / "cbs_84929NED_municipalities_2021.csv", dtype=str)
     official = areas[["Code_8", "Naam_9"]].drop_duplicates().sort_values("Code_8")["Naam_9"].tolist()
-    assert list(corop.regions) == official
+    assert list(corop.regions) == [*official, EXTRA_REGIO]  # and the continental shelf, kept apart
+    assert corop.region_aliases["NLZZZ"] == EXTRA_REGIO
     assert {"Groot-Amsterdam", "Groot-Rijnmond", "Agglomeratie 's-Gravenhage", "IJmond"} <= set(corop.regions)
 
 
@@ -31,7 +33,7 @@ def test_codes_nuts_codes_and_former_names_are_aliases(corop):
     assert aliases["Rijnmond"] == aliases["CR29"] == "Groot-Rijnmond"
     assert aliases["Agglomeratie \u2019s-Gravenhage"] == aliases["Agglomeratie s-Gravenhage"] == \
         "Agglomeratie 's-Gravenhage"
-    assert len(set(aliases.values())) == 40 and not set(aliases) & set(corop.regions)
+    assert len(set(aliases.values())) == 41 and not set(aliases) & set(corop.regions)  # 40 COROP + extra-regio
     assert corop_aliases() == {k: v for k, v in corop.meta["region_aliases"].items()}
 
 
