@@ -185,7 +185,8 @@ def test_regions_and_sectors_list_every_label_with_aliases(runner, tmp_path):
     out = tmp_path / "regions.csv"
     assert runner.invoke(main, ["regions", "nl-corop", "--out", str(out)]).exit_code == 0
     table = pd.read_csv(out, index_col="region")
-    assert len(table) == 40 and "CR23" in table.loc["Groot-Amsterdam", "aliases"]
+    assert len(table) == 41 and "CR23" in table.loc["Groot-Amsterdam", "aliases"]  # and extra-regio
+    assert table.loc["Extra-regio", "aliases"].startswith("NLZZZ")
     out = tmp_path / "provinces.csv"
     assert runner.invoke(main, ["regions", "nl-corop", "--regroup", "province", "--out", str(out)]).exit_code == 0
     assert "PV27" in pd.read_csv(out, index_col="region").loc["Noord-Holland", "aliases"]

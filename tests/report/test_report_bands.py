@@ -37,7 +37,7 @@ def test_report_shows_bands_hatching_and_methods(split_bands):
     n_wide = int((width > threshold).sum())
     assert f"Cross-hatched: the {n_wide} regions" in page
     assert "own region p5\u2013p95" in page
-    assert "Uncertainty bands from 2 draws of nl-provinces 2018" in page and "delta" in page
+    assert "Uncertainty bands from 2 draws of nl-provinces 2018" in page and "goods.distance_decay" in page
     none = build_report(system, ensemble=split_bands, wide_band=1.0).to_html()
     assert "Cross-hatched: the 0 regions" in none
 
