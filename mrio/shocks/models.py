@@ -680,7 +680,8 @@ def dynamic_inoperability(system: MRIO, initial: pd.Series | None = None, *,
     (Lian & Haimes 2006; docs/methods/shocks.md, section "Dynamic inoperability (DIIM)"). ``k_i =
     ln(q_i(0)/q_i(T_i)) / (T_i (1 - a*_ii))`` so
     that an industry on its own recovers to ``recovery_ratio * q_i(0)`` in ``T_i``. Not the
-    explicit Euler step, which misses that target at ``dt ~ 1/k_i``.
+    explicit Euler step, which misses that target at ``dt ~ 1/k_i``. Industries with zero output (no
+    gas extraction in a region, say) have zero inoperability throughout and cannot be shocked.
 
     Parameters
     ----------
@@ -706,7 +707,9 @@ def dynamic_inoperability(system: MRIO, initial: pd.Series | None = None, *,
     DynamicInoperabilityResult
     """
     steps_per_year = check_steps_per_year(steps_per_year)
-    x = _a_star_inputs(system)
+    x = _a_star_inputs(system, allow_inactive=True)
+    inactive = x == 0  # zero output: zero inoperability throughout, cannot be shocked
+    inv_x = np.where(inactive, 0.0, 1.0 / np.where(inactive, 1.0, x))
     steps = check_steps(steps, 2 * len(system))  # q(t) and the losses
     if not dt > 0:
         raise InputError(f"dt must be > 0, got {dt}")
@@ -719,21 +722,28 @@ def dynamic_inoperability(system: MRIO, initial: pd.Series | None = None, *,
     if ((q0 < 0) | (q0 > 1)).any():
         raise InputError(f"initial inoperability must be in [0, 1]; outside for "
                          f"{lab._show(system.index[(q0 < 0) | (q0 > 1)])}")
+    if (inactive & (q0 != 0)).any():
+        raise InputError(f"initial inoperability of industries with zero output (none defined): "
+                         f"{lab._show(system.index[inactive & (q0 != 0)])}")
     n_steps = int(steps)
     c_star = np.zeros((2, len(system)))  # row 0: no perturbation; row 1: the demand reduction
     schedule = np.zeros(n_steps, dtype=np.int64)
     if demand_reduction is not None:
-        c_star[1] = _per_industry(system, demand_reduction, "demand_reduction") / x
+        reduction = _per_industry(system, demand_reduction, "demand_reduction")
+        if (inactive & (reduction != 0)).any():
+            raise InputError(f"demand reductions on industries with zero output (no inoperability defined): "
+                             f"{lab._show(system.index[inactive & (reduction != 0)])}")
+        c_star[1] = reduction * inv_x
         d = n_steps if duration is None else int(duration)
         if d < 0:
             raise InputError(f"duration must be >= 0, got {duration}")
         schedule[:min(d, n_steps)] = 1
     A = system.arrays.A
-    A_star = A * x[np.newaxis, :] / x[:, np.newaxis]
+    A_star = A * x[np.newaxis, :] * inv_x[:, np.newaxis]
     k = kernels.diim_resilience(np.diag(A).copy(), T, np.full(len(system), recovery_ratio))
     E = kernels.diim_transition(A_star, k, dt)
     with kernel_errors(system.index):
-        q_inf = system.leontief_product(np.ascontiguousarray((c_star * x).T)).T / x  # x^-1 L df
+        q_inf = system.leontief_product(np.ascontiguousarray((c_star * x).T)).T * inv_x  # x^-1 L df
     offsets = np.ascontiguousarray(q_inf - q_inf @ E.T)
     out = np.empty((n_steps + 1, len(system)))
     out[0] = q0

@@ -328,3 +328,34 @@ def test_diim_year_under_constant_shock_costs_the_static_iim_loss():
     assert "per step" in dyn.unit and "1/365" in dyn.unit
     with pytest.raises(InputError, match="steps_per_year"):
         shocks.dynamic_inoperability(SYSTEM, steps_per_year=0)
+
+
+def _with_and_without_a_dead_industry():
+    """The same two active industries, with and without an inactive one (zero output) between them."""
+    idx = pd.MultiIndex.from_product([["r"], ["a", "dead", "c"]], names=["region", "sector"])
+    Z = pd.DataFrame([[10.0, 0, 5], [0, 0, 0], [20, 0, 10]], index=idx, columns=idx)
+    Y = pd.DataFrame([[85.0], [0.0], [70.0]], index=idx,
+                     columns=pd.MultiIndex.from_tuples([("r", "final")], names=["region", "category"]))
+    keep = [("r", "a"), ("r", "c")]
+    return mrio.MRIO.from_flows(Z, Y), mrio.MRIO.from_flows(Z.loc[keep, keep], Y.loc[keep])
+
+
+def test_inoperability_models_give_zero_output_industries_zero_and_leave_the_rest_unchanged():
+    full, active = _with_and_without_a_dead_industry()
+    keep = list(active.index)
+    dead = ("r", "dead")
+    reduction = pd.Series({("r", "a"): 3.0, dead: 0.0, ("r", "c"): 1.0})
+    static_full = shocks.inoperability(full, reduction)
+    static = shocks.inoperability(active, reduction.loc[keep])
+    assert (np.asarray(static_full.inoperability.loc[dead]) == 0.0).all()
+    np.testing.assert_allclose(static_full.inoperability.loc[keep], static.inoperability, rtol=1e-13)
+    q0 = pd.Series({("r", "a"): 0.2, dead: 0.0, ("r", "c"): 0.1})
+    dyn_full = shocks.dynamic_inoperability(full, q0, recovery_time=30, demand_reduction=reduction, steps=50)
+    dyn = shocks.dynamic_inoperability(active, q0.loc[keep], recovery_time=30,
+                                       demand_reduction=reduction.loc[keep], steps=50)
+    assert (dyn_full.inoperability[dead] == 0.0).all() and np.isfinite(dyn_full.inoperability.to_numpy()).all()
+    np.testing.assert_allclose(dyn_full.inoperability[keep], dyn.inoperability, rtol=1e-12, atol=1e-15)
+    with pytest.raises(InputError, match="zero output.*dead"):
+        shocks.dynamic_inoperability(full, q0.where(q0.index != dead, 0.5), steps=5)
+    with pytest.raises(InputError, match="zero output.*dead"):
+        shocks.dynamic_inoperability(full, demand_reduction=reduction.where(reduction.index != dead, 1.0), steps=5)
