@@ -106,6 +106,23 @@ def test_xlsx_writes_formula_like_labels_as_text(tmp_path):
     assert values[1] == ["=1+1", "=HYPERLINK(\"http://x\",\"y\")", 1.0, "=2*3"]
 
 
+def test_xlsx_cells_are_what_pandas_to_excel_writes(tmp_path):
+    """The direct XlsxWriter path (issue 13, item 23) gives the cells pandas' to_excel gave."""
+    index = pd.MultiIndex.from_tuples([("R0", "a"), ("R0", "b"), ("R1", "a"), ("R1", "b")],
+                                      names=["region", "sector"])
+    table = pd.DataFrame({"x": [1.5, np.nan, np.inf, -np.inf], "n": [1, 2, 3, -4],
+                          "flag": [True, False, True, False], "text": ["p", None, "=1", ""],
+                          "class": pd.Categorical(["key", "weak", "key", "weak"])}, index=index)
+    mrio.write_table(table, tmp_path / "mine.xlsx")
+    with pd.ExcelWriter(tmp_path / "pandas.xlsx", engine="xlsxwriter",
+                        engine_kwargs={"options": {"strings_to_formulas": False}}) as writer:
+        files.tidy(table).to_excel(writer, index=False, sheet_name="table")
+    mine = [[c.value for c in row] for row in load_workbook(tmp_path / "mine.xlsx").active.iter_rows()]
+    theirs = [[c.value for c in row] for row in load_workbook(tmp_path / "pandas.xlsx").active.iter_rows()]
+    assert mine == theirs
+    assert load_workbook(tmp_path / "mine.xlsx").active.title == "table"
+
+
 # ------------------------------------------------------------------------------------------ item 20
 def test_exports_are_record_tables_with_units_and_named_label_columns(tmp_path):
     rows = pd.MultiIndex.from_product([["R0", "R1"], ["s0", "s1"]], names=["region", "sector"])

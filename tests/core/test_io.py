@@ -42,7 +42,8 @@ def test_round_trip_is_exact(system, tmp_path, fmt):
     np.testing.assert_array_equal(back.L.to_numpy(), system.L.to_numpy())
     meta = json.loads((target / "metadata.json").read_text())
     assert meta["format"] == "mrio" and meta["table_format"] == fmt
-    assert (meta["version"], meta.get("transposed")) == ((2, ["V", "F", "F_Y"]) if fmt == "parquet" else (1, None))
+    expected = (2, ["V", "F", "F_Y"]) if fmt == "parquet" else (1, None)
+    assert (meta["version"], meta.get("transposed")) == expected
     assert [p.name for p in tmp_path.iterdir()] == ["table"]  # no temporary left behind
 
 
