@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,8 @@ from mrio.build.concordances import regroup as regroup_system
 from mrio.build.datasets import load
 from mrio.build.inputs import read_national
 from mrio.build.national import NationalTable
-from mrio.build.nl import build_nl_corop, check_nl_year, nl_inputs_folder
+from mrio.build.nl import DEFAULT_YEAR, build_nl_corop, check_nl_year, nl_inputs_folder
+from mrio.build.nl_placement import NLAssumptions
 from mrio.build.tradability import TradeParameters
 from mrio.core.system import MRIO
 from mrio.errors import InputError, UnknownLabelError
@@ -46,6 +47,9 @@ __all__ = [
     "table_draws",
     "nl_uncertain_assumptions",
 ]
+
+#: Keywords of :class:`~mrio.build.nl_placement.NLAssumptions` (routed to it by the Dutch build).
+_NL_ASSUMPTION_FIELDS = frozenset(f.name for f in fields(NLAssumptions))
 
 #: Distributions of an uncertain assumption over its range: continuous uniform, triangular (mode =
 #: default), integer (each whole number low..high equally likely), choice (one of ``choices``).
@@ -233,10 +237,25 @@ _NL_TRADE_PARAMETERS = ("local.distance_decay", "local.home_bias", "services.dis
                         "services.home_bias", "goods.distance_decay", "goods.home_bias", "size_elasticity")
 
 
-def nl_uncertain_assumptions() -> tuple[Uncertain, ...]:
+def nl_uncertain_assumptions(year: int = DEFAULT_YEAR) -> tuple[Uncertain, ...]:
     """Return the uncertain assumptions of the Dutch build (``nl-corop``, ``nl-provinces``) with their ranges.
 
-    The parameters of the calibrated trade model (:class:`mrio.build.tradability.TradeParameters`,
+    Parameters
+    ----------
+    year : int, default 2018
+        The year of the regional accounts whose rounding is drawn.
+
+    Notes
+    -----
+    **Placement** (:class:`mrio.build.nl_placement.NLAssumptions`): the prior floor, the weight of
+    point data and the cargo weight of air transport, each triangular over its stated range with
+    the default as mode; every confidential CBS turnover cell (83796NED) uniform over its feasible
+    range given the published aggregates, independently (so a draw's cells need not add up to the
+    aggregates exactly; the placement uses turnover only for shares within the 84419NED totals);
+    every published 84419NED COROP output figure of ``year`` uniform within its rounding (+- 0.5
+    million EUR).
+
+    **Trade**: the parameters of the calibrated trade model (:class:`mrio.build.tradability.TradeParameters`,
     shipped in ``data/trade_parameters.json``): per tradability class the distance decay and the
     home bias, and the region-size elasticity of the home bias, each triangular over its fitted
     95 % range (value +- 1.96 standard errors, fitted on the Japanese calibration half and WIOD
@@ -254,16 +273,62 @@ def nl_uncertain_assumptions() -> tuple[Uncertain, ...]:
         out.append(Uncertain(name, value, min(low, value), max(high, value), "triangular",
                              f"trade model: {name.replace('.', ' ').replace('_', ' ')}",
                              f"fitted 95 % range ({fitted.source})"))
-    return tuple(out)
+    return tuple(_nl_placement_assumptions(year) + out)
+
+
+#: Placement choices of the Dutch build (:class:`mrio.build.nl_placement.NLAssumptions`) drawn per
+#: table: name -> (description, source of the range).
+_NL_PLACEMENT_PARAMETERS = {
+    "prior_floor": ("placement: weight of the group's own regional distribution in every child's prior",
+                    "judgement: 0.01-0.2 around 0.05 (the RAS needs a floor where an indicator is zero)"),
+    "point_weight": ("placement: weight of point data (ETS emissions, airport traffic) against turnover",
+                     "judgement: 0.5-1.0 (point data can miss plants outside the ETS)"),
+    "airport_cargo_weight": ("placement: weight of cargo against passengers in air transport",
+                             "judgement: 0-1 (CBS publishes no output by airport)"),
+}
+
+
+def _nl_placement_assumptions(year: int) -> list[Uncertain]:
+    """Uncertain placement choices: scalar weights, confidential turnover cells, rounding of the accounts."""
+    defaults = NLAssumptions()
+    out = [Uncertain(name, getattr(defaults, name), *NLAssumptions.RANGES[name], "triangular", text, source)
+           for name, (text, source) in _NL_PLACEMENT_PARAMETERS.items()]
+    with nl_inputs_folder() as folder:
+        turnover = pd.read_csv(Path(folder) / "turnover.csv")
+        accounts = pd.read_csv(Path(folder) / "regional_accounts.csv")
+    cells = turnover[turnover["estimated"].astype(bool) & turnover["year"].isin(defaults.turnover_years)]
+    if len(cells):
+        out.append(Uncertain(
+            "turnover_cells", cells["value"].to_numpy(), cells["lower"].to_numpy(), cells["upper"].to_numpy(),
+            "uniform", f"placement: the {len(cells)} confidential CBS turnover cells (83796NED, "
+            f"{'-'.join(map(str, defaults.turnover_years))}), each independently",
+            "feasible range given every published aggregate (mrio.kernels.estimate_suppressed; turnover.csv "
+            "columns lower, upper)",
+            labels=tuple(zip(cells["group"], cells["region"], cells["year"].astype(int), strict=True))))
+    published = accounts[(accounts["year"] == year) & (accounts["variable"] == "output")
+                         & ~accounts["estimated"].astype(bool) & accounts["region_code"].str.startswith("CR")]
+    if len(published):
+        n = len(published)
+        out.append(Uncertain(
+            "account_offsets", np.zeros(n), np.full(n, -0.5), np.full(n, 0.5), "uniform",
+            f"placement: the {n} CBS 84419NED COROP output figures of {year} (A, B, C, D+E, total), each "
+            "within its rounding", "half a unit of the last published digit (million EUR)",
+            labels=tuple(zip(published["region"], published["group"], published["year"].astype(int),
+                             strict=True))))
+    return out
 
 
 def _nl_build(national: NationalTable, year: int, regroup: str | None, params: Mapping[str, Any]) -> MRIO:
     fitted = TradeParameters.default()
     known = fitted.values()
     trade = {k: v for k, v in params.items() if k in known}
-    other = {k: v for k, v in params.items() if k not in known}
+    placement = {k: v for k, v in params.items() if k in _NL_ASSUMPTION_FIELDS}
+    other = {k: v for k, v in params.items() if k not in known and k not in _NL_ASSUMPTION_FIELDS}
     if trade:
         other["trade"] = fitted.with_values(trade)
+    if placement:
+        placement = {k: dict(v.items()) if isinstance(v, pd.Series) else v for k, v in placement.items()}
+        other["assumptions"] = NLAssumptions(**placement)
     system = build_nl_corop(national=national, year=year, **other)
     return system if regroup is None else regroup_system(system, regions=regroup)
 
@@ -365,5 +430,5 @@ def table_draws(dataset: str = "nl-corop", year: int | None = None,
     year = check_nl_year(year)
     with nl_inputs_folder() as folder:
         national = read_national(Path(folder) / f"national_{year}")
-    chosen = nl_uncertain_assumptions() if assumptions is None else _check_unique(list(assumptions))
+    chosen = nl_uncertain_assumptions(year) if assumptions is None else _check_unique(list(assumptions))
     return TableDraws(dataset, year, chosen, national, _REBUILDABLE[dataset])

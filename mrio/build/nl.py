@@ -1,6 +1,6 @@
 """The bundled Dutch datasets ``nl-corop`` and ``nl-provinces``: build from ``data/nl_corop`` and cache.
 
-The national CBS table of the chosen year is regionalised with :func:`mrio.build.regional.build_mrio`
+The national CBS table of the chosen year is regionalised with :func:`mrio.build_mrio`
 from the compact inputs derived by ``data/build_nl_corop.py``; built tables are cached under
 :func:`cache_dir`, keyed by the year and a hash of the inputs and of the build code.
 """
@@ -111,7 +111,7 @@ def build_nl_corop(national: NationalTable | None = None, folder: Path | None = 
     assumptions : NLAssumptions, optional
         Every uncertain choice with its default and range (:class:`~mrio.build.nl_placement.NLAssumptions`).
     **kwargs
-        Passed to :func:`mrio.build.regional.build_mrio` (``trade``, ``product_classes``...; default the
+        Passed to :func:`mrio.build_mrio` (``trade``, ``product_classes``...; default the
         calibrated trade model with the CBS tradability classes).
     """
     if folder is None:

@@ -72,7 +72,9 @@ class NLAssumptions:
         must lie in the cell's feasible range (``turnover.csv`` columns ``lower``, ``upper``).
     account_offsets : Mapping, default {}
         ``(region, group, year) -> offset`` in million EUR added to a published 84419NED COROP output
-        figure, within its rounding [-0.5, 0.5] (the national total is restored by the scaling).
+        figure, within its rounding [-0.5, 0.5]; the offsets of a group are centred over its COROP
+        regions (their mean subtracted from every region), so the regions' sum, extra-regio and the
+        national total are unchanged.
     commuting_year : int, default 2014, range 2010-2014
         Year of the commuting matrix held for 2015-2021 (81252NED ends in 2014).
     turnover_years : tuple, default (2016, 2017)
@@ -292,17 +294,23 @@ class _Indicators:
                                   "(expected 2015-2021)")
         turn = read_regional_file(folder, "turnover.csv", ["group", "region", "year", "value"])
         turn = turn[turn["year"].isin(a.turnover_years)].copy()
-        for (g, r, y), value in a.turnover_cells.items():
-            mask = (turn["group"] == g) & (turn["region"] == r) & (turn["year"] == y)
-            if not mask.any():
-                raise InvalidTableError(f"turnover cell {(g, r, y)!r} does not exist")
-            row = turn[mask].iloc[0]
-            if "estimated" in turn.columns and not bool(row["estimated"]):
-                raise InvalidTableError(f"turnover cell {(g, r, y)!r} is published, not estimated")
-            if "lower" in turn.columns and not row["lower"] - 1e-9 <= value <= row["upper"] + 1e-9:
-                raise InvalidTableError(f"turnover cell {(g, r, y)!r} = {value} is outside its feasible range "
-                                        f"[{row['lower']}, {row['upper']}]")
-            turn.loc[mask, "value"] = value
+        if a.turnover_cells:  # drawn or chosen values of estimated confidential cells, checked at once
+            keys = pd.MultiIndex.from_tuples(list(a.turnover_cells), names=["group", "region", "year"])
+            values = np.fromiter((float(v) for v in a.turnover_cells.values()), float, len(keys))
+            at = pd.MultiIndex.from_frame(turn[["group", "region", "year"]]).get_indexer(keys)
+            if (at < 0).any():
+                raise InvalidTableError(f"turnover cell {keys[np.flatnonzero(at < 0)[0]]!r} does not exist")
+            rows = turn.iloc[at]
+            if "estimated" in turn.columns and not rows["estimated"].astype(bool).all():
+                bad = keys[np.flatnonzero(~rows["estimated"].astype(bool).to_numpy())[0]]
+                raise InvalidTableError(f"turnover cell {bad!r} is published, not estimated")
+            if "lower" in turn.columns:
+                outside = ~((rows["lower"].to_numpy() - 1e-9 <= values) & (values <= rows["upper"].to_numpy() + 1e-9))
+                if outside.any():
+                    k = np.flatnonzero(outside)[0]
+                    raise InvalidTableError(f"turnover cell {keys[k]!r} = {values[k]} is outside its feasible range "
+                                            f"[{rows['lower'].iloc[k]}, {rows['upper'].iloc[k]}]")
+            turn.iloc[at, turn.columns.get_loc("value")] = values
         self.turnover = turn.groupby(["group", "region"])["value"].mean().unstack("region")
         j = self.turnover.loc["J"] - self.turnover.loc["62"]
         self.turnover.loc["J-rest"] = j.clip(lower=0.0)
@@ -322,9 +330,13 @@ class _Indicators:
     def account(self, group: str, variable: str = "output") -> pd.Series:
         sub = self.accounts[(self.accounts["group"] == group) & (self.accounts["variable"] == variable)]
         s = sub.set_index("region")["value"].astype(float)
-        for (r, g, y), off in self.a.account_offsets.items():
-            if g == group and y == self.year and variable == "output" and r in s.index:
-                s[r] += float(off)
+        if variable == "output" and self.a.account_offsets:
+            off = pd.Series({r: float(v) for (r, g, y), v in self.a.account_offsets.items()
+                             if g == group and y == self.year and r in s.index and r != EXTRA_REGIO}, dtype=float)
+            if len(off):  # centred: the regions' sum, hence extra-regio and the national total, unchanged
+                corop = s.index != EXTRA_REGIO
+                shift = off.reindex(s.index[corop]).fillna(0.0)
+                s[corop] += (shift - shift.mean()).to_numpy()
         return s
 
     def share(self, ind) -> np.ndarray | None:
@@ -399,7 +411,7 @@ def place_output(x: pd.Series, folder: Path, year: int, regions: pd.Index,
         ``data/nl_corop`` (compact inputs).
     year : int
     regions : pandas.Index
-        The 40 COROP region names and :data:`EXTRA_REGIO`.
+        The 40 COROP region names and ``EXTRA_REGIO`` ("Extra-regio").
 
     Returns
     -------

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mrio.build import draws as dr
+from mrio.build import nl
+from mrio.build.nl_placement import EXTRA_REGIO, NLAssumptions
 from mrio.build.regional import national_consistency
-from mrio.errors import InputError, UnknownLabelError
+from mrio.errors import InputError, InvalidTableError, UnknownLabelError
+
+_PLACEMENT = ("prior_floor", "point_weight", "airport_cargo_weight", "turnover_cells", "account_offsets")
 
 
 def test_generator_is_a_pure_function_of_seed_and_index():
@@ -89,14 +94,68 @@ def test_every_draw_is_national_consistent(nl_draws, seed, index):
     assert national_consistency(system, nl_draws.national)["max_relative_error"].max() <= 1e-9
     params = nl_draws.parameters(seed, index)
     for a in nl_draws.assumptions:
-        assert a.low <= params[a.name] <= a.high
+        assert np.all((np.asarray(a.low) <= np.asarray(params[a.name]))
+                      & (np.asarray(params[a.name]) <= np.asarray(a.high)))
     used = system.meta["trade"]["parameters"]["classes"]
+    placement = system.meta["nl_assumptions"]
     for a in nl_draws.assumptions:
         if "." in a.name:
             cls, field = a.name.split(".")
             assert used[cls][field] == pytest.approx(params[a.name])
+        elif a.name in ("turnover_cells", "account_offsets"):
+            key = "turnover_cells_overridden" if a.name == "turnover_cells" else a.name
+            assert placement[key] == a.size
+        elif a.name in placement:
+            assert placement[a.name] == pytest.approx(params[a.name])
         else:
             assert system.meta["trade"]["parameters"][a.name] == pytest.approx(params[a.name])
+
+
+def test_placement_assumptions_are_drawn_within_the_published_figures(nl_draws):
+    """Confidential turnover cells within their feasible ranges; 84419NED output within its rounding."""
+    names = {a.name: a for a in nl_draws.assumptions}
+    assert {"prior_floor", "point_weight", "airport_cargo_weight", "turnover_cells", "account_offsets"} <= set(names)
+    cells = names["turnover_cells"]
+    assert cells.size > 300 and (np.asarray(cells.low) <= np.asarray(cells.high)).all()
+    groups = {"A": range(1, 4), "B": range(4, 7), "C": range(7, 29), "DE": range(29, 32), "total": range(1, 82)}
+    rounding = {"A": 0.5, "B": 0.5, "C": 0.5, "DE": 1.5, "total": 0.5}  # D+E = B-E - B - C carries three
+    with nl.nl_inputs_folder() as folder:
+        accounts = pd.read_csv(folder / "regional_accounts.csv")
+    published = accounts[(accounts["year"] == nl_draws.year) & (accounts["variable"] == "output")]
+    published = published[published["region"] != EXTRA_REGIO].set_index(["group", "region"])["value"]
+
+    def deviation(system):
+        x = system.x.unstack("sector").reindex(columns=system.sectors).drop(EXTRA_REGIO)
+        return {g: (x.iloc[:, [j - 1 for j in cols]].sum(axis=1) - published[g].reindex(x.index)).abs().max()
+                for g, cols in groups.items()}
+
+    default = deviation(nl_draws.point())
+    trade_fixed = nl_draws.fixed([n for n in names if n not in _PLACEMENT])
+    for index in range(2):
+        params = trade_fixed.parameters(5, index)
+        system = trade_fixed.table(5, index)
+        assert national_consistency(system, nl_draws.national)["max_relative_error"].max() <= 1e-9
+        offsets = params["account_offsets"]
+        drawn = deviation(system)
+        for g in groups:
+            shift = abs(offsets[[k for k in offsets.index if k[1] == g]].mean())  # offsets are centred per group
+            assert drawn[g] <= rounding[g] + shift + default[g] + 1e-9, g
+        assert not np.allclose(system.x.to_numpy(), nl_draws.point().x.to_numpy())
+
+
+def test_turnover_cells_are_checked_against_their_published_status_and_range():
+    with nl.nl_inputs_folder() as folder:
+        turnover = pd.read_csv(folder / "turnover.csv")
+        cell = turnover[turnover["estimated"] & (turnover["year"] == 2017)].iloc[0]
+        published = turnover[~turnover["estimated"] & (turnover["year"] == 2017)].iloc[0]
+        key = (cell["group"], cell["region"], 2017)
+        inside = NLAssumptions(turnover_cells={key: float(cell["upper"])})
+        nl.build_nl_corop(folder=folder, assumptions=inside)  # the upper end of the range is feasible
+        for cells, match in [({key: float(cell["upper"]) + 1.0}, "outside its feasible range"),
+                             ({(published["group"], published["region"], 2017): 1.0}, "is published"),
+                             ({("XX", cell["region"], 2017): 1.0}, "does not exist")]:
+            with pytest.raises(InvalidTableError, match=match):
+                nl.build_nl_corop(folder=folder, assumptions=NLAssumptions(turnover_cells=cells))
 
 
 def test_fixed_draw_is_the_default_table(nl_draws):
