@@ -218,6 +218,8 @@ class EnsembleResult:
         Failed attempts Dask retried successfully (draw index, error); empty when none failed.
     timing : dict
         ``wall_seconds`` (draws only), ``compute_seconds_per_draw`` (mean time inside a task),
+        ``cpu_seconds_per_draw`` (mean CPU time of the thread running a task: the cost of a draw
+        whatever else runs on the machine),
         ``overhead_seconds_per_draw`` (``(wall x threads - sum of task times) / draws``),
         ``threads``, ``startup_seconds`` (cluster start, inputs scattered to the workers and their
         modules imported, before the draws), ``peak_memory_per_worker_mb`` (the
@@ -306,15 +308,19 @@ def _describe_assumption(name: str, a: pd.Series) -> str:
 
 # ------------------------------------------------------------------------------ execution
 def _task(index: int, *, source: Source, analysis: Callable, template: tuple[_Part, ...], seed: int):
-    """One draw (runs on a worker): aligned values, seconds spent, national-consistency error."""
-    start = time.perf_counter()
+    """One draw (runs on a worker): aligned values, (wall, CPU) seconds spent, national-consistency error.
+
+    The CPU seconds are those of the thread that ran the draw (``time.thread_time``): unlike the
+    wall time, they do not grow when other jobs share the machine's cores.
+    """
+    start, cpu = time.perf_counter(), time.thread_time()
     try:
         result, check = _evaluate(source, analysis, seed, index)
         values = _aligned(result, template)
     except Exception as exc:
         _log_failure(index, exc)
         raise
-    return values, time.perf_counter() - start, check
+    return values, (time.perf_counter() - start, time.thread_time() - cpu), check
 
 
 def _log_failure(index: int, exc: BaseException) -> None:
@@ -338,7 +344,7 @@ def _peak_rss_mb() -> float:
 
 
 def _serial(source, analysis, template, seed, draws, progress):
-    out, times, checks = [None] * draws, np.zeros(draws), [None] * draws
+    out, times, checks = [None] * draws, np.zeros((draws, 2)), [None] * draws
     for i in range(draws):
         try:
             out[i], times[i], checks[i] = _task(i, source=source, analysis=analysis, template=template, seed=seed)
@@ -377,7 +383,7 @@ def _distributed(client, source, analysis, template, seed, draws, retries, progr
     futures = client.map(_task, range(draws), key=keys, retries=retries, pure=False,
                          source=source_f, analysis=analysis_f, template=template_f, seed=seed)
     position = {f.key: i for i, f in enumerate(futures)}
-    out, times, checks = [None] * draws, np.zeros(draws), [None] * draws
+    out, times, checks = [None] * draws, np.zeros((draws, 2)), [None] * draws
     failed: dict[int, str] = {}
     done = 0
     for future in as_completed(futures):
@@ -518,8 +524,9 @@ def run(analysis: Callable, draws: int = 100, seed: int = 0, *, source: Source |
     checked = [c for c in checks + [point_check] if c is not None]
     what = (f"{source.dataset} {source.year}" if isinstance(source, TableDraws)
             else f"parameters on the table {source.system.meta.get('name', repr(source.system))}")
-    timing = {"wall_seconds": wall, "compute_seconds_per_draw": float(times.mean()),
-              "overhead_seconds_per_draw": max(0.0, (wall * threads - float(times.sum())) / draws),
+    timing = {"wall_seconds": wall, "compute_seconds_per_draw": float(times[:, 0].mean()),
+              "cpu_seconds_per_draw": float(times[:, 1].mean()),
+              "overhead_seconds_per_draw": max(0.0, (wall * threads - float(times[:, 0].sum())) / draws),
               "threads": float(threads), "startup_seconds": startup, "peak_memory_per_worker_mb": memory}
     return EnsembleResult(tables=tables, samples=samples, parameters=params, assumptions=source.describe(),
                           seed=seed, draws=draws, backend=backend, retried=retried, timing=timing,
