@@ -19,6 +19,16 @@ import numpy as np
 from numba import njit, prange
 from scipy.linalg import expm
 
+from ._codes import (  # noqa: F401 - re-exported; constants of the compiled loops
+    ARIO_PARAMETERS,
+    EVENT_CAPACITY,
+    EVENT_CAPITAL_REBUILD,
+    EVENT_CAPITAL_RECOVER,
+    RECOVERY_CONVEX,
+    RECOVERY_CONVEX_SCALED,
+    RECOVERY_LINEAR,
+)
+
 __all__ = [
     "diim_resilience",
     "diim_transition",
@@ -113,19 +123,12 @@ def diim_run(E, offsets, schedule, q0, out):
 
 
 # ---------------------------------------------------------------------------------------- ARIO
-#: Event kinds understood by :func:`ario_run`.
-EVENT_CAPITAL_RECOVER, EVENT_CAPITAL_REBUILD, EVENT_CAPACITY = 0, 1, 2
-#: Recovery functions (BoARIO ``utils/recovery_functions.py``): linear, convex scaled, convex.
-RECOVERY_LINEAR, RECOVERY_CONVEX_SCALED, RECOVERY_CONVEX = 0, 1, 2
 # Event status, in BoARIO's vocabulary.
 _PENDING, _HAPPENING, _RECOVERING, _REBUILDING, _FINISHED = 0, 1, 2, 3, 4
 # Columns per parallel block when updating reconstruction demand; order rows summed together.
 _BLOCK = 256
 _GROUP = 4
 
-#: Order of the scalar parameters in the ``params`` array of :func:`ario_run`.
-ARIO_PARAMETERS = ("alpha_base", "alpha_max", "alpha_tau", "psi", "order_alt",
-                   "damage_decimals", "capacity_decimals", "capacity_lag")
 
 
 @njit(cache=True)

@@ -98,7 +98,7 @@ def leontief_diagonal(factor):
 
 
 def leontief_blocks(factor, sets, L=None):
-    """Return the diagonal blocks ``L[S, S]`` of ``L = (I - A)^-1`` for each index set ``S``, without forming L.
+    """Return the diagonal blocks ``L[S, S]`` of ``L = (I - A)^-1`` for index sets ``S``, without L.
 
     Parameters
     ----------

@@ -23,6 +23,8 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit, prange
 
+from . import _codes
+
 __all__ = ["SPAOutput", "structural_paths", "PathBudgetExceeded", "MAX_PATHS"]
 
 
@@ -181,7 +183,7 @@ class SPAOutput:
 
 
 #: Default cap on the number of paths :func:`structural_paths` enumerates (about 1 s per 10 million).
-MAX_PATHS = 50_000_000
+MAX_PATHS = _codes.MAX_PATHS
 #: Final-demand industries (roots) per kernel call: between calls Ctrl-C is honoured.
 ROOTS_PER_CALL = 64
 

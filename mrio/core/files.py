@@ -356,7 +356,7 @@ def _xlsx(frame: pd.DataFrame, path: Path) -> None:
 
 
 def _xlsx_cell_writer(sheet, column: pd.Series) -> Callable[[int, int, Any], None]:
-    """The cell writer of one column: numbers, text, or XlsxWriter's generic ``write``."""
+    """Return the cell writer of one column: numbers, text, or XlsxWriter's generic ``write``."""
     def number(i: int, j: int, value: Any) -> None:
         if value != value:  # NaN: an empty cell
             return
