@@ -6,6 +6,8 @@
   and a split into own-region, other-region and outside-the-system (export) demand.
 * :func:`spillover_feedback` -- Miller's intra-regional / feedback / spillover split of
   multipliers, generalised from two to R regions.
+* :func:`commuting_flows` -- employees' income (or jobs) by region of residence x region of
+  work: where each region's residents earn their income.
 * :func:`pyatt_round` -- the multiplicative decomposition ``L = M3 M2 M1`` (Pyatt & Round 1979)
   and Stone's additive form.
 
@@ -27,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from mrio import kernels
+from mrio.analysis.multipliers import _income_row, residence_shares
 from mrio.core import labels as lab
 from mrio.core.display import result_html
 from mrio.core.kernel_errors import kernel_errors
@@ -41,6 +44,7 @@ __all__ = [
     "dependency_matrix",
     "dependency_split",
     "spillover_feedback",
+    "commuting_flows",
     "PyattRound",
     "pyatt_round",
 ]
@@ -304,6 +308,71 @@ def _split(by_destination: pd.DataFrame, total: np.ndarray, internal: pd.Index, 
         for c in ("own_region", "other_regions", "outside"):
             split[f"{c}_share"] = np.where(total != 0, split[c] / np.where(total != 0, total, 1), np.nan)
     return split
+
+
+def commuting_flows(system: MRIO, measure: str = "income", regroup: Mapping | pd.Series | None = None,
+                    commuting: pd.DataFrame | bool | None = None,
+                    income_row: Hashable | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Employees' income (or jobs) of each region's residents by the region where it is earned.
+
+    Income of the residents of ``s`` earned in ``r`` is ``P[s, r] W_r`` with ``W_r`` the labour
+    income (compensation of employees) earned in ``r`` and ``P[s, r] = C[s, r] / sum_s' C[s', r]``
+    the share of ``r``'s employee jobs held by residents of ``s`` (``C`` the commuting matrix);
+    this is the income the type II multipliers pay to the households of ``s``
+    (docs/methods/multipliers.md, section "Type II multipliers").
+
+    Parameters
+    ----------
+    system : MRIO
+    measure : {"income", "jobs"}
+        Labour income (monetary units) or the commuting jobs themselves.
+    regroup : Mapping, pandas.Series or {"province", "metro"}, optional
+        Region -> group concordance (as :func:`dependency_matrix`); flows are sums, so the grouped
+        result is the sum of the detailed one.
+    commuting : pandas.DataFrame, bool or None
+        Employee jobs, residence x work (see :func:`~mrio.analysis.multipliers.residence_shares`);
+        default the system's ``MRIO.commuting``.
+    income_row : label, optional
+        Row of V with labour income (see :func:`mrio.income_multipliers`).
+
+    Returns
+    -------
+    by_work : pandas.DataFrame
+        Region of residence (rows) x region of work (columns); rows sum to the residents' total,
+        columns to what is earned (or the jobs) in the region of work.
+    split : pandas.DataFrame
+        Per region of residence: ``own_region`` (earned where they live), ``other_regions``,
+        ``total`` and the two shares ``*_share``.
+
+    Raises
+    ------
+    InputError
+        No commuting matrix, or an unknown measure.
+    """
+    if measure not in ("income", "jobs"):
+        raise InputError(f"measure must be 'income' or 'jobs', got {measure!r}")
+    shares = residence_shares(system, True if commuting is None else commuting)
+    if shares is None:
+        raise InputError("commuting=False: no commuting flows to show")
+    if measure == "income":
+        row = _income_row(system, income_row)
+        earned = system.V.loc[row].to_numpy().reshape(system.n_regions, system.n_sectors).sum(axis=1)
+        flows = shares * earned[np.newaxis, :]
+        unit = system.units.get("monetary", "monetary units")
+    else:
+        jobs = system.commuting if commuting is None or commuting is True else commuting
+        flows = jobs.reindex(index=system.regions, columns=system.regions, fill_value=0.0).astype(float)
+        unit = str(system.meta.get("commuting_unit", "jobs"))
+    groups = _regroup_series(regroup, system)
+    if groups is not None:
+        flows = flows.groupby(groups.loc[flows.index].to_numpy(), sort=False).sum()
+        flows = flows.T.groupby(groups.loc[flows.columns].to_numpy(), sort=False).sum().T
+    flows.index.name, flows.columns.name = "residence", "work"
+    split = _split(flows, flows.sum(axis=1).to_numpy(), flows.columns, "region")
+    split = split.drop(columns=["outside", "outside_share"])
+    for frame in (flows, split):
+        frame.attrs.update(unit=unit, measure=f"commuting {measure}")
+    return flows, split
 
 
 def _region_blocks(system: MRIO) -> list[slice]:

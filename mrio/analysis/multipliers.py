@@ -30,6 +30,7 @@ __all__ = [
     "income_multipliers",
     "extension_multipliers",
     "type_ii_multipliers",
+    "residence_shares",
     "interregional_output_multipliers",
     "multipliers",
     "MULTIPLIER_KINDS",
@@ -183,16 +184,82 @@ def extension_multipliers(system: MRIO, stressors: Sequence[Hashable] | None = N
     return pd.DataFrame(_mask_inactive(system, M), index=system.stressors[pos], columns=system.index)
 
 
+def residence_shares(system: MRIO, commuting: pd.DataFrame | bool | None = None) -> pd.DataFrame | None:
+    """Where the employees of each work region live: ``P[s, r] = C[s, r] / sum_s' C[s', r]``.
+
+    Parameters
+    ----------
+    system : MRIO
+    commuting : pandas.DataFrame, bool or None
+        Employee jobs, region of residence (rows) x region of work (columns), labelled by the
+        system's regions (missing ones have no jobs); ``None`` or ``True``: the system's own
+        ``MRIO.commuting`` (``meta["commuting_jobs"]``); ``False``: no commuting.
+
+    Returns
+    -------
+    pandas.DataFrame (residence x work, every region of the system; each column with jobs sums
+    to one, a column without jobs is zero) or ``None`` when there is no commuting matrix.
+
+    Raises
+    ------
+    InputError
+        A negative or non-finite number of jobs, or a region of work with labour income but no
+        jobs in the matrix.
+    """
+    if commuting is False:
+        return None
+    if commuting is None or commuting is True:
+        jobs = system.commuting
+        if jobs is None:
+            if commuting is True:
+                raise InputError("the system has no commuting matrix (meta['commuting_jobs']); pass commuting=")
+            return None
+    elif isinstance(commuting, pd.DataFrame):
+        lab.lookup(system.regions, list(commuting.index), "regions of residence (commuting rows)")
+        lab.lookup(system.regions, list(commuting.columns), "regions of work (commuting columns)")
+        jobs = commuting.reindex(index=system.regions, columns=system.regions, fill_value=0.0).astype(float)
+        values = jobs.to_numpy()
+        if not np.all(np.isfinite(values)) or np.any(values < 0):
+            bad = np.argwhere(~np.isfinite(values) | (values < 0))[0]
+            raise InputError(f"commuting jobs ({system.regions[bad[0]]!r} <- {system.regions[bad[1]]!r}) = "
+                             f"{values[bad[0], bad[1]]!r}: jobs must be finite and non-negative")
+    else:
+        raise InputError(f"commuting must be a residence x work DataFrame, True, False or None, not "
+                         f"{type(commuting).__name__}")
+    jobs.index.name, jobs.columns.name = "residence", "work"
+    totals = jobs.sum(axis=0).to_numpy()
+    return jobs / np.where(totals > 0, totals, 1.0)[np.newaxis, :]
+
+
+def _household_category(system: MRIO, consumption_category: Hashable | None) -> Hashable:
+    cat = consumption_category if consumption_category is not None else system.meta.get("household_category")
+    if cat is None:
+        cands = [c for c in system.categories if "household" in str(c).lower()]
+        if len(cands) != 1:
+            raise InputError("cannot tell which final-demand category is household consumption: pass "
+                             f"consumption_category= (categories: {', '.join(map(str, system.categories))})")
+        cat = cands[0]
+    lab.lookup(system.categories, [cat], "final-demand categories")
+    return cat
+
+
 def type_ii_multipliers(system: MRIO, income_row: Hashable | None = None,
-                        consumption_category: Hashable | None = None) -> pd.DataFrame:
-    """Type I and type II output and income multipliers, households endogenous by region.
+                        consumption_category: Hashable | None = None,
+                        commuting: pd.DataFrame | bool | None = None) -> pd.DataFrame:
+    """Type I and type II output and income multipliers, households endogenous by region of residence.
 
     The model is closed with one household sector per region (Miller & Blair 2009, sec. 2.5 and
-    6.2-6.3; docs/methods/multipliers.md, section "Type I multipliers")::
+    6.2-6.3, households endogenous; docs/methods/multipliers.md, section "Type II multipliers")::
 
-        A_bar = [[A,   H_c],      H_r[r, j] = income of region r's households per unit of output
-                 [H_r, 0  ]]      of industry j (j in r); H_c[i, r] = household consumption of
-                                  product i in region r per unit of region r's household income
+        A_bar = [[A,   H_c],      H_r[s, (r, j)] = P[s, r] h_(r,j): income of the households of
+                 [H_r, 0  ]]      residence region s per unit of output of industry j in work region r
+                                  H_c[i, s] = y_hh[i, s] / w_s: household consumption of product i
+                                  in region s per unit of the income of s's residents
+        P[s, r] = C[s, r] / sum_s' C[s', r]   (share of r's employee jobs held by residents of s)
+        w_s     = sum_r P[s, r] W_r           (W_r = labour income earned in region r)
+
+    with ``C`` the commuting matrix (employee jobs, residence x work). Without commuting
+    ``P = I``: income earned in a region is spent by that region's households.
 
     Parameters
     ----------
@@ -202,6 +269,9 @@ def type_ii_multipliers(system: MRIO, income_row: Hashable | None = None,
     consumption_category : label, optional
         Final-demand category of household consumption; default ``meta["household_category"]``
         or the single category whose name contains "household".
+    commuting : pandas.DataFrame, bool or None
+        Employee jobs, residence x work (see :func:`~mrio.analysis.multipliers.residence_shares`). Default: the system's
+        ``MRIO.commuting`` if it has one, else no commuting; ``False``: no commuting.
 
     Returns
     -------
@@ -212,36 +282,41 @@ def type_ii_multipliers(system: MRIO, income_row: Hashable | None = None,
     Raises
     ------
     InputError
-        No household consumption column for a region, or no income in a region.
+        No household consumption column for a region, a region whose households consume but
+        receive no labour income, or a work region with income but no jobs in the commuting matrix.
     """
     row = _income_row(system, income_row)
-    cat = consumption_category if consumption_category is not None else system.meta.get("household_category")
-    if cat is None:
-        cands = [c for c in system.categories if "household" in str(c).lower()]
-        if len(cands) != 1:
-            raise InputError("cannot tell which final-demand category is household consumption: pass "
-                             f"consumption_category= (categories: {', '.join(map(str, system.categories))})")
-        cat = cands[0]
-    lab.lookup(system.categories, [cat], "final-demand categories")
+    cat = _household_category(system, consumption_category)
     N, R, n = len(system), system.n_regions, system.n_sectors
     h = system.value_added_coefficients.loc[row].to_numpy()
-    income = system.V.loc[row].to_numpy().reshape(R, n).sum(axis=1)
-    H_r = np.zeros((R, N))
+    earned = system.V.loc[row].to_numpy().reshape(R, n).sum(axis=1)
+    shares = residence_shares(system, commuting)
+    if shares is None:
+        P = np.eye(R)
+    else:
+        P = shares.to_numpy()
+        lost = np.flatnonzero((P.sum(axis=0) == 0) & (earned != 0))
+        if lost.size:
+            raise InputError(f"region {system.regions[lost[0]]!r} earns labour income in row {row!r} but has no "
+                             "jobs in the commuting matrix: nobody to pay it to")
+    income = P @ earned  # labour income of each region's residents
     H_c = np.zeros((N, R))
-    for r, region in enumerate(system.regions):
+    for s, region in enumerate(system.regions):
         if (region, cat) not in system.Y.columns:
             raise UnknownLabelError(f"no household consumption column ({region!r}, {cat!r}) in Y")
-        if income[r] <= 0:
-            raise InputError(f"region {region!r} has no labour income in row {row!r}; type II undefined")
-        H_r[r, r * n:(r + 1) * n] = h[r * n:(r + 1) * n]
-        H_c[:, r] = system.Y[(region, cat)].to_numpy() / income[r]
+        spent = system.Y[(region, cat)].to_numpy()
+        if income[s] > 0:
+            H_c[:, s] = spent / income[s]
+        elif np.any(spent != 0) or shares is None:
+            raise InputError(f"region {region!r}'s residents have no labour income in row {row!r}; "
+                             "type II undefined")
+    H_r = np.repeat(P, n, axis=1) * h[np.newaxis, :]
     A_bar = np.block([[system.arrays.A, H_c], [H_r, np.zeros((R, R))]])
     with kernel_errors(system.index.append(pd.Index([("households", r) for r in system.regions]))):
         factor = kernels.LeontiefFactor(A_bar)
         kernels.certify_productive(factor, A_bar)
     sel = np.zeros((2, N + R))
     sel[0, :N] = 1.0
-    sel[1, :N] = 0.0
     sel[1, N:] = 1.0
     closed = factor.solve_transposed(sel)[:, :N]
     out_I = system.leontief_row_product(np.ones(N))

@@ -23,6 +23,7 @@ from mrio.build.national import NationalTable
 from mrio.build.nl_placement import (
     EXTRA_REGIO,
     NLAssumptions,
+    commuting_matrix,
     final_demand_weights,
     industry_indicators,
     place_employment,
@@ -31,7 +32,7 @@ from mrio.build.nl_placement import (
 from mrio.build.regional import build_mrio
 from mrio.core.files import atomic_path
 from mrio.core.io import read, write
-from mrio.core.system import MRIO
+from mrio.core.system import COMMUTING_KEY, MRIO, commuting_meta
 from mrio.errors import FileFormatError, MRIOError, MRIOWarning, UnknownLabelError
 
 __all__ = ["build_nl_corop", "load_nl", "nl_indicators", "nl_inputs_folder", "check_nl_year", "cache_dir",
@@ -82,6 +83,23 @@ def _with_extra_regio(distances: pd.DataFrame, internal: pd.Series) -> tuple[pd.
     d.loc[EXTRA_REGIO] = pd.concat([row, pd.Series({EXTRA_REGIO: 0.0})])
     internal = pd.concat([internal, pd.Series({EXTRA_REGIO: EXTRA_REGIO_OFFSHORE_KM})])
     return d, internal
+
+
+def _commuting_with_extra_regio(folder: Path, regions: pd.Index, year: int, extra_regio_jobs: float) -> pd.DataFrame:
+    """Employee jobs (1000), residence x work, for every region; extra-regio's workers live like the anchor's.
+
+    The 40 COROP regions from :func:`mrio.build.nl_placement.commuting_matrix` (81252NED); the
+    workers of extra-regio (no residents; 81252NED has no offshore work region) are given the
+    residence distribution of the workers of :data:`EXTRA_REGIO_ANCHOR` (Den Helder, the offshore
+    supply base), scaled to extra-regio's employment.
+    """
+    jobs = commuting_matrix(folder, regions, year)
+    anchor = jobs[EXTRA_REGIO_ANCHOR]
+    jobs = jobs.reindex(index=pd.Index(regions, name="residence"), columns=pd.Index(regions, name="work"),
+                        fill_value=0.0)
+    if EXTRA_REGIO in regions:
+        jobs[EXTRA_REGIO] = (anchor / anchor.sum() * extra_regio_jobs).reindex(jobs.index, fill_value=0.0)
+    return jobs
 
 
 def build_nl_corop(national: NationalTable | None = None, folder: Path | None = None,
@@ -145,6 +163,8 @@ def build_nl_corop(national: NationalTable | None = None, folder: Path | None = 
         long["indicator"] = kind
         tidy.append(long)
     indicators = pd.concat(tidy, ignore_index=True)
+    extra_jobs = float(jobs_reg.loc[EXTRA_REGIO].sum()) if EXTRA_REGIO in jobs_reg.index else 0.0
+    commuting = _commuting_with_extra_regio(folder, region_index, a.commuting_year, extra_jobs)
     weights = final_demand_weights(folder, national_year, region_index)
     income = weights["disposable_income"].rename("households' disposable income (CBS 85342NED)")
     people = weights["population"].rename("population (CBS 03759ned)")
@@ -184,9 +204,16 @@ def build_nl_corop(national: NationalTable | None = None, folder: Path | None = 
         "employment": "persons employed by COROP (CBS 85924NED, nearest year) split over industries by placed output "
                       "x national labour productivity (Eurostat A*10 employment split within a group by output), "
                       "balanced by RAS to the COROP totals and the national jobs by industry",
-        "commuting": f"CBS 81252NED employee jobs, province of residence x COROP of work, December "
-                     f"{a.commuting_year}, split to COROP of residence by population "
-                     "(mrio.build.nl_placement.commuting_matrix); held for later years",
+        "commuting": f"meta['{COMMUTING_KEY}'] (work region -> region of residence -> 1000 employee jobs): CBS "
+                     f"81252NED employee jobs, province of residence x COROP of work, December {a.commuting_year}, "
+                     "split to COROP of residence by population (mrio.build.nl_placement.commuting_matrix); held "
+                     f"for later years. Extra-regio's workers (no residents) live like those of {EXTRA_REGIO_ANCHOR} "
+                     "(the offshore supply base), scaled to extra-regio's employment. Household consumption stays "
+                     "placed by residents' disposable income; commuting pays the income earned in each work region "
+                     "to the households of the regions of residence in the type II multipliers "
+                     "(mrio.type_ii_multipliers) and in mrio.commuting_flows",
+        COMMUTING_KEY: commuting_meta(commuting),
+        "commuting_unit": "1000 employee jobs",
         "nl_assumptions": a.as_meta(),
         "default_year_choice": "2018: the year of Eurostat's NUTS-3 GVA (the shares of the service groups without "
                                "CBS turnover) and of a CBS table in current prices",

@@ -28,7 +28,12 @@ from mrio.errors import (
     NonProductiveSystemError,
 )
 
-__all__ = ["MRIO", "SolveResult"]
+__all__ = ["MRIO", "SolveResult", "COMMUTING_KEY", "commuting_meta"]
+
+#: Metadata key of the commuting matrix: ``{work region: {region of residence: employee jobs}}``
+#: (JSON-ready; see ``commuting_meta`` and ``MRIO.commuting``). Counts, not shares, so
+#: regrouping regions sums it.
+COMMUTING_KEY = "commuting_jobs"
 
 #: Default relative tolerance of the accounting identities checked on construction.
 DEFAULT_RTOL = 1e-6
@@ -451,6 +456,44 @@ class MRIO:
         return {alias: name for alias, name in raw.items() if name in regions and alias not in regions}
 
     @cached_property
+    def commuting(self) -> pd.DataFrame | None:
+        """Employee jobs by region of residence (rows) x region of work (columns), or ``None``.
+
+        From ``meta["commuting_jobs"]`` (``COMMUTING_KEY``: work region -> region of residence
+        -> jobs, regions named by their label or its ``str``); regions it does not name have no
+        jobs. ``aggregate`` sums it over grouped regions. Used by the type II multipliers
+        (docs/methods/multipliers.md, section "Type II multipliers").
+
+        Raises
+        ------
+        InvalidTableError
+            The entry is not a mapping of mappings, names a region that is not in the system,
+            or holds a negative or non-finite number of jobs.
+        """
+        raw = self._meta.get(COMMUTING_KEY)
+        if raw is None:
+            return None
+        where = f"meta[{COMMUTING_KEY!r}]"
+        if not isinstance(raw, Mapping) or not all(isinstance(v, Mapping) for v in raw.values()):
+            raise InvalidTableError(f"{where} must map work region -> region of residence -> jobs")
+        names = {str(r): r for r in self.regions}
+        names.update({r: r for r in self.regions})
+        jobs = pd.DataFrame(0.0, index=pd.Index(self.regions, name="residence"),
+                            columns=pd.Index(self.regions, name="work"))
+        for work, column in raw.items():
+            for residence, value in column.items():
+                unknown = [r for r in (work, residence) if r not in names]
+                if unknown:
+                    raise InvalidTableError(f"{where} names {unknown[0]!r}, which is no region of the system "
+                                            f"(entry {work!r} -> {residence!r})")
+                if isinstance(value, bool) or not isinstance(value, int | float | np.number) \
+                        or not np.isfinite(value) or value < 0:
+                    raise InvalidTableError(f"{where}[{work!r}][{residence!r}] = {value!r}: jobs must be "
+                                            "finite and non-negative")
+                jobs.loc[names[residence], names[work]] += float(value)
+        return jobs
+
+    @cached_property
     def sectors(self) -> pd.Index:
         """Sectors (the same in every region), in table order."""
         return pd.Index(pd.unique(self.index.get_level_values("sector")), name="sector")
@@ -760,6 +803,11 @@ class MRIO:
         meta["aggregated_from"] = f"{self.n_regions} regions x {self.n_sectors} sectors"
         if regions is not None:
             meta.pop("region_aliases", None)  # names of the former regions, not of the groups
+            jobs = self.commuting
+            if jobs is not None:  # job counts: the grouped matrix is the sum over grouped residences and workplaces
+                grouped = jobs.groupby(region_map.loc[jobs.index].to_numpy(), sort=False).sum()
+                grouped = grouped.T.groupby(region_map.loc[jobs.columns].to_numpy(), sort=False).sum().T
+                meta[COMMUTING_KEY] = commuting_meta(grouped)
         return type(self).from_flows(Z, Y, V=V, extensions=F, extensions_final_demand=F_Y,
                                      units=dict(self._units), meta=meta,
                                      value_added_components=self._va_rows)
@@ -803,6 +851,24 @@ def _restore_mrio(fields: dict, cached: dict) -> MRIO:
         object.__setattr__(system, name, value)
     system.__dict__.update(cached)
     return system
+
+
+def commuting_meta(jobs: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Return a commuting matrix as the JSON-ready metadata entry ``COMMUTING_KEY``.
+
+    Parameters
+    ----------
+    jobs : pandas.DataFrame
+        Employee jobs, region of residence (rows) x region of work (columns).
+
+    Returns
+    -------
+    dict
+        ``{str(work): {str(residence): jobs}}`` with the zero entries left out.
+    """
+    values = jobs.to_numpy(dtype=np.float64)
+    return {str(work): {str(res): float(values[i, k]) for i, res in enumerate(jobs.index) if values[i, k] != 0}
+            for k, work in enumerate(jobs.columns)}
 
 
 def identity_rtol(meta: Mapping[str, Any], rtol: float | None = None) -> float:

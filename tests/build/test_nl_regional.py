@@ -187,6 +187,33 @@ def test_commuting_reproduces_published_job_totals(shared_data, folder, built):
         assert built_res[key] == pytest.approx(res[p], abs=0.5), p
 
 
+def test_commuting_is_carried_on_the_table_with_extra_regio_onshore(folder, built):
+    import mrio
+    from mrio.build.concordances import regroup
+
+    system = built[2018]
+    jobs = system.commuting  # residence x work, from meta["commuting_jobs"]
+    matrix = commuting_matrix(folder, system.regions)
+    corop = list(matrix.index)
+    np.testing.assert_allclose(jobs.loc[corop, corop], matrix, rtol=1e-12)
+    assert jobs.loc[EXTRA_REGIO].sum() == 0.0  # nobody lives offshore
+    # extra-regio's workers live like Kop van Noord-Holland's, as many as extra-regio's employment
+    employed = system.F.loc["employment"].xs(EXTRA_REGIO, level="region").sum()
+    assert jobs[EXTRA_REGIO].sum() == pytest.approx(employed, rel=1e-12)
+    anchor = matrix[nl.EXTRA_REGIO_ANCHOR]
+    np.testing.assert_allclose(jobs[EXTRA_REGIO].loc[corop] / employed, anchor / anchor.sum(), rtol=1e-12)
+    assert "Kop van Noord-Holland" in system.meta["commuting"] and system.meta["commuting_unit"]
+    # provinces: the matrix is summed over the grouped regions
+    provinces = regroup(system, regions="province")
+    assert provinces.commuting.to_numpy().sum() == pytest.approx(jobs.to_numpy().sum(), rel=1e-12)
+    np.testing.assert_allclose(provinces.commuting.sum(axis=0)[EXTRA_REGIO], employed, rtol=1e-12)
+    # commuting closes extra-regio's wages onshore: its type II now exceeds type I
+    table = mrio.type_ii_multipliers(system)
+    offshore = (table.index.get_level_values("region") == EXTRA_REGIO) & (system.x.to_numpy() > 0)
+    assert (table.loc[offshore, "induced_output"] > mrio.type_ii_multipliers(
+        system, commuting=False).loc[offshore, "induced_output"]).all()
+
+
 def test_employment_reproduces_published_persons_employed(built, shared_data):
     system = built[2018]
     raw = _corop_rows(shared_data, "cbs_85924NED_regional_key_figures.csv", 2018)
