@@ -48,6 +48,7 @@ __all__ = ["NLAssumptions", "EXTRA_REGIO", "TURNOVER_INDUSTRIES", "turnover_code
            "place_employment", "final_demand_weights", "commuting_matrix", "industry_indicators",
            "read_regional_file"]
 
+#: Label of the extra-regio region (NUTS NLZZZ: the continental shelf and public administration abroad).
 EXTRA_REGIO = "Extra-regio"
 EXTRA_REGIO_CODE = "NLZZZ"
 ACCOUNT_GROUPS = ("A", "B", "C", "DE")
