@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +14,24 @@ from mrio.build.national import NationalTable
 from mrio.core.io import read
 from mrio.errors import FileFormatError
 
-__all__ = ["read_national", "read_distances", "read_indicators", "META_KEYS"]
+__all__ = ["read_national", "read_distances", "read_indicators", "read_csv_cached", "META_KEYS"]
+
+
+def read_csv_cached(path: Path | str, **kwargs) -> pd.DataFrame:
+    """``pandas.read_csv(path, **kwargs)``, parsed once per process while the file is unchanged.
+
+    Ensembles rebuild a table from the same compact inputs for every draw; the parsed frame is
+    kept (keyed by the path, its size and modification time, and the keyword arguments) and a
+    copy returned, so callers may change what they get. Errors are those of ``read_csv``.
+    """
+    path = Path(path).resolve()
+    stat = path.stat()
+    return _read_csv(str(path), stat.st_mtime_ns, stat.st_size, tuple(sorted(kwargs.items()))).copy()
+
+
+@lru_cache(maxsize=64)
+def _read_csv(path: str, mtime_ns: int, size: int, kwargs: tuple) -> pd.DataFrame:
+    return pd.read_csv(path, **dict(kwargs))
 
 
 #: Keys of a national-table folder's ``meta.json`` (every other key is kept as metadata).

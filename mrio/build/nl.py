@@ -18,7 +18,7 @@ import pandas as pd
 
 from mrio._version import __version__
 from mrio.build.concordances import cbs_indicator_groups, corop_aliases, regroup
-from mrio.build.inputs import read_national
+from mrio.build.inputs import read_csv_cached, read_national
 from mrio.build.national import NationalTable
 from mrio.build.nl_placement import (
     EXTRA_REGIO,
@@ -57,7 +57,7 @@ def nl_indicators(folder: Path, year: int = DEFAULT_YEAR) -> pd.DataFrame:
 
     Per kind (GVA, employment) the published year nearest ``year`` (later year on ties).
     """
-    table = pd.read_csv(Path(folder) / "indicators.csv")
+    table = read_csv_cached(Path(folder) / "indicators.csv")
     parts = []
     for kind in ("gva", "employment"):
         sub = table[table["indicator"] == kind]
@@ -139,8 +139,8 @@ def build_nl_corop(national: NationalTable | None = None, folder: Path | None = 
     a = assumptions or NLAssumptions()
     if national is None:
         national = read_national(folder / f"national_{year}")
-    regions = pd.read_csv(folder / "regions.csv")
-    distances = pd.read_csv(folder / "distances_km.csv", index_col=0)
+    regions = read_csv_cached(folder / "regions.csv")
+    distances = read_csv_cached(folder / "distances_km.csv", index_col=0)
     internal = pd.Series(regions["internal_distance_km"].to_numpy(), index=regions["region"])
     distances, internal = _with_extra_regio(distances, internal)
     region_index = pd.Index(distances.index, name="region")

@@ -43,6 +43,7 @@ from mrio import kernels
 from mrio.errors import FileFormatError, InvalidTableError
 
 from mrio.core.kernel_errors import kernel_errors
+from mrio.build.inputs import read_csv_cached
 
 __all__ = ["NLAssumptions", "EXTRA_REGIO", "TURNOVER_INDUSTRIES", "turnover_code", "place_output",
            "place_employment", "final_demand_weights", "commuting_matrix", "industry_indicators",
@@ -261,7 +262,7 @@ def read_regional_file(folder: Path, name: str, columns: list[str]) -> pd.DataFr
     if not path.is_file():
         raise FileFormatError(f"regional input {path} is missing (expected columns {columns})")
     try:
-        frame = pd.read_csv(path)
+        frame = read_csv_cached(path)
     except (OSError, ValueError) as exc:
         raise FileFormatError(f"cannot read regional input {path}: {exc}") from exc
     missing = [c for c in columns if c not in frame.columns]
