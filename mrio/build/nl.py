@@ -85,7 +85,8 @@ def _with_extra_regio(distances: pd.DataFrame, internal: pd.Series) -> tuple[pd.
     return d, internal
 
 
-def _commuting_with_extra_regio(folder: Path, regions: pd.Index, year: int, extra_regio_jobs: float) -> pd.DataFrame:
+def _commuting_with_extra_regio(folder: Path, regions: pd.Index, a: NLAssumptions,
+                                extra_regio_jobs: float) -> pd.DataFrame:
     """Employee jobs (1000), residence x work, for every region; extra-regio's workers live like the anchor's.
 
     The 40 COROP regions from :func:`mrio.build.nl_placement.commuting_matrix` (81252NED); the
@@ -93,7 +94,7 @@ def _commuting_with_extra_regio(folder: Path, regions: pd.Index, year: int, extr
     residence distribution of the workers of :data:`EXTRA_REGIO_ANCHOR` (Den Helder, the offshore
     supply base), scaled to extra-regio's employment.
     """
-    jobs = commuting_matrix(folder, regions, year)
+    jobs = commuting_matrix(folder, regions, a.commuting_year, a.commuting_distance_decay)
     anchor = jobs[EXTRA_REGIO_ANCHOR]
     jobs = jobs.reindex(index=pd.Index(regions, name="residence"), columns=pd.Index(regions, name="work"),
                         fill_value=0.0)
@@ -164,7 +165,7 @@ def build_nl_corop(national: NationalTable | None = None, folder: Path | None = 
         tidy.append(long)
     indicators = pd.concat(tidy, ignore_index=True)
     extra_jobs = float(jobs_reg.loc[EXTRA_REGIO].sum()) if EXTRA_REGIO in jobs_reg.index else 0.0
-    commuting = _commuting_with_extra_regio(folder, region_index, a.commuting_year, extra_jobs)
+    commuting = _commuting_with_extra_regio(folder, region_index, a, extra_jobs)
     weights = final_demand_weights(folder, national_year, region_index)
     income = weights["disposable_income"].rename("households' disposable income (CBS 85342NED)")
     people = weights["population"].rename("population (CBS 03759ned)")
@@ -206,8 +207,10 @@ def build_nl_corop(national: NationalTable | None = None, folder: Path | None = 
                       "balanced by RAS to the COROP totals and the national jobs by industry",
         "commuting": f"meta['{COMMUTING_KEY}'] (work region -> region of residence -> 1000 employee jobs): CBS "
                      f"81252NED employee jobs, province of residence x COROP of work, December {a.commuting_year}, "
-                     "split to COROP of residence by population (mrio.build.nl_placement.commuting_matrix); held "
-                     f"for later years. Extra-regio's workers (no residents) live like those of {EXTRA_REGIO_ANCHOR} "
+                     "split to COROP of residence by a doubly constrained gravity model (population x distance^-"
+                     f"{a.commuting_distance_decay:g}, fitted on the published COROP rows of Groningen and "
+                     "Friesland; mrio.build.nl_placement.commuting_matrix); held for later years. Extra-regio's "
+                     f"workers (no residents) live like those of {EXTRA_REGIO_ANCHOR} "
                      "(the offshore supply base), scaled to extra-regio's employment. Household consumption stays "
                      "placed by residents' disposable income; commuting pays the income earned in each work region "
                      "to the households of the regions of residence in the type II multipliers "

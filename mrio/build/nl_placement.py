@@ -46,13 +46,22 @@ from mrio.core.kernel_errors import kernel_errors
 from mrio.build.inputs import read_csv_cached
 
 __all__ = ["NLAssumptions", "EXTRA_REGIO", "TURNOVER_INDUSTRIES", "turnover_code", "place_output",
-           "place_employment", "final_demand_weights", "commuting_matrix", "industry_indicators",
+           "place_employment", "final_demand_weights", "commuting_matrix", "COMMUTING_DISTANCE_DECAY",
+           "industry_indicators",
            "read_regional_file"]
 
 #: Label of the extra-regio region (NUTS NLZZZ: the continental shelf and public administration abroad).
 EXTRA_REGIO = "Extra-regio"
 EXTRA_REGIO_CODE = "NLZZZ"
 ACCOUNT_GROUPS = ("A", "B", "C", "DE")
+
+
+#: Distance decay of the split of a province's commuters over its COROP regions of residence
+#: (:func:`commuting_matrix`): fitted on the published COROP rows of Groningen (all three regions)
+#: and Friesland (two of three), the only provinces with COROP rows in 81252NED. Misallocated share
+#: of the jobs (half the absolute error over the total): 0.042 at 2.2 (fitted on one province and
+#: scored on the other: 0.048 and 0.051), against 0.30 and 0.40 for the population split alone.
+COMMUTING_DISTANCE_DECAY = 2.2
 
 
 @dataclass(frozen=True)
@@ -79,6 +88,10 @@ class NLAssumptions:
         national total are unchanged.
     commuting_year : int, default 2014, range 2010-2014
         Year of the commuting matrix held for 2015-2021 (81252NED ends in 2014).
+    commuting_distance_decay : float, default 2.2, range [2.0, 2.5]
+        Distance decay of the split of a province's commuters over its COROP regions of residence
+        (:func:`commuting_matrix`; fitted on Groningen and Friesland, misallocated share <= 0.055
+        over the range).
     turnover_years : tuple, default (2016, 2017)
         Turnover years averaged (one or both of 2016, 2017).
     service_groups_by : {"turnover", "eurostat"}, default "turnover"
@@ -94,11 +107,12 @@ class NLAssumptions:
     turnover_cells: Mapping = field(default_factory=dict)
     account_offsets: Mapping = field(default_factory=dict)
     commuting_year: int = 2014
+    commuting_distance_decay: float = COMMUTING_DISTANCE_DECAY
     turnover_years: tuple = (2016, 2017)
     service_groups_by: str = "turnover"
 
     RANGES = {"prior_floor": (0.01, 0.2), "point_weight": (0.5, 1.0), "airport_cargo_weight": (0.0, 1.0),
-              "commuting_year": (2010, 2014)}
+              "commuting_year": (2010, 2014), "commuting_distance_decay": (2.0, 2.5)}
 
     def __post_init__(self) -> None:
         for name, (lo, hi) in self.RANGES.items():
@@ -119,6 +133,7 @@ class NLAssumptions:
         """Return the assumptions and their ranges as JSON-ready metadata."""
         return {"prior_floor": self.prior_floor, "point_weight": self.point_weight,
                 "airport_cargo_weight": self.airport_cargo_weight, "commuting_year": self.commuting_year,
+                "commuting_distance_decay": self.commuting_distance_decay,
                 "turnover_years": list(self.turnover_years), "service_groups_by": self.service_groups_by,
                 "turnover_cells_overridden": len(self.turnover_cells),
                 "account_offsets": len(self.account_offsets), "ranges": {k: list(v) for k, v in self.RANGES.items()}}
@@ -525,19 +540,37 @@ def final_demand_weights(folder: Path, year: int, regions: pd.Index) -> dict[str
     return {"disposable_income": income, "population": people}
 
 
-def commuting_matrix(folder: Path, regions: pd.Index, year: int = 2014) -> pd.DataFrame:
+def commuting_matrix(folder: Path, regions: pd.Index, year: int = 2014,
+                     distance_decay: float = COMMUTING_DISTANCE_DECAY) -> pd.DataFrame:
     """Employee jobs (1000) by COROP of residence (rows) x COROP of work (columns).
 
     81252NED gives residence by province (and by COROP for five Groningen and Friesland regions); a
-    province's row, less its COROP rows, is split over its other COROP regions of residence in
-    proportion to their population.
+    province's row, less its COROP rows, is split over its other COROP regions of residence ``m``
+    by a doubly constrained gravity model: prior ``pop_m d(m, w)^-distance_decay`` (``d`` the
+    centroid distance, the internal distance for ``m = w``), balanced by RAS so that every
+    region's residents hold its population share of the province's jobs and the jobs of the
+    province's residents in each work region ``w`` are the published ones. ``distance_decay = 0``
+    is the population split alone (every region of a province gets the province's pattern).
+
+    Raises
+    ------
+    FileFormatError
+        ``commuting.csv`` has no rows for ``year`` (naming the years it holds).
     """
+    path = Path(folder) / "commuting.csv"
     com = read_regional_file(folder, "commuting.csv", ["residence", "work_region", "year", "jobs_1000"])
+    held = sorted(com["year"].unique())
     com = com[com["year"] == year]
-    regs = read_regional_file(folder, "regions.csv", ["region", "province"])
+    if com.empty:
+        raise FileFormatError(f"{path}: no rows for year {year} (it holds {', '.join(map(str, held))})")
+    regs = read_regional_file(folder, "regions.csv", ["region", "province", "internal_distance_km"])
     pop = read_regional_file(folder, "population.csv", ["region", "year", "population"])
     pop = pop[pop["year"] == pop["year"].min()].set_index("region")["population"]
     corop = [r for r in regions if r != EXTRA_REGIO]
+    distance = pd.read_csv(Path(folder) / "distances_km.csv", index_col=0).reindex(index=corop, columns=corop)
+    internal = regs.set_index("region")["internal_distance_km"].reindex(corop).to_numpy()
+    distance = distance.to_numpy(dtype=float)
+    distance[np.diag_indices_from(distance)] = internal
     out = pd.DataFrame(0.0, index=pd.Index(corop, name="residence"), columns=pd.Index(corop, name="work"))
     by_cr = com[com["residence"].str.endswith("(CR)")]
     cr_done = set()
@@ -561,5 +594,12 @@ def commuting_matrix(folder: Path, regions: pd.Index, year: int = 2014) -> pd.Da
         flows = np.clip(flows - out.loc[[r for r in in_province if r in cr_done]].to_numpy().sum(axis=0), 0.0, None)
         w = pop.reindex(members).fillna(0.0).to_numpy()
         w = w / w.sum()
-        out.loc[members] = np.outer(w, flows)
+        rows = [corop.index(m) for m in members]
+        prior = w[:, np.newaxis] * distance[rows] ** -float(distance_decay)
+        split = np.zeros((len(members), len(corop)))
+        active = flows > 0
+        if active.any():
+            with kernel_errors():
+                split[:, active] = kernels.ras(prior[:, active], w * flows.sum(), flows[active]).X
+        out.loc[members] = split
     return out

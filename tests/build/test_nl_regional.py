@@ -187,6 +187,34 @@ def test_commuting_reproduces_published_job_totals(shared_data, folder, built):
         assert built_res[key] == pytest.approx(res[p], abs=0.5), p
 
 
+def test_commuting_split_scored_on_the_published_corop_rows(folder, tmp_path):
+    """Hide 81252NED's COROP rows (Groningen, Friesland) and score the split of the province rows on them."""
+    from mrio.build.nl_placement import COMMUTING_DISTANCE_DECAY
+
+    regions = pd.Index(pd.read_csv(folder / "regions.csv")["region"])
+    hidden = tmp_path / "nl_corop"
+    shutil.copytree(folder, hidden)
+    com = pd.read_csv(folder / "commuting.csv")
+    com[~com["residence"].str.endswith("(CR)")].to_csv(hidden / "commuting.csv", index=False)
+    published = commuting_matrix(folder, regions)  # the COROP rows as published (Friesland's third: the rest)
+    province = pd.read_csv(folder / "regions.csv").set_index("region")["province"]
+
+    def misallocated(decay):
+        split = commuting_matrix(hidden, regions, distance_decay=decay)
+        out = {}
+        for p in ("Groningen", "Friesland"):
+            members = list(province.index[province == p])
+            truth, est = published.loc[members].to_numpy(), split.loc[members].to_numpy()
+            out[p] = float(np.abs(est - truth).sum() / truth.sum() / 2)
+        return out
+
+    fitted, population_only = misallocated(COMMUTING_DISTANCE_DECAY), misallocated(0.0)
+    assert max(fitted.values()) <= 0.06, fitted  # 0.05 and 0.04
+    assert min(population_only.values()) >= 0.25, population_only  # 0.30 and 0.40
+    for decay in NLAssumptions.RANGES["commuting_distance_decay"]:
+        assert max(misallocated(decay).values()) <= 0.065
+
+
 def test_commuting_is_carried_on_the_table_with_extra_regio_onshore(folder, built):
     import mrio
     from mrio.build.concordances import regroup
