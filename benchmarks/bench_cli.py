@@ -4,7 +4,9 @@ Targets on this project's 2-core machine: ``import mrio`` and ``mrio --help`` <=
 ``dependency``, ``multipliers``, ``extract``, ``linkages``, ``paths``, ``trade`` on nl-corop <= 3 s
 wall; ``extract --each region`` <= 5 s; ``extraction_table(level="region")`` <= 3 s; an ``.xlsx``
 export <= 3 s. Start-up is timed against a bare interpreter in the same run (the ratio is what
-the code adds); the nl-corop commands are marked slow. Timed run::
+the code adds); the nl-corop commands are marked slow. ``test_*_ratio`` time the new path and
+the former one (kept here as the reference) side by side in one run and print min, median and
+the ratio (``-s`` to see them). Timed run::
 
     NUMBA_CACHE_DIR=/tmp/numba_$USER python -m pytest benchmarks/bench_cli.py --benchmark-enable \\
         --run-slow --benchmark-columns=min,median,rounds
