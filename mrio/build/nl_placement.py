@@ -567,9 +567,9 @@ def commuting_matrix(folder: Path, regions: pd.Index, year: int = 2014,
     pop = read_regional_file(folder, "population.csv", ["region", "year", "population"])
     pop = pop[pop["year"] == pop["year"].min()].set_index("region")["population"]
     corop = [r for r in regions if r != EXTRA_REGIO]
-    distance = pd.read_csv(Path(folder) / "distances_km.csv", index_col=0).reindex(index=corop, columns=corop)
+    distance = read_csv_cached(Path(folder) / "distances_km.csv", index_col=0).reindex(index=corop, columns=corop)
     internal = regs.set_index("region")["internal_distance_km"].reindex(corop).to_numpy()
-    distance = distance.to_numpy(dtype=float)
+    distance = np.array(distance.to_numpy(dtype=float))  # writable copy
     distance[np.diag_indices_from(distance)] = internal
     out = pd.DataFrame(0.0, index=pd.Index(corop, name="residence"), columns=pd.Index(corop, name="work"))
     by_cr = com[com["residence"].str.endswith("(CR)")]
@@ -582,6 +582,7 @@ def commuting_matrix(folder: Path, regions: pd.Index, year: int = 2014,
             continue
         cr_done.add(region)
         out.loc[region] = sub.set_index("work_region")["jobs_1000"].reindex(corop).fillna(0.0).to_numpy()
+    blocks = []  # (regions of residence to split, their population weights, the province's jobs by work region)
     for res, sub in com[com["residence"].str.endswith("(PV)")].groupby("residence"):
         province = res[:-5].strip()
         in_province = [r for r in regs.loc[regs["province"].isin([province, province.replace("Fryslân", "Friesland")]),
@@ -593,13 +594,23 @@ def commuting_matrix(folder: Path, regions: pd.Index, year: int = 2014,
         # the province's residents not in a COROP row of their own (81252NED has some COROP rows)
         flows = np.clip(flows - out.loc[[r for r in in_province if r in cr_done]].to_numpy().sum(axis=0), 0.0, None)
         w = pop.reindex(members).fillna(0.0).to_numpy()
-        w = w / w.sum()
-        rows = [corop.index(m) for m in members]
-        prior = w[:, np.newaxis] * distance[rows] ** -float(distance_decay)
-        split = np.zeros((len(members), len(corop)))
-        active = flows > 0
-        if active.any():
-            with kernel_errors():
-                split[:, active] = kernels.ras(prior[:, active], w * flows.sum(), flows[active]).X
-        out.loc[members] = split
+        blocks.append((members, w / w.sum(), flows))
+    # one RAS for all provinces: rows are the regions split, columns (province, work region); the
+    # prior is zero outside a region's own province, so the blocks balance independently
+    members = [m for block in blocks for m in block[0]]
+    prior = np.zeros((len(members), len(blocks) * len(corop)))
+    row_targets, col_targets = np.zeros(len(members)), np.zeros(len(blocks) * len(corop))
+    first = 0
+    for b, (names_b, w, flows) in enumerate(blocks):
+        rows = slice(first, first + len(names_b))
+        cols = slice(b * len(corop), (b + 1) * len(corop))
+        prior[rows, cols] = w[:, np.newaxis] * distance[[corop.index(m) for m in names_b]] ** -float(distance_decay)
+        row_targets[rows], col_targets[cols] = w * flows.sum(), flows
+        first += len(names_b)
+    active = col_targets > 0
+    if members and active.any():
+        split = np.zeros_like(prior)
+        with kernel_errors():
+            split[:, active] = kernels.ras(prior[:, active], row_targets, col_targets[active]).X
+        out.loc[members] = split.reshape(len(members), len(blocks), len(corop)).sum(axis=1)
     return out
