@@ -161,3 +161,45 @@ def test_xlsx_export_ratio(name, tmp_path):
           f"{np.median(new_times):.3f} s; former min {min(old_times):.3f} s median "
           f"{np.median(old_times):.3f} s; "
           f"ratio new/former {min(new_times) / min(old_times):.3f}")
+
+
+def extract_by_blocks(system, S, share=1.0):
+    """The former path of ``mrio extract --region R`` (all kinds): one Woodbury update per kind with
+    ``N x m`` solves each (:func:`mrio.kernels.block_extraction`)."""
+    A, x = system.arrays.A, system.arrays.x
+    y = system.arrays.Y.sum(axis=1)
+    v = _primary_input_coefficients(system)
+    out = {}
+    for kind in KINDS:
+        blocks = _blocks(system, kind, S, "all")
+        if kind == "forward":
+            out[kind] = kernels.block_extraction(system.factor, A, blocks, share, v=v, x=x)
+        else:
+            y_k = y.copy()
+            if kind == "total":
+                y_k[S] *= 1.0 - share
+            out[kind] = kernels.block_extraction(system.factor, A, blocks, share, y=y_k)
+    return out
+
+
+@pytest.mark.parametrize("name", ["small", pytest.param("nl-corop", marks=pytest.mark.slow)])
+def test_extract_one_region_ratio(name):
+    """Backward, forward and total extraction of one region sharing ``L[:, S]`` vs one update per kind."""
+    system = mrio.load("nl-corop") if name == "nl-corop" else random_mrio(6, 20, seed=4)
+    system.factor  # noqa: B018 - the stored LU
+    region = system.regions[len(system.regions) // 2]
+    S = select_industries(system, regions=region)
+    y, v, x = system.arrays.Y.sum(axis=1), _primary_input_coefficients(system), system.arrays.x
+    new_times, old_times = [], []
+    for _ in range(3):
+        start = time.perf_counter()
+        new = kernels.set_extraction(system.factor, system.arrays.A, S, KINDS, 1.0, y=y, v=v, x=x)
+        new_times.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        old = extract_by_blocks(system, S)
+        old_times.append(time.perf_counter() - start)
+    for kind in KINDS:
+        np.testing.assert_allclose(new[kind], old[kind], rtol=1e-10, atol=1e-10 * x.sum())
+    print(f"\nextract {region} (all kinds) {name}: new min {min(new_times):.3f} s median "
+          f"{np.median(new_times):.3f} s; former min {min(old_times):.3f} s median "
+          f"{np.median(old_times):.3f} s; ratio new/former {min(new_times) / min(old_times):.3f}")

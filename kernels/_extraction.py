@@ -33,7 +33,7 @@ from threadpoolctl import threadpool_limits
 from ._errors import SingularError
 
 __all__ = ["leontief_diagonal", "leontief_blocks", "hem_all", "hem_sets", "block_extraction",
-           "extraction_matrix"]
+           "set_extraction", "extraction_matrix"]
 
 
 @njit(cache=True, parallel=True)
@@ -285,6 +285,70 @@ def hem_all(d, a_diag, x, y, w, c, h, theta=1.0):
     args = [np.ascontiguousarray(v, dtype=np.float64) for v in (d, a_diag, x, y, w, c, h)]
     _hem_all(*args, float(theta), backward, forward, total)
     return backward, forward, total
+
+
+def set_extraction(factor, A, S, kinds, theta=1.0, y=None, v=None, x=None):
+    """Output after extracting the industries ``S`` backward, forward and/or in total, from ``L[:, S]``.
+
+    Parameters
+    ----------
+    factor : LeontiefFactor
+    A : ndarray of shape (N, N)
+    S : integer array
+        The extracted industries.
+    kinds : sequence of {"backward", "forward", "total"}
+    theta : float
+        Extracted share.
+    y : ndarray of shape (N,)
+        Final demand (backward, total).
+    v, x : ndarray of shape (N,)
+        Primary-input coefficients and gross output (forward, supply-driven).
+
+    Returns
+    -------
+    dict kind -> ndarray of shape (N,)
+        ``x_bar`` as :func:`block_extraction` gives it for the blocks of each kind (backward:
+        columns S; forward: rows S of B; total: rows and columns S and ``y_S``).
+
+    Notes
+    -----
+    With ``C = L[:, S]`` (``s`` solves, shared by every kind), ``R = L[S, :]`` (``s`` transposed
+    solves, forward only), ``D = L[S, S]`` and ``L A = A L = L - I``, every Woodbury factor is
+    known: backward ``P = theta (C - E_S)``; forward ``P = C``, ``W'L = theta (R - E_S')``; total
+    ``P = [C, theta (C - E_S - C A_SS)]`` with the capacitance matrix of :func:`hem_sets`.
+    """
+    S = np.asarray(S, dtype=np.int64)
+    s = S.size
+    N = A.shape[0]
+    theta = float(theta)
+    C = factor.columns(S)
+    D = C[S, :]
+    eye = np.eye(s)
+    K = eye + theta * (D - eye)
+    E = np.zeros((N, s))
+    E[S, np.arange(s)] = 1.0
+    out = {}
+    for kind in kinds:
+        if kind == "backward":
+            z = factor.solve(y)
+            out[kind] = z - (theta * (C - E)) @ _solve_small(K, z[S])
+        elif kind == "forward":
+            q = factor.solve_transposed(v)
+            WtL = theta * (factor.rows(S) - E.T)
+            out[kind] = (q - _solve_small(K.T, q[S]) @ WtL) * x
+        elif kind == "total":
+            y_bar = np.array(y, dtype=np.float64, copy=True)
+            y_bar[S] *= 1.0 - theta
+            z = factor.solve(y_bar)
+            Ass = A[np.ix_(S, S)]
+            G = D - eye - D @ Ass
+            cap = np.block([[K, theta * theta * G], [D, eye + theta * G]])
+            P = np.hstack([C, theta * (C - E - C @ Ass)])
+            Wz = np.concatenate([theta * (z[S] - y_bar[S]), z[S]])
+            out[kind] = z - P @ _solve_small(cap, Wz)
+        else:
+            raise ValueError(f"unknown extraction kind {kind!r}")
+    return out
 
 
 def _block_factors(A, rows, cols, theta):

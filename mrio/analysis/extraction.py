@@ -34,7 +34,7 @@ from mrio.core.kernel_errors import kernel_errors
 from mrio.core.system import MRIO
 from mrio.errors import InputError
 
-__all__ = ["KINDS", "ExtractionResult", "select_industries", "extract", "extract_block",
+__all__ = ["KINDS", "ExtractionResult", "select_industries", "extract", "extract_kinds", "extract_block",
            "extraction_table"]
 
 KINDS = ("backward", "forward", "total")
@@ -197,6 +197,9 @@ def extract(system: MRIO, kind: str = "backward", *, regions: Hashable | Sequenc
     selection's final demand by ``1 - share`` too.
     """
     share = _check_share(share)
+    if scope == "all" and kind in KINDS:
+        return extract_kinds(system, [kind], regions=regions, sectors=sectors, industries=industries,
+                             share=share)[kind]
     S = select_industries(system, regions, sectors, industries)
     blocks = _blocks(system, kind, S, scope)
     A, x = system.arrays.A, system.arrays.x
@@ -212,6 +215,43 @@ def extract(system: MRIO, kind: str = "backward", *, regions: Hashable | Sequenc
                 y[S] *= 1.0 - share
             x_bar = kernels.block_extraction(system.factor, A, blocks, share, y=y, L=L)
     return _result(system, kind, S, share, x_bar)
+
+
+def extract_kinds(system: MRIO, kinds: Sequence[str] = KINDS, *, regions: Hashable | Sequence | None = None,
+                  sectors: Hashable | Sequence | None = None, industries: Sequence[tuple] | None = None,
+                  share: float = 1.0) -> dict[str, ExtractionResult]:
+    """Extract one selection in several ways at once (``scope="all"``), sharing the solves.
+
+    Parameters
+    ----------
+    system : MRIO
+    kinds : sequence of {"backward", "forward", "total"}
+    regions, sectors, industries
+        The selection (see :func:`select_industries`).
+    share : float in (0, 1], default 1
+
+    Returns
+    -------
+    dict kind -> ExtractionResult
+        The same results as :func:`extract` of each kind.
+
+    Notes
+    -----
+    The columns ``L[:, S]`` of the selection (``|S|`` solves) serve every kind, and the rows
+    ``L[S, :]`` the forward one: with ``L A = A L = L - I`` they give every factor of the
+    Woodbury updates (:func:`mrio.kernels.set_extraction`; see the methods page, section
+    "Hypothetical extraction").
+    """
+    share = _check_share(share)
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown:
+        raise InputError(f"kind must be one of {', '.join(KINDS)}, got {unknown[0]!r}")
+    S = select_industries(system, regions, sectors, industries)
+    with kernel_errors(system.index):
+        after = kernels.set_extraction(system.factor, system.arrays.A, S, list(kinds), share,
+                                       y=system.arrays.Y.sum(axis=1), v=_primary_input_coefficients(system),
+                                       x=system.arrays.x)
+    return {kind: _result(system, kind, S, share, x_bar) for kind, x_bar in after.items()}
 
 
 def extract_block(system: MRIO, rows: dict | Sequence[tuple], columns: dict | Sequence[tuple],

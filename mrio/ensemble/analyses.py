@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from mrio.analysis.dependency import dependency_matrix, dependency_split, spillover_feedback
-from mrio.analysis.extraction import KINDS, extract, extraction_table
+from mrio.analysis.extraction import KINDS, extract, extract_kinds, extraction_table
 from mrio.analysis.multipliers import multipliers
 from mrio.build.concordances import regroup
 from mrio.build.draws import Uncertain
@@ -227,9 +227,15 @@ class ExtractionTable:
         kinds = list(KINDS) if self.kind == "all" else [self.kind]
         results: dict[str, Any] = {}
         result = None
+        if self.scope == "all":  # one set of solves for every kind
+            shared = extract_kinds(system, kinds, regions=_labels(self.regions),
+                                   sectors=_labels(self.sectors), share=self.share)
         for k in kinds:
-            result = extract(system, k, regions=_labels(self.regions), sectors=_labels(self.sectors),
-                             share=self.share, scope=self.scope if k != "total" else "all")
+            if self.scope == "all":
+                result = shared[k]
+            else:
+                result = extract(system, k, regions=_labels(self.regions), sectors=_labels(self.sectors),
+                                 share=self.share, scope=self.scope if k != "total" else "all")
             results[k] = result.losses
             results[f"{k}_relative"] = result.relative_losses
         frame = pd.DataFrame(results)

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mrio import kernels
+from mrio.analysis.extraction import KINDS, _blocks, _primary_input_coefficients, extract_kinds
 from mrio.dependency import measure_intensity
 from mrio.errors import InputError, UnknownLabelError
 from mrio.extraction import extract, extract_block, extraction_table, select_industries
@@ -105,6 +106,18 @@ def test_sets_and_regions_equal_brute_force(size, theta, data):
     for sel in ({"regions": region}, {"sectors": sectors}, {"regions": region, "sectors": sectors}):
         S = select_industries(system, **sel)
         scale = x.sum()
+        # the shared-columns path (all kinds from L[:, S]) against one Woodbury update per kind
+        v = _primary_input_coefficients(system)
+        shared = kernels.set_extraction(system.factor, A, S, KINDS, theta, y=y, v=v, x=x)
+        for kind in KINDS:
+            y_k = y.copy()
+            y_k[S] *= 1 - theta if kind == "total" else 1
+            blocks = _blocks(system, kind, S, "all")
+            one = (kernels.block_extraction(system.factor, A, blocks, theta, v=v, x=x) if kind == "forward"
+                   else kernels.block_extraction(system.factor, A, blocks, theta, y=y_k))
+            close(shared[kind], one, scale)
+        for kind, result in extract_kinds(system, share=theta, **sel).items():
+            close(result.output["after"], shared[kind], scale)
         close(extract(system, "backward", share=theta, **sel).output["after"],
               brute_backward(A, y, S, theta), scale)
         close(extract(system, "forward", share=theta, **sel).output["after"],
@@ -307,3 +320,4 @@ def test_explicit_inverse_path_equals_solve_path(size, theta, data):
             close(got, L_bar @ y, x.sum())
             got = kernels.block_extraction(system.factor, A, blocks, theta, v=v, x=x, L=use)
             close(got, (v @ L_bar) * x, x.sum())
+
