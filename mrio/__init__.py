@@ -73,6 +73,7 @@ _LAZY = {
     "pyatt_round": "mrio.analysis.dependency",
     "extract": "mrio.analysis.extraction",
     "extract_block": "mrio.analysis.extraction",
+    "extract_kinds": "mrio.analysis.extraction",
     "extraction_table": "mrio.analysis.extraction",
     "rasmussen_hirschman": "mrio.analysis.linkages",
     "eigenvector_linkages": "mrio.analysis.linkages",
@@ -98,7 +99,7 @@ __all__ = [
     "interregional_output_multipliers", "footprints", "FootprintAccounts", "build_report",
     "write_report", "shocks", "ario", "scenario", "dependency", "extraction", "linkages", "paths",
     "structure", "trade", "dependency_matrix", "dependency_split", "commuting_flows", "spillover_feedback", "pyatt_round", "extract",
-    "extract_block", "extraction_table", "rasmussen_hirschman", "eigenvector_linkages", "key_sectors",
+    "extract_block", "extract_kinds", "extraction_table", "rasmussen_hirschman", "eigenvector_linkages", "key_sectors",
     "structural_path_analysis", "specialisation_and_exposure", "kww_decomposition",
     "value_added_in_trade", "vax_ratio", "MRIOError", "MRIOWarning",
 ]

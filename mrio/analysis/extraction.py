@@ -227,20 +227,20 @@ def extract_kinds(system: MRIO, kinds: Sequence[str] = KINDS, *, regions: Hashab
     system : MRIO
     kinds : sequence of {"backward", "forward", "total"}
     regions, sectors, industries
-        The selection (see :func:`select_industries`).
+        The selection (see :func:`~mrio.analysis.extraction.select_industries`).
     share : float in (0, 1], default 1
 
     Returns
     -------
     dict kind -> ExtractionResult
-        The same results as :func:`extract` of each kind.
+        The same results as :func:`~mrio.extract` of each kind.
 
     Notes
     -----
     The columns ``L[:, S]`` of the selection (``|S|`` solves) serve every kind, and the rows
     ``L[S, :]`` the forward one: with ``L A = A L = L - I`` they give every factor of the
-    Woodbury updates (:func:`mrio.kernels.set_extraction`; see the methods page, section
-    "Hypothetical extraction").
+    Woodbury updates (``mrio.kernels.set_extraction``; see the methods page "Hypothetical
+    extraction", section "Closed forms from one factorisation").
     """
     share = _check_share(share)
     unknown = [k for k in kinds if k not in KINDS]
