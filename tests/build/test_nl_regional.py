@@ -187,6 +187,25 @@ def test_commuting_reproduces_published_job_totals(shared_data, folder, built):
         assert built_res[key] == pytest.approx(res[p], abs=0.5), p
 
 
+@pytest.mark.parametrize("year", [2010, 2012, 2013])
+def test_every_commuting_year_reproduces_its_published_work_totals(shared_data, folder, year):
+    regions = pd.Index(pd.read_csv(folder / "regions.csv")["region"])
+    matrix = commuting_matrix(folder, regions, year=year)
+    raw = pd.read_csv(shared_data / "nl_regional" / "cbs_81252NED_commuting_jobs_residence_x_work.csv")
+    raw = raw[(raw["Perioden"] == f"{year} december") & raw["WerkregioS"].str.endswith("(CR)")
+              & raw["WoonregioS"].str.endswith("(PV)")]
+    mun = pd.read_csv(shared_data / "nl_regional" / "cbs_84929NED_municipalities_2021.csv")
+    code = {f"{n.strip()} (CR)": c.strip() for c, n in zip(mun["Code_8"], mun["Naam_9"], strict=True)}
+    name = pd.read_csv(folder / "regions.csv").set_index("cbs_code")["region"]
+    published = raw.groupby(raw["WerkregioS"].map(code).map(name))["BanenVanWerknemers_1"].sum()
+    np.testing.assert_allclose(matrix.sum(axis=0).reindex(published.index), published, atol=0.5)
+    # the year is an NLAssumptions choice: every year in its range is bundled
+    for y in range(NLAssumptions.RANGES["commuting_year"][0], NLAssumptions.RANGES["commuting_year"][1] + 1):
+        assert commuting_matrix(folder, regions, year=y).to_numpy().sum() > 7000
+    with pytest.raises(FileFormatError, match="no rows for year 2009"):
+        commuting_matrix(folder, regions, year=2009)
+
+
 def test_commuting_split_scored_on_the_published_corop_rows(folder, tmp_path):
     """Hide 81252NED's COROP rows (Groningen, Friesland) and score the split of the province rows on them."""
     from mrio.build.nl_placement import COMMUTING_DISTANCE_DECAY
