@@ -22,12 +22,15 @@ from mrio.build.inputs import read_csv_cached, read_national
 from mrio.build.national import NationalTable
 from mrio.build.nl_placement import (
     EXTRA_REGIO,
+    INPUT_FLOOR,
+    VA_FLOOR,
     NLAssumptions,
     commuting_matrix,
     final_demand_weights,
     industry_indicators,
     place_employment,
     place_output,
+    place_value_added,
 )
 from mrio.build.regional import build_mrio
 from mrio.core.files import atomic_path
@@ -148,6 +151,8 @@ def build_nl_corop(national: NationalTable | None = None, folder: Path | None = 
     national_year = int(national.meta.get("year", year) or year)
     x = national.x
     x_reg = place_output(x, folder, national_year, region_index, a)
+    va_national = national.V.loc[list(national.value_added_components)].sum(axis=0)
+    va_reg = place_value_added(x_reg, va_national, folder, national_year, a)
     # national jobs by industry: Eurostat A*10 employment (nearest year) split within a group by output
     eurostat = nl_indicators(folder, national_year)
     emp = eurostat[eurostat["indicator"] == "employment"]
@@ -202,6 +207,12 @@ def build_nl_corop(national: NationalTable | None = None, folder: Path | None = 
                                    "85925NED (revision 2024: other levels, C for 31 COROP regions only, and "
                                    "Groningen gas placed very differently); 2021's input-output table is "
                                    "preliminary, so 2021 takes 84419NED's shares",
+        "value_added": "gross value added of every (region, industry) balanced by GRAS to CBS 84419NED COROP "
+                       "value added of A, B, C, D+E and the services (total minus those) and to the national "
+                       "value added of every industry, from the national coefficient times regional output, "
+                       f"each cell kept within [{VA_FLOOR} x that prior, output - {INPUT_FLOOR} x national "
+                       "inputs]; every input column of a regional industry is the national one scaled by "
+                       "(x - v)/(x_N - v_N) (mrio.build.nl_placement.place_value_added)",
         "employment": "persons employed by COROP (CBS 85924NED, nearest year) split over industries by placed output "
                       "x national labour productivity (Eurostat A*10 employment split within a group by output), "
                       "balanced by RAS to the COROP totals and the national jobs by industry",
@@ -229,7 +240,8 @@ def build_nl_corop(national: NationalTable | None = None, folder: Path | None = 
     concordance = pd.Series(list(x.index), index=x.index, name="group")
     return build_mrio(national, indicators, concordance, distances, internal_distances=internal,
                       output_indicators=kwargs.pop("output_indicators", ("output",)),
-                      final_demand_proxies=proxies, employment_unit="1000 persons", meta=meta, **kwargs)
+                      final_demand_proxies=proxies, value_added=kwargs.pop("value_added", va_reg),
+                      employment_unit="1000 persons", meta=meta, **kwargs)
 
 
 # ---------------------------------------------------------------------------------- cached loaders

@@ -47,8 +47,7 @@ from mrio.build.inputs import read_csv_cached
 
 __all__ = ["NLAssumptions", "EXTRA_REGIO", "TURNOVER_INDUSTRIES", "turnover_code", "place_output",
            "place_employment", "final_demand_weights", "commuting_matrix", "COMMUTING_DISTANCE_DECAY",
-           "industry_indicators",
-           "read_regional_file"]
+           "industry_indicators", "read_regional_file", "place_value_added", "VA_FLOOR", "INPUT_FLOOR"]
 
 #: Label of the extra-regio region (NUTS NLZZZ: the continental shelf and public administration abroad).
 EXTRA_REGIO = "Extra-regio"
@@ -614,3 +613,117 @@ def commuting_matrix(folder: Path, regions: pd.Index, year: int = 2014,
             split[:, active] = kernels.ras(prior[:, active], row_targets, col_targets[active]).X
         out.loc[members] = split.reshape(len(members), len(blocks), len(corop)).sum(axis=1)
     return out
+
+
+# ---------------------------------------------------------------------------------- value added
+#: Bounds of a regional industry's value added, relative to the national coefficients: at least
+#: ``VA_FLOOR`` of its output times the national value-added coefficient, and intermediate inputs of
+#: at least ``INPUT_FLOOR`` of its output times the national input coefficient.
+VA_FLOOR = 0.2
+INPUT_FLOOR = 0.2
+
+
+def _gras_factor(positive: np.ndarray, negative: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """GRAS scaling factor ``r`` with ``r p - n / r = target`` (Temurshoev et al. 2013, eq. 8)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(positive > 0, (target + np.sqrt(target ** 2 + 4 * positive * negative)) / (2 * positive),
+                     np.where(negative > 0, -negative / np.where(target < 0, target, -1.0), 1.0))
+    return np.where(np.isfinite(r) & (r > 0), r, 1.0)
+
+
+def _bounded_gras(prior: np.ndarray, rows: np.ndarray, columns: np.ndarray, lower: np.ndarray,
+                  upper: np.ndarray, tol: float = 1e-8, max_iter: int = 5_000) -> np.ndarray:
+    """GRAS of ``prior`` to the row and column totals with every cell kept in ``[lower, upper]``.
+
+    Cyclic projections: a GRAS row step, a GRAS column step, then every cell clipped to its bounds
+    (the projection onto a box under the GRAS/RAS information distance is the clip), until the
+    margins hold to ``tol`` relative (e.g. Lenzen, Gallego & Wood 2009 on constrained RAS).
+    Each row's bounds are first made consistent with its own total (a published zero needs no
+    positive floor). The columns (national value added) hold exactly at the end: their last
+    residual is spread over the column's cells inside their bounds.
+    """
+    lower, upper = lower.copy(), upper.copy()
+    low_sum = np.where(np.isfinite(lower), lower, 0.0).sum(axis=1)
+    shrink = np.where(low_sum > np.maximum(rows, 0.0), np.maximum(rows, 0.0) / np.where(low_sum > 0, low_sum, 1.0), 1.0)
+    lower = np.where(np.isfinite(lower), lower * shrink[:, np.newaxis], lower)
+    X = np.clip(prior, lower, upper)
+    scale = max(1.0, float(np.abs(columns).max(initial=0.0)))
+    for _ in range(max_iter):
+        pos, neg = np.clip(X, 0, None), np.clip(-X, 0, None)
+        r = _gras_factor(pos.sum(axis=1), neg.sum(axis=1), rows)[:, np.newaxis]
+        X = np.clip(pos * r - neg / r, lower, upper)
+        pos, neg = np.clip(X, 0, None), np.clip(-X, 0, None)
+        s = _gras_factor(pos.sum(axis=0), neg.sum(axis=0), columns)[np.newaxis, :]
+        X = np.clip(pos * s - neg / s, lower, upper)
+        gap = max(np.abs(X.sum(axis=1) - rows).max(initial=0.0), np.abs(X.sum(axis=0) - columns).max(initial=0.0))
+        if gap <= tol * scale:
+            break
+    # columns exactly: the residual goes to the cells with room, in proportion to the room
+    residual = columns - X.sum(axis=0)
+    room = np.where(residual[np.newaxis, :] > 0, upper - X, X - lower)
+    room = np.where(np.isfinite(room), np.clip(room, 0, None), np.abs(X) + 1.0)
+    total = room.sum(axis=0)
+    X = X + room * np.divide(residual, total, out=np.zeros_like(residual), where=total > 0)[np.newaxis, :]
+    return X
+
+
+def place_value_added(x_reg: pd.DataFrame, value_added: pd.Series, folder: Path, year: int,
+                      assumptions: NLAssumptions | None = None) -> pd.DataFrame:
+    """Regional gross value added ``v_j^r`` (regions x industries) reproducing CBS 84419NED.
+
+    The prior is the national value-added coefficient times regional output; inside each
+    84419NED group (A, B, C, D+E and the services, total minus those four) it is balanced by
+    GRAS to the group's published COROP value added (scaled to the national table's group
+    total; regions without output in a group get none, e.g. extra-regio's rounding residuals) and
+    to every industry's national value added, keeping each cell between ``VA_FLOOR`` of the
+    national coefficient and the cell's output less ``INPUT_FLOOR`` of the national inputs
+    (:func:`_bounded_gras`). See docs/methods/regional.md, section "Regional value added".
+
+    Parameters
+    ----------
+    x_reg : pandas.DataFrame
+        Regional output (regions x the 81 industries), e.g. from :func:`place_output`.
+    value_added : pandas.Series
+        National gross value added of the 81 industries.
+    folder : path
+        ``data/nl_corop``.
+    year : int
+    assumptions : NLAssumptions, optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        Like ``x_reg``; columns sum to ``value_added`` (1e-9 relative).
+    """
+    a = assumptions or NLAssumptions()
+    regions = x_reg.index
+    ind = _Indicators(Path(folder), year, regions, a)
+    xv = x_reg.to_numpy(dtype=float)
+    vN = value_added.reindex(x_reg.columns).to_numpy(dtype=float)
+    xN = xv.sum(axis=0)
+    coef = kernels.safe_divide(vN, xN)
+    prior = xv * coef[np.newaxis, :]
+    slack = 1e-9 * np.maximum(1.0, np.abs(xN))
+    regular = (vN >= -slack) & (xN - vN >= -slack)  # value added within [0, output]
+    coef = np.where(regular, np.clip(coef, 0.0, 1.0), coef)
+    prior = xv * coef[np.newaxis, :]
+    lower = np.where(regular, VA_FLOOR * prior, -np.inf)
+    upper = np.where(regular, xv - INPUT_FLOOR * (xv - prior), np.inf)
+    published = {}
+    for g in (*ACCOUNT_GROUPS, "total"):
+        s = ind.account(g, "gva").reindex(regions)
+        if s.isna().any():
+            raise FileFormatError(f"regional_accounts.csv: no {g} value added for {list(s.index[s.isna()])} "
+                                  f"in {year}")
+        published[g] = s.to_numpy(dtype=float)
+    published["S"] = published["total"] - sum(published[g] for g in ACCOUNT_GROUPS)
+    out = prior.copy()
+    for g in ROOT_GROUPS:
+        cols = [j - 1 for j in _leaves(g)]
+        P = prior[:, cols]
+        target = np.where(np.abs(P).sum(axis=1) > 0, published[g], 0.0)
+        if vN[cols].sum() == 0 or target.sum() == 0:
+            continue
+        target = target * (vN[cols].sum() / target.sum())
+        out[:, cols] = _bounded_gras(P, target, vN[cols], lower[:, cols], upper[:, cols])
+    return pd.DataFrame(out, index=regions, columns=x_reg.columns)

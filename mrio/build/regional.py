@@ -246,6 +246,45 @@ def _intra_shares(method, delta, A, x_reg, fd_traded, D, basis_reg, basis_nat):
     return np.clip(q, 0.0, 1.0)
 
 
+def _regional_technology(value_added, regions, sectors, x_reg, va_national, share):
+    """Column factors ``(use, va_share)`` (R, n) of inputs and value added; see :func:`build_mrio`."""
+    if value_added is None:
+        return share, share
+    if not isinstance(value_added, pd.DataFrame):
+        raise InvalidTableError(f"value_added must be a DataFrame of regions x sectors, got "
+                                f"{type(value_added).__name__}")
+    unknown_r = value_added.index.difference(regions, sort=False)
+    unknown_s = value_added.columns.difference(sectors, sort=False)
+    if len(unknown_r) or len(unknown_s):
+        raise UnknownLabelError(f"value_added names unknown regions {lab._show(unknown_r)} or sectors "
+                                f"{lab._show(unknown_s)}")
+    frame = value_added.reindex(index=regions, columns=sectors)
+    missing = ~np.isfinite(frame.to_numpy(dtype=float))
+    if missing.any():
+        r, j = np.argwhere(missing)[0]
+        more = f" and {int(missing.sum()) - 1} more" if missing.sum() > 1 else ""
+        raise InvalidTableError(f"value_added has no finite value for ({regions[r]!r}, {sectors[j]!r}){more}")
+    va = frame.to_numpy(dtype=float)
+    xN = x_reg.sum(axis=0)
+    total = va.sum(axis=0)
+    off = np.abs(total - va_national) > 1e-9 * np.maximum(1.0, np.abs(va_national))
+    if off.any():
+        j = int(np.flatnonzero(off)[0])
+        raise InvalidTableError(f"value_added of sector {sectors[j]!r} sums to {total[j]:.6g} over the regions, "
+                                f"not its national value added {va_national[j]:.6g}")
+    tol = 1e-9 * np.maximum(1.0, np.abs(x_reg))
+    regular = (va_national >= 0) & (xN - va_national >= 0)  # sectors with value added in [0, output]
+    bad = ((x_reg == 0) & (np.abs(va) > tol)) | (regular[np.newaxis, :] & ((va < -tol) | (va > x_reg + tol)))
+    if bad.any():
+        r, j = np.argwhere(bad)[0]
+        raise InvalidTableError(f"value_added of ({regions[r]!r}, {sectors[j]!r}) = {va[r, j]:.6g} is outside "
+                                f"[0, output {x_reg[r, j]:.6g}]")
+    ic_national = xN - va_national
+    use = np.where(ic_national != 0, kernels.safe_divide(x_reg - va, ic_national[np.newaxis, :]), share)
+    va_share = np.where(va_national != 0, kernels.safe_divide(va, va_national[np.newaxis, :]), share)
+    return use, va_share
+
+
 def _trade_error(exc, sectors, regions, O, D):
     """Re-word a kernel failure of the per-product trade balancing with product and region labels."""
     cause = exc.__cause__
@@ -367,6 +406,7 @@ def build_mrio(
     internal_distances: pd.Series | None = None,
     output_indicators: Sequence[str] = OUTPUT_INDICATORS,
     final_demand_proxies: Mapping[Hashable, Any] | None = None,
+    value_added: pd.DataFrame | None = None,
     employment_unit: str = "1000 persons",
     export_region: str = "RoW",
     meta: Mapping[str, Any] | None = None,
@@ -432,6 +472,16 @@ def build_mrio(
         ``national.meta["income_row"]``; by value added when the table has no such row, recorded
         in ``meta["assumptions"]``), ``producer_held`` categories by producer, every other category by
         value added.
+    value_added : pandas.DataFrame (regions x sectors), optional
+        Gross value added of every regional industry (e.g. placed from regional accounts); default
+        the national value-added coefficient in every region. Each column must sum to the national
+        value added of its sector (relative 1e-9); a cell lies between 0 and the cell's output
+        (for sectors whose national value added and intermediate inputs are both >= 0) and is 0
+        where the output is. The region's technology is then the national one scaled column by
+        column, ``use_j^r = (x_j^r - v_j^r) / (x_j - v_j)`` for every input row (domestic
+        products, imports, net product taxes) and ``v_j^r / v_j`` for the value-added rows, so that
+        inputs plus value added equal output in every region and the sum over regions is the
+        national table (docs/methods/regional.md, section "Regional value added").
     employment_unit : str
         Unit of the ``employment`` extension (built when every group has an ``employment``
         indicator for every region).
@@ -506,9 +556,11 @@ def build_mrio(
     A = kernels.technical_coefficients(ZN, xN)
     v_coef = kernels.safe_divide(VN, xN[np.newaxis, :])
     va_pos = lab.lookup(national.V.index, national.value_added_components, "value-added rows")
-    va_reg = x_reg * v_coef[va_pos].sum(axis=0)[np.newaxis, :]
+    # column factors (R, n), each summing to 1 over regions: intermediate use and value added
+    use, va_share = _regional_technology(value_added, regions, sectors, x_reg, VN[va_pos].sum(axis=0), share)
+    va_reg = va_share * VN[va_pos].sum(axis=0)[np.newaxis, :]
     income_row = national.meta.get("income_row")
-    income_reg = (x_reg * v_coef[national.V.index.get_loc(income_row)][np.newaxis, :]
+    income_reg = (va_share * VN[national.V.index.get_loc(income_row)][np.newaxis, :]
                   if income_row in national.V.index else va_reg)
 
     # ---- employment (extension and LQ basis)
@@ -558,7 +610,7 @@ def build_mrio(
     FN_held = np.where(held, FN, 0.0)
     fd_traded = FN_traded @ W  # (n, R) traded final demand at destination
     # ---- 3. trade margins and balancing
-    D = ZN @ share.T + fd_traded  # (n, R): sum_j a_ij x_j^s + y_i^s
+    D = ZN @ use.T + fd_traded  # (n, R): sum_j a_ij^s x_j^s + y_i^s
     # O_i^r = x_i^r - e_i^r - held_i^r = (Z i + traded final demand)_i share_i^r, computed as a sum of
     # non-negative terms so that no rounding makes it negative
     O = (ZN.sum(axis=1) + FN_traded.sum(axis=1))[:, np.newaxis] * share.T  # (n, R)
@@ -567,14 +619,14 @@ def build_mrio(
         T = _uniform_trade(O, D, q, dist, regions, sectors, beta, decay, ras_tol, ras_max_iter)
     else:
         T, trade_meta = _class_trade(parameters, product_classes, countries, trade_totals, trade_totals_classes,
-                                     imports_by_product, ras_tol, ras_max_iter, O, ZN @ share.T, fd_traded,
+                                     imports_by_product, ras_tol, ras_max_iter, O, ZN @ use.T, fd_traded,
                                      dist, regions, sectors, A, x_reg, basis_reg, basis_nat, national)
     t = np.zeros_like(T)
     np.divide(T, D[:, np.newaxis, :], out=t, where=D[:, np.newaxis, :] > 0)
 
     # ---- 4. assembly
     index = pd.MultiIndex.from_product([regions, sectors], names=list(lab.INDUSTRY_LEVELS))
-    Z = kernels.chenery_moses_flows(np.ascontiguousarray(t), ZN, np.ascontiguousarray(share))
+    Z = kernels.chenery_moses_flows(np.ascontiguousarray(t), ZN, np.ascontiguousarray(use))
     n_cat, n_exp = len(categories), EN.shape[1]
     Y = np.zeros((R * n, R * n_cat + n_exp))
     for s in range(R):
@@ -587,7 +639,10 @@ def build_mrio(
     y_cols = pd.MultiIndex.from_tuples(
         [(r, c) for r in regions for c in categories] + [(export_region, e) for e in national.exports.columns],
         names=list(lab.FINAL_DEMAND_LEVELS))
-    V = (VN[:, np.newaxis, :] * share[np.newaxis, :, :]).reshape(len(national.V.index), R * n)
+    is_va = np.zeros(len(national.V.index), dtype=bool)
+    is_va[va_pos] = True
+    V = (VN[:, np.newaxis, :] * np.where(is_va[:, np.newaxis, np.newaxis], va_share[np.newaxis], use[np.newaxis])
+         ).reshape(len(national.V.index), R * n)
     x = x_reg.reshape(-1)
     extensions = None
     units = {"monetary": national.units}
@@ -629,7 +684,10 @@ def build_mrio(
     assumptions = [
         "regional output x_j^r = x_j^N * (indicator of the region's group / national indicator of the "
         "group): national output structure within each indicator group",
-        "every region uses the national domestic technology (A) and primary-input structure (V/x)",
+        ("every region uses the national domestic technology (A) and primary-input structure (V/x)"
+         if value_added is None else
+         "regional value added given (value_added=); every input column of a regional industry is the national "
+         "one scaled by (x_j^r - v_j^r) / (x_j - v_j), its value-added rows by v_j^r / v_j"),
         *trade_assumptions,
         "Chenery-Moses assembly: one trade pattern per product for all buyers in a destination region",
         "exports and producer-held final demand (inventory changes, nationally negative cells) are "

@@ -69,8 +69,8 @@ def dependency_command(source: str | None, year: int | None, measure: str, by: s
     total. With --regroup the detailed (COROP) attribution is computed and then summed into the
     groups, so results are exact sums of the detailed ones. --table effects splits multipliers
     into intra-regional, feedback and spillover parts: in nl-corop every region uses the national
-    technology, so total multipliers are the same in every region by construction and the
-    intra-regional part is where regions differ. With --draws N the table is rebuilt N times
+    input structure scaled to its published value added, so total multipliers differ a little
+    between regions and the intra-regional part differs most. With --draws N the table is rebuilt N times
     with its uncertain assumptions drawn from their ranges, and every cell gets the point
     estimate and the percentiles p5, p25, p50, p75, p95.
     \b

@@ -628,3 +628,63 @@ def test_cli_build_takes_the_trade_balancing_options(tmp_path):
     assert "Traceback" not in result.output
     result = CliRunner().invoke(main, [*args, "--ras-tol", "nan"])
     assert result.exit_code == 2 and "ras_tol" in result.output
+
+
+# ------------------------------------------------------------------ regional value added
+def _value_added_draw(system, rng, spread):
+    """Regional value added: the national coefficient perturbed per cell, rebalanced to the national column sums."""
+    x = system.x.unstack("sector").reindex(columns=system.sectors)
+    va = system.value_added.unstack("sector").reindex(columns=system.sectors)
+    noisy = va * rng.uniform(1 - spread, 1 + spread, va.shape)
+    noisy = noisy * (va.sum() / noisy.sum())
+    return noisy.clip(upper=x * 0.999), x
+
+
+def test_value_added_at_the_national_coefficients_gives_the_same_table():
+    plain = _build()
+    same = _build(value_added=plain.value_added.unstack("sector").reindex(columns=plain.sectors))
+    np.testing.assert_allclose(same.Z.to_numpy(), plain.Z.to_numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(same.V.to_numpy(), plain.V.to_numpy(), rtol=1e-12, atol=1e-12)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), spread=st.floats(0.0, 0.5))
+def test_regional_value_added_keeps_national_consistency_and_balances(seed, spread):
+    plain = _build()
+    va, x = _value_added_draw(plain, np.random.default_rng(seed), spread)
+    va = va * (plain.value_added.unstack("sector").reindex(columns=plain.sectors).sum() / va.sum())
+    if (va > x).any().any():  # the rescaling pushed a cell over its output: not a valid input
+        return
+    system = _build(value_added=va)
+    assert national_consistency(system, _national())["max_relative_error"].max() <= RTOL
+    got = system.value_added.unstack("sector").reindex(index=va.index, columns=va.columns)
+    np.testing.assert_allclose(got.to_numpy(), va.to_numpy(), rtol=1e-10, atol=1e-9)
+    inputs = system.Z.sum(axis=0) + system.V.drop(list(system.value_added_components)).sum(axis=0)
+    np.testing.assert_allclose((inputs + system.value_added).to_numpy(), system.x.to_numpy(), rtol=1e-9)
+    # every input column is the national one scaled by (1 - v_j^r / x_j^r) / (1 - v_j / x_j)
+    n = plain.n_sectors
+    nat = _national()
+    a_nat = nat.Z.to_numpy() / nat.x.to_numpy()[np.newaxis, :]
+    v_nat = plain.value_added.groupby(level="sector").sum().reindex(plain.sectors).to_numpy() / nat.x.to_numpy()
+    A = system.A.to_numpy().reshape(plain.n_regions, n, -1).sum(axis=0)  # by product, over origin regions
+    xs, vs = system.x.to_numpy(), system.value_added.to_numpy()
+    for col in np.flatnonzero(xs > 0):
+        j = col % n
+        expected = a_nat[:, j] * (1 - vs[col] / xs[col]) / (1 - v_nat[j])
+        np.testing.assert_allclose(A[:, col], expected, rtol=1e-9, atol=1e-12)
+
+
+def test_regional_value_added_bad_input():
+    plain = _build()
+    va = plain.value_added.unstack("sector").reindex(columns=plain.sectors)
+    with pytest.raises(InvalidTableError, match="sums to .* not its national value added"):
+        _build(value_added=va * 1.01)
+    shifted = va.copy()
+    shifted.iloc[0, 0] = float(plain.x.unstack("sector").iloc[0, 0]) * 1.5
+    shifted.iloc[1, 0] -= shifted.iloc[0, 0] - va.iloc[0, 0]
+    with pytest.raises(InvalidTableError, match=r"outside \[0, output"):
+        _build(value_added=shifted)
+    with pytest.raises(UnknownLabelError, match="Atlantis"):
+        _build(value_added=va.rename(index={va.index[0]: "Atlantis"}))
+    with pytest.raises(InvalidTableError, match="no finite value"):
+        _build(value_added=va.iloc[:, :-1])

@@ -182,7 +182,14 @@ def test_shares_by_destination_region_and_origin_rows(runner, system_folder, tmp
     assert bad.exit_code == 2 and "R9" in bad.output
 
 
-def test_multipliers_say_when_totals_are_the_same_in_every_region(runner):
+def test_multipliers_say_when_totals_are_the_same_in_every_region(runner, tmp_path):
+    # nl-provinces: regional value added (CBS regional accounts) makes the totals differ
     result = runner.invoke(main, ["multipliers", "nl-provinces"])
+    assert result.exit_code == 0 and "same in every region" not in result.output
+    # the same build with the national value-added coefficients in every region: they do not
+    from mrio.build.nl import build_nl_corop
+
+    mrio.write(build_nl_corop(value_added=None), tmp_path / "national-technology")
+    result = runner.invoke(main, ["multipliers", str(tmp_path / "national-technology")])
     assert result.exit_code == 0 and "same in every region" in result.output
     assert "dependency --table effects" in result.output
