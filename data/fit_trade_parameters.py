@@ -2,14 +2,17 @@
 
 Run from the repository root (takes a few minutes)::
 
-    python data/fit_trade_parameters.py [--shared ../shared/data] [--out data/trade_parameters.json]
+    python data/fit_trade_parameters.py [--shared ../shared/data] [--out data/trade_parameters.json] [--bootstrap 100]
+
+The shipped file was written with ``--bootstrap 25`` (7 minutes).
 
 Calibration truths (read in place from the shared data folder, never copied here): the Japanese
 prefectural tables 2015 (calibration half) and WIOD 2000 with the EU-27 as regions of one nation.
 WIOD 2011 and the held-back Japanese half are not used: they are the independent checks
 (``mrio validate``). One parameter setting serves every region. The fit is
 :func:`mrio.build.validation.fit_trade_parameters` (non-linear least squares; standard errors from
-the Jacobian, 95 % ranges = value +- 1.96 s.e.); the file records the parameters, their standard
+the Jacobian, 95 % ranges = value +- 1.96 s.e.; with ``--bootstrap B`` the bootstrap standard deviations and
+2.5-97.5 percentiles of a cluster bootstrap over regions instead); the file records the parameters, their standard
 errors and ranges, the fit diagnostics and the validation scores of the fitted setting.
 """
 

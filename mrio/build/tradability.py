@@ -28,7 +28,8 @@ section "Trade estimation".
 
 The defaults (:meth:`TradeParameters.default`) are fitted on survey truths by
 :func:`mrio.build.validation.fit_trade_parameters` (script ``data/fit_trade_parameters.py``) and
-stored with standard errors and 95 % ranges in ``data/trade_parameters.json``; the uncertainty
+stored with standard errors and 95 % ranges (cluster bootstrap over the truths' regions) in
+``data/trade_parameters.json``; the uncertainty
 ensembles draw from those ranges (:meth:`TradeParameters.table`, :meth:`TradeParameters.with_values`).
 
 References
