@@ -296,6 +296,10 @@ def _nl_placement_assumptions(year: int) -> list[Uncertain]:
     defaults = NLAssumptions()
     out = [Uncertain(name, getattr(defaults, name), *NLAssumptions.RANGES[name], "triangular", text, source)
            for name, (text, source) in _NL_PLACEMENT_PARAMETERS.items()]
+    first, last = NLAssumptions.RANGES["commuting_year"]
+    out.append(Uncertain("commuting_year", defaults.commuting_year, first, last, "integer",
+                         "commuting: year of the commuting matrix held for later years (81252NED ends in 2014)",
+                         f"each published December {first}-{last} equally likely"))
     with nl_inputs_folder() as folder:
         turnover = pd.read_csv(Path(folder) / "turnover.csv")
         accounts = pd.read_csv(Path(folder) / "regional_accounts.csv")
