@@ -152,6 +152,16 @@ def test_choropleth_colour_is_the_colour_map_of_the_normalised_value(data):
     patches = _region_patches(fig)
     assert len(fig.axes) == 2  # map and colour bar
     lo, hi = min(vals), max(vals)
+    if center is not None and (hi <= 0 or lo >= 0) and hi > lo:
+        # one sign (issue 13, item 21): the diverging map's half on that side, from the centre
+        # (its middle colour) to the extreme, sampled in 128 steps
+        base = colormaps["RdBu_r"]
+        for k, name in enumerate(geo.regions):
+            if name in chosen:
+                v = vals[chosen.index(name)]
+                at = 0.5 * (v - lo) / (0.0 - lo) if hi <= 0 else 0.5 + 0.5 * v / hi
+                assert patches[k].get_facecolor() == pytest.approx(base(at), abs=0.02)
+        return
     if center is None:
         if hi <= lo:
             lo, hi = lo - 0.5 * (abs(lo) or 1.0), hi + 0.5 * (abs(hi) or 1.0)
@@ -402,3 +412,16 @@ def test_one_signed_changes_get_a_sequential_scale():
     mixed = plot.choropleth(pd.Series({"Twente": -1.0, "Utrecht": 2.0}), center=0.0, cmap="RdBu")
     bar = mixed.axes[-1]
     assert bar.get_ylim() == pytest.approx((-2.0, 2.0)) or bar.get_xlim() == pytest.approx((-2.0, 2.0))
+
+
+@pytest.mark.parametrize("vals", [[-1.0, -128.0], [3.0, 7.0]])
+def test_one_signed_changes_use_the_diverging_maps_half(vals):
+    """The hypothesis case that found the stale expectation: every value on one side of centre 0."""
+    geo = plot.load_geometry("provinces")
+    fig = plot.choropleth(dict(zip(["Drenthe", "Flevoland"], vals, strict=True)), "provinces", center=0.0)
+    patches = _region_patches(fig)
+    base = colormaps["RdBu_r"]
+    lo, hi = min(vals), max(vals)
+    for name, v in zip(["Drenthe", "Flevoland"], vals, strict=True):
+        at = 0.5 * (v - lo) / (0.0 - lo) if hi <= 0 else 0.5 + 0.5 * v / hi
+        assert patches[geo.regions.index(name)].get_facecolor() == pytest.approx(base(at), abs=0.02)
