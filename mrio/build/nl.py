@@ -235,12 +235,15 @@ def build_nl_corop(national: NationalTable | None = None, folder: Path | None = 
                    "EU ETS (EUTL) CC BY 4.0, NACE keys MIT (jabrell/euetsinfo); region geometry CBS/Kadaster "
                    "CC BY 4.0",
     }
+    value_added = kwargs.pop("value_added", va_reg)
+    if value_added is None:  # asked for the national value-added coefficients in every region
+        meta["value_added"] = "national value-added coefficient of each industry in every region (value_added=None)"
     meta.update(kwargs.pop("meta", {}) or {})
     kwargs.setdefault("product_classes", "cbs")  # tradability classes of the 81 CBS industries
     concordance = pd.Series(list(x.index), index=x.index, name="group")
     return build_mrio(national, indicators, concordance, distances, internal_distances=internal,
                       output_indicators=kwargs.pop("output_indicators", ("output",)),
-                      final_demand_proxies=proxies, value_added=kwargs.pop("value_added", va_reg),
+                      final_demand_proxies=proxies, value_added=value_added,
                       employment_unit="1000 persons", meta=meta, **kwargs)
 
 
