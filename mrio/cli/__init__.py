@@ -24,6 +24,8 @@ LAZY_COMMANDS = {
         "List every region label with its codes and aliases."),
     "sectors": ("mrio.cli._core", "sectors_command",
         "List every sector label."),
+    "commuting": ("mrio.cli._core", "commuting_command",
+        "Where residents earn their income: residence x work region."),
     "multipliers": ("mrio.cli._core", "multipliers_command",
         "Multipliers by industry (output, value added, income, type II...)."),
     "bench": ("mrio.cli._bench", "bench_command",

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
+from mrio.analysis.dependency import commuting_flows
 from mrio.analysis.multipliers import MULTIPLIER_KINDS
 from mrio.build.datasets import datasets
 from mrio.ensemble.analyses import MultiplierTable, Regrouped
@@ -136,6 +137,37 @@ def regions_command(source: str | None, year: int | None, regroup: str | None, o
     emit(_label_table(list(system.regions), system.region_aliases, "region"), out,
          title=f"{system.n_regions} regions of {system.meta.get('name', 'the table')} "
                "(the aliases are accepted too)")
+
+
+@click.command("commuting")
+@system_options()
+@click.option("--measure", type=click.Choice(["income", "jobs"]), default="income", show_default=True,
+              help="Employees' income (compensation of employees) or the commuting jobs themselves.")
+@click.option("--table", "kind", type=click.Choice(["split", "matrix"]), default="split", show_default=True,
+              help="split: per region of residence, earned in the own region / other regions (amounts and "
+                   "shares); matrix: residence (rows) x work region (columns).")
+@out_option()
+def commuting_command(source: str | None, year: int | None, regroup: str | None, measure: str, kind: str,
+                      out: Path | None) -> None:
+    """Where each region's residents earn their employee income: residence x work region.
+
+    Income earned in a region is paid to the regions where its employees live, in proportion to
+    the commuting jobs (nl-corop: CBS 81252NED, province of residence x COROP of work, split to
+    COROP of residence); the type II multipliers close the model with the same flows
+    (mrio.commuting_flows; docs methods page 'Type II multipliers').
+
+    \b
+    Examples:
+      mrio commuting nl-corop
+      mrio commuting nl-corop --table matrix --measure jobs --regroup province --out commuting.csv
+    """
+    check_table_output(out)
+    system = load_system(source, regroup, year)
+    by_work, split = commuting_flows(system, measure)
+    table = split if kind == "split" else by_work
+    emit(table, out, title=f"commuting {measure} of {system.meta.get('name', 'the table')} "
+                           f"({table.attrs.get('unit', '')}): " + ("by region of residence" if kind == "split"
+                                                                   else "residence (rows) x work (columns)"))
 
 
 @click.command("sectors")

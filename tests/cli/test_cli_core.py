@@ -233,3 +233,27 @@ def test_bench_reports_the_minimum_and_the_median(monkeypatch):
     assert (mine[0], mine[3]) == (1.0, 2.0) and (ref[0], ref[3]) == (2.0, 4.0)
     row = bench._row("op", 3, mine, ref, "ref", 0.0)
     assert row.ratio == 0.5 and row.median_ratio == 0.5
+
+
+def test_commuting_shows_where_residents_earn_their_income(runner, tmp_path, random_mrio):
+    result = runner.invoke(main, ["commuting", "nl-corop"])
+    assert result.exit_code == 0, result.output
+    assert "Flevoland" in result.output and "own_region_share" in result.output
+    out = tmp_path / "income.csv"
+    assert runner.invoke(main, ["commuting", "nl-corop", "--table", "matrix", "--out", str(out)]).exit_code == 0
+    income = pd.read_csv(out, index_col="residence").drop(columns="unit")
+    system = mrio.load("nl-corop")
+    row = system.meta["income_row"]
+    earned = system.V.loc[row].groupby(level="region").sum()
+    # every region's employee income is paid to its residents somewhere; Flevoland (a one-COROP province, so
+    # straight from CBS 81252NED) earns a quarter of it in Groot-Amsterdam
+    np.testing.assert_allclose(income.sum(axis=0).reindex(earned.index), earned, rtol=1e-9)
+    assert 0.2 < income.loc["Flevoland", "Groot-Amsterdam"] / income.loc["Flevoland"].sum() < 0.3
+    jobs = tmp_path / "jobs.csv"
+    assert runner.invoke(main, ["commuting", "nl-corop", "--measure", "jobs", "--table", "matrix", "--regroup",
+                                "province", "--out", str(jobs)]).exit_code == 0
+    provinces = pd.read_csv(jobs, index_col="residence").drop(columns="unit")
+    assert provinces.to_numpy().sum() == pytest.approx(system.commuting.to_numpy().sum(), rel=1e-12)
+    mrio.write(random_mrio, tmp_path / "no-commuting")  # a table without a commuting matrix: a clear error
+    result = runner.invoke(main, ["commuting", str(tmp_path / "no-commuting")])
+    assert result.exit_code == 2 and "commuting" in result.output and "Traceback" not in result.output
