@@ -623,50 +623,6 @@ VA_FLOOR = 0.2
 INPUT_FLOOR = 0.2
 
 
-def _gras_factor(positive: np.ndarray, negative: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """GRAS scaling factor ``r`` with ``r p - n / r = target`` (Temurshoev et al. 2013, eq. 8)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.where(positive > 0, (target + np.sqrt(target ** 2 + 4 * positive * negative)) / (2 * positive),
-                     np.where(negative > 0, -negative / np.where(target < 0, target, -1.0), 1.0))
-    return np.where(np.isfinite(r) & (r > 0), r, 1.0)
-
-
-def _bounded_gras(prior: np.ndarray, rows: np.ndarray, columns: np.ndarray, lower: np.ndarray,
-                  upper: np.ndarray, tol: float = 1e-8, max_iter: int = 5_000) -> np.ndarray:
-    """GRAS of ``prior`` to the row and column totals with every cell kept in ``[lower, upper]``.
-
-    Cyclic projections: a GRAS row step, a GRAS column step, then every cell clipped to its bounds
-    (the projection onto a box under the GRAS/RAS information distance is the clip), until the
-    margins hold to ``tol`` relative (e.g. Lenzen, Gallego & Wood 2009 on constrained RAS).
-    Each row's bounds are first made consistent with its own total (a published zero needs no
-    positive floor). The columns (national value added) hold exactly at the end: their last
-    residual is spread over the column's cells inside their bounds.
-    """
-    lower, upper = lower.copy(), upper.copy()
-    low_sum = np.where(np.isfinite(lower), lower, 0.0).sum(axis=1)
-    shrink = np.where(low_sum > np.maximum(rows, 0.0), np.maximum(rows, 0.0) / np.where(low_sum > 0, low_sum, 1.0), 1.0)
-    lower = np.where(np.isfinite(lower), lower * shrink[:, np.newaxis], lower)
-    X = np.clip(prior, lower, upper)
-    scale = max(1.0, float(np.abs(columns).max(initial=0.0)))
-    for _ in range(max_iter):
-        pos, neg = np.clip(X, 0, None), np.clip(-X, 0, None)
-        r = _gras_factor(pos.sum(axis=1), neg.sum(axis=1), rows)[:, np.newaxis]
-        X = np.clip(pos * r - neg / r, lower, upper)
-        pos, neg = np.clip(X, 0, None), np.clip(-X, 0, None)
-        s = _gras_factor(pos.sum(axis=0), neg.sum(axis=0), columns)[np.newaxis, :]
-        X = np.clip(pos * s - neg / s, lower, upper)
-        gap = max(np.abs(X.sum(axis=1) - rows).max(initial=0.0), np.abs(X.sum(axis=0) - columns).max(initial=0.0))
-        if gap <= tol * scale:
-            break
-    # columns exactly: the residual goes to the cells with room, in proportion to the room
-    residual = columns - X.sum(axis=0)
-    room = np.where(residual[np.newaxis, :] > 0, upper - X, X - lower)
-    room = np.where(np.isfinite(room), np.clip(room, 0, None), np.abs(X) + 1.0)
-    total = room.sum(axis=0)
-    X = X + room * np.divide(residual, total, out=np.zeros_like(residual), where=total > 0)[np.newaxis, :]
-    return X
-
-
 def place_value_added(x_reg: pd.DataFrame, value_added: pd.Series, folder: Path, year: int,
                       assumptions: NLAssumptions | None = None) -> pd.DataFrame:
     """Regional gross value added ``v_j^r`` (regions x industries) reproducing CBS 84419NED.
@@ -677,7 +633,7 @@ def place_value_added(x_reg: pd.DataFrame, value_added: pd.Series, folder: Path,
     total; regions without output in a group get none, e.g. extra-regio's rounding residuals) and
     to every industry's national value added, keeping each cell between ``VA_FLOOR`` of the
     national coefficient and the cell's output less ``INPUT_FLOOR`` of the national inputs
-    (:func:`_bounded_gras`). See docs/methods/regional.md, section "Regional value added".
+    (:func:`mrio.kernels.bounded_gras`). See docs/methods/regional.md, section "Regional value added".
 
     Parameters
     ----------
@@ -725,5 +681,6 @@ def place_value_added(x_reg: pd.DataFrame, value_added: pd.Series, folder: Path,
         if vN[cols].sum() == 0 or target.sum() == 0:
             continue
         target = target * (vN[cols].sum() / target.sum())
-        out[:, cols] = _bounded_gras(P, target, vN[cols], lower[:, cols], upper[:, cols])
+        with kernel_errors():
+            out[:, cols] = kernels.bounded_gras(P, target, vN[cols], lower[:, cols], upper[:, cols]).X
     return pd.DataFrame(out, index=regions, columns=x_reg.columns)
