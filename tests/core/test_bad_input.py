@@ -70,15 +70,20 @@ def test_balancing_options_are_checked(kwargs, match):
 
 
 # ------------------------------------------------------------------ metadata.json (13, 15)
+def _with_metadata(system, folder, key, value):
+    """Write ``system`` to ``folder`` and set ``key`` of its metadata.json to a malformed ``value``."""
+    system.write(folder)
+    path = folder / "metadata.json"
+    meta = json.loads(path.read_text())
+    meta[key] = value
+    path.write_text(json.dumps(meta))
+
+
 @pytest.mark.parametrize(("key", "value"), [
     ("units", ["a"]), ("units", {"monetary": 5}), ("meta", 5), ("value_added_components", 3),
     ("value_added_components", "compensation"), ("files", ["Z.parquet"]), ("table_format", 5)])
 def test_malformed_metadata_names_the_key(system, tmp_path, key, value):
-    system.write(tmp_path / "t")
-    path = tmp_path / "t" / "metadata.json"
-    meta = json.loads(path.read_text())
-    meta[key] = value
-    path.write_text(json.dumps(meta))
+    _with_metadata(system, tmp_path / "t", key, value)
     with pytest.raises(FileFormatError, match=key):
         mrio.read(tmp_path / "t")
 
@@ -151,11 +156,7 @@ def test_cli_reports_malformed_metadata_as_bad_input(system, tmp_path, key, valu
 
     from mrio.cli import main
 
-    system.write(tmp_path / "t")
-    path = tmp_path / "t" / "metadata.json"
-    meta = json.loads(path.read_text())
-    meta[key] = value
-    path.write_text(json.dumps(meta))
+    _with_metadata(system, tmp_path / "t", key, value)
     result = CliRunner().invoke(main, ["info", str(tmp_path / "t")])
     assert result.exit_code == 2, result.output
     assert key in result.output
