@@ -166,3 +166,63 @@ if __name__ == "__main__":  # python benchmarks/bench_shocks.py: the ratio on th
     mine, boario = ario_speedup(_fold_exports(mrio.load("nl-corop")))
     print(f"ARIO nl-corop (N = 3,240): mrio {mine:.4f} s/step over 365 steps, BoARIO {boario:.3f} s/step "
           f"over 15 steps (time loop only, extrapolated per step); ratio {boario / mine:.1f}x")
+
+
+def _chenery_moses(R, n, seed=5):
+    """A random closed table with one trade share per product and pair of regions (A^{rs} =
+    diag(t^{rs}) a^s), final demand of the system's regions only."""
+    rng = np.random.default_rng(seed)
+    t = rng.random((n, R, R)) + 0.05
+    t /= t.sum(axis=1, keepdims=True)
+    tech = rng.random((R, n, n))
+    tech *= rng.uniform(0.2, 0.6, (R, 1, n)) / tech.sum(axis=1, keepdims=True)
+    A = np.einsum("irs,sij->risj", t, tech).reshape(R * n, R * n)
+    index = pd.MultiIndex.from_product([[f"R{r}" for r in range(R)], [f"s{i}" for i in range(n)]],
+                                       names=["region", "sector"])
+    cols = pd.MultiIndex.from_product([[f"R{r}" for r in range(R)], ["households"]], names=["region", "category"])
+    Y = rng.random((R * n, R))
+    x = np.linalg.solve(np.eye(R * n) - A, Y.sum(axis=1))
+    return mrio.MRIO.from_flows(pd.DataFrame(A * x, index=index, columns=index), pd.DataFrame(Y, index=index,
+                                                                                             columns=cols))
+
+
+def _timed(fn, *args, **kwargs):
+    wall, cpu = time.perf_counter(), time.process_time()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - wall, time.process_time() - cpu
+
+
+@pytest.mark.parametrize("name", ["small", pytest.param("nl-corop", marks=pytest.mark.slow)])
+def test_ario_structured_orders_ratio(name):
+    """Orders split through the trade shares (O(n R^2 + n N) a step) vs the pass over Z (O(N^2)),
+    interleaved in one run: the port scenario of data/examples/rotterdam_port.toml (365 steps).
+    Prints min and median wall and CPU seconds of both and the ratio of the minima."""
+    if name == "nl-corop":
+        system = mrio.load("nl-corop")
+        region = "Groot-Rijnmond"
+        sectors = ["Land transport and pipelines", "Water transport", "Air transport",
+                   "Warehousing and transport support", "Postal and courier activities"]
+    else:
+        system = _chenery_moses(6, 20)
+        region, sectors = system.regions[1], list(system.sectors[:3])
+    assert mrio.kernels.trade_structure(system.arrays.A, system.n_regions) is not None
+    events = [ario.capital_damage(system, [region], sectors, share=0.3, duration=21, recovery_time=180)]
+    ario.ario(system, events, steps=3)  # warm numba
+    times = {True: [], False: []}
+    for _ in range(3):
+        for structured in (True, False):
+            res, wall, cpu = _timed(ario.ario, system, events, steps=365, structured=structured)
+            times[structured].append((wall, cpu))
+            if structured:
+                fast = res
+            else:
+                dense = res
+    scale = dense.baseline.max()
+    for attr in ("production", "capacity", "final_demand_loss_by_destination"):
+        np.testing.assert_allclose(getattr(fast, attr).to_numpy(), getattr(dense, attr).to_numpy(), rtol=1e-12,
+                                   atol=1e-12 * scale)
+    new, old = np.array(times[True]), np.array(times[False])
+    print(f"\nARIO 365 steps {name} N={len(system)}: structured min {new[:, 0].min():.3f} s median "
+          f"{np.median(new[:, 0]):.3f} s (CPU min {new[:, 1].min():.3f} s); pass over Z min {old[:, 0].min():.3f} s "
+          f"median {np.median(old[:, 0]):.3f} s (CPU min {old[:, 1].min():.3f} s); ratio structured/dense "
+          f"wall {new[:, 0].min() / old[:, 0].min():.3f}, CPU {new[:, 1].min() / old[:, 1].min():.3f}")

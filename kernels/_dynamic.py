@@ -155,13 +155,88 @@ def _isclose(a, b):
     return a == b
 
 
+@njit(cache=True)
+def _serve(i, p, t, orders, x0, Y0, by_industry, inv_duration, params, fd_destination, work, out_production,
+           out_capacity, out_fd_loss, out_fd_loss_dest, out_rebuild_demand):
+    """Step 3 of :func:`ario_run` for industry ``i`` (making product ``p``), given its orders received.
+
+    Total demand ``D_i`` (orders + final + reconstruction demand), overproduction ``alpha_i``,
+    capacity and production under the inventory constraint, unmet final demand, the demand left
+    for the next orders and the supplier weight ``w_i``, written into ``work`` and the outputs.
+    ``by_industry[:, i]`` holds industry i's column of ``A_S``, of the input flags (1.0 / 0.0) and
+    of the inventories (rows of a transposed copy: contiguous here).
+    """
+    n = by_industry.shape[2]
+    K = Y0.shape[1]
+    alpha_base, alpha_max, psi = params[0], params[1], params[3]
+    inv_tau = 1.0 / params[2]
+    order_alt = params[4] > 0.5
+    reb = work[i, 7]
+    dtot = orders + work[i, 11] + reb
+    work[i, 2] = dtot
+    alpha = work[i, 0]
+    prod = work[i, 1]
+    # overproduction (BoARIO: from the third step on)
+    if t > 1:
+        scarcity = 0.0
+        if dtot != 0.0:
+            scarcity = (dtot - prod) / dtot
+            if np.isnan(scarcity):
+                scarcity = 0.0
+        chg = (alpha_max - alpha) * scarcity * inv_tau
+        if scarcity == 0.0:
+            chg += (alpha_base - alpha) * inv_tau
+        else:
+            chg += 0.0
+        alpha += chg
+        if alpha < 1.0:
+            alpha = 1.0
+        work[i, 0] = alpha
+    # production under capacity and inventory constraints
+    cap = x0[i] * (1.0 - work[i, 4]) * alpha
+    xopt = min(dtot, cap)
+    q_min = 1.0
+    for q in range(n):
+        if by_industry[1, i, q] != 0.0 and np.isfinite(inv_duration[q]):
+            need = xopt * by_industry[0, i, q] * psi * inv_duration[q]
+            if need != 0.0:
+                v = by_industry[2, i, q] / need
+                if v < q_min:
+                    q_min = v
+    prod = xopt * q_min if q_min < 1.0 else xopt
+    work[i, 1] = prod
+    work[i, 3] = cap
+    out_production[t, i] = prod
+    out_capacity[t, i] = cap
+    # unmet final demand
+    u = 0.0
+    for c in range(K):
+        y = Y0[i, c]
+        if y != 0.0:  # a zero entry adds 0.0 to both sums
+            share = y / dtot if dtot != 0.0 else 0.0
+            unmet = y - share * prod
+            u += unmet
+            out_fd_loss_dest[t, fd_destination[c] * n + p] += unmet
+    out_fd_loss[t, i] = u
+    out_rebuild_demand[t, i] = reb
+    # reconstruction delivered; what is left of the demand counts for the new orders
+    served = prod / dtot if dtot != 0.0 else 0.0
+    work[i, 8] = dtot - reb * served
+    # supplier weight of this step's orders ("alt": capacity / x0)
+    if order_alt:
+        work[i, 6] = cap / x0[i] if x0[i] != 0.0 else 1.0
+    else:
+        work[i, 6] = 1.0
+
+
 @njit(cache=True, parallel=True)
 def ario_run(x0, Z0, Y0, tech, is_input, inv_duration, restoration, capital, params,
              ev_kind, ev_time, ev_recovery, ev_function, ev_slot, ev_damage, ev_rebuild,
              ev_rebuild_tau, ev_rebuild_factor, fd_destination, n_destinations,
              out_production, out_capacity, out_fd_loss, out_fd_loss_dest, out_rebuild_demand,
              out_min_stock, state_stock, state_gap, state_share_sum, work, ev_status, ev_current,
-             ev_active, scratch, t_start, t_stop):
+             ev_active, scratch, by_industry, trade_share, national_use, state_share_total, trade_work,
+             t_start, t_stop):
     """ARIO time loop (Hallegatte 2008, 2014) with BoARIO 0.7.2's update order, in place.
 
     Parameters
@@ -225,6 +300,19 @@ def ario_run(x0, Z0, Y0, tech, is_input, inv_duration, restoration, capital, par
         Event still has damage (True at the start).
     scratch : ndarray (5, n, N)
         Work space.
+    by_industry : ndarray (3, N, n)
+        Work space: ``A_S``, the input flags and the inventories transposed (industry-major).
+    trade_share : ndarray (n, R, R) or (0, 0, 0)
+        ``T_p^{rs}``, region r's share of the inputs of product p bought in region s, when
+        ``Z0_if = T_p^{r s(f)} C_pf`` for every supplier ``i = r n + p`` (a Chenery-Moses table,
+        :func:`mrio.kernels.trade_structure`); empty for the dense pass over ``Z0``.
+    national_use : ndarray (n, N) or (0, 0)
+        ``C_pf = sum_r Z0_{r n + p, f}`` (used with ``trade_share`` only).
+    state_share_total : ndarray (2, n, R) or (2, 0, 0)
+        ``U_p^s = sum_r T_p^{rs} w_{r n + p}`` of the last two steps (the structured share
+        denominators, ``sum_{i makes p} Z0_if w_i = C_pf U_p^{s(f)}``); any values at ``t_start = 0``.
+    trade_work : ndarray (n, R + 2, R) or (0, 0, 0)
+        Work space of the structured pass.
     t_start, t_stop : int
         Run steps ``t_start <= t < t_stop``; call again with the same state arrays to continue
         (this is how the labelled layer shows progress).
@@ -249,21 +337,34 @@ def ario_run(x0, Z0, Y0, tech, is_input, inv_duration, restoration, capital, par
     total demand ``D_i``, overproduction, production, the orders delivered ``I_sum O^rec``,
     unmet final demand and next step's share denominators. Everything else is O(n N) per step
     (plus O(N^2) per rebuild event while it is being rebuilt).
+
+    With ``trade_share`` the pass never reads ``Z0`` (which may then be empty): the share of
+    supplier ``i = r n + p`` in the orders of buyer ``f`` in region ``s`` is ``G_p^{rs} = T_p^{rs}
+    w_i / U_p^s`` whatever ``f``, so ``sum_f O_if = sum_s G_p^{rs} H_p^s`` with ``H_p^s = sum_{f in
+    s} O^S_pf`` and ``(I_sum O^rec)_pf = O^S_pf sum_r G_p^{rs} x_i / D_i``: O(n R^2 + n N) per
+    step instead of O(N^2), the same quantities up to rounding (docs/methods/shocks.md, section
+    "ARIO").
     """
     N = x0.shape[0]
     n = tech.shape[0]
     R = N // n
     K = Y0.shape[1]
     E = ev_kind.shape[0]
-    alpha_base, alpha_max, alpha_tau, psi = params[0], params[1], params[2], params[3]
-    order_alt = params[4] > 0.5
     dmg_dec, cap_dec = params[5], params[6]
     lag = params[7] > 0.5
-    inv_tau = 1.0 / alpha_tau
     n_block = (N + _BLOCK - 1) // _BLOCK
+    structured = trade_share.shape[0] > 0
+    for i in prange(N):  # final demand per industry, summed in column order (work column 11)
+        y = 0.0
+        for c in range(K):
+            y += Y0[i, c]
+        work[i, 11] = y
+        for q in range(n):  # the columns _serve reads, contiguous by industry
+            by_industry[0, i, q] = tech[q, i]
+            by_industry[1, i, q] = 1.0 if is_input[q, i] else 0.0
+            by_industry[2, i, q] = state_stock[q, i]
 
-    # work vectors (columns of the preallocated workspace)
-    alpha = work[:, 0]
+    # work vectors (columns of the preallocated workspace; _serve writes columns 0-3 and 6-8)
     prod = work[:, 1]
     dtot = work[:, 2]
     cap = work[:, 3]
@@ -323,112 +424,115 @@ def ario_run(x0, Z0, Y0, tech, is_input, inv_duration, restoration, capital, par
                         s += ev_rebuild[k, f, g] * w
                     reb_tot[f] += s
         # ---- 2.-4. one pass over the rows of the orders, in parallel over products
-        for p in prange(n):
-            for d in range(n_destinations):
-                out_fd_loss_dest[t, d * n + p] = 0.0
-            for f in range(N):
-                zc[p, f] = 0.0
-                new_sum[p, f] = 0.0
-            for r0 in range(0, R, _GROUP):
-                m = min(_GROUP, R - r0)
-                # orders addressed to rows r0 .. r0+m-1 (step 6 of the previous step, recomputed
-                # with the same operations: O_if = O^S_pf * (Z0_if w_i / sum_i' Z0_i'f w_i'))
-                for j in range(m):
-                    i = (r0 + j) * n + p
-                    if first:
-                        for f in range(N):
-                            rows[j, p, f] = Z0[i, f]
-                    else:
-                        w = ratio[i]
-                        for f in range(N):
-                            z = old_sum[p, f]
-                            share = Z0[i, f] * w / z if z != 0.0 else 0.0
-                            rows[j, p, f] = state_gap[p, f] * share
-                # their totals, each summed in column order (independent chains, interleaved)
-                if m == 4:
-                    s0 = 0.0
-                    s1 = 0.0
-                    s2 = 0.0
-                    s3 = 0.0
-                    for f in range(N):
-                        s0 += rows[0, p, f]
-                        s1 += rows[1, p, f]
-                        s2 += rows[2, p, f]
-                        s3 += rows[3, p, f]
-                    rowsum[p, 0] = s0
-                    rowsum[p, 1] = s1
-                    rowsum[p, 2] = s2
-                    rowsum[p, 3] = s3
-                else:
-                    for j in range(m):
-                        s = 0.0
-                        for f in range(N):
-                            s += rows[j, p, f]
-                        rowsum[p, j] = s
-                for j in range(m):
-                    i = (r0 + j) * n + p
-                    y = 0.0
-                    for c in range(K):
-                        y += Y0[i, c]
-                    dtot[i] = rowsum[p, j] + y + reb_tot[i]
-                    # overproduction (BoARIO: from the third step on)
-                    if t > 1:
-                        scarcity = 0.0
-                        if dtot[i] != 0.0:
-                            scarcity = (dtot[i] - prod[i]) / dtot[i]
-                            if np.isnan(scarcity):
-                                scarcity = 0.0
-                        chg = (alpha_max - alpha[i]) * scarcity * inv_tau
-                        if scarcity == 0.0:
-                            chg += (alpha_base - alpha[i]) * inv_tau
+        if structured:
+            old_total = state_share_total[(t + 1) % 2]
+            new_total = state_share_total[t % 2]
+            for p in prange(n):
+                for d in range(n_destinations):
+                    out_fd_loss_dest[t, d * n + p] = 0.0
+                G = trade_work[p, :R]   # G_p^{rs}: share of region r in the orders of region s
+                H = trade_work[p, R]    # H_p^s = sum_{f in s} O^S_pf: region s's orders of p
+                F = trade_work[p, R + 1]  # F_p^s = sum_r G_p^{rs} x_rp / D_rp: share delivered
+                for r in range(R):
+                    w = ratio[r * n + p]
+                    for s in range(R):
+                        if first:
+                            G[r, s] = trade_share[p, r, s]
                         else:
-                            chg += 0.0
-                        alpha[i] += chg
-                        if alpha[i] < 1.0:
-                            alpha[i] = 1.0
-                    # production under capacity and inventory constraints
-                    cap[i] = x0[i] * (1.0 - delta[i]) * alpha[i]
-                    xopt = min(dtot[i], cap[i])
-                    q_min = 1.0
-                    for q in range(n):
-                        if is_input[q, i] and np.isfinite(inv_duration[q]):
-                            need = xopt * tech[q, i] * psi * inv_duration[q]
-                            if need != 0.0:
-                                v = state_stock[q, i] / need
-                                if v < q_min:
-                                    q_min = v
-                    prod[i] = xopt * q_min if q_min < 1.0 else xopt
-                    out_production[t, i] = prod[i]
-                    out_capacity[t, i] = cap[i]
-                    # unmet final demand
-                    u = 0.0
-                    for c in range(K):
-                        share = Y0[i, c] / dtot[i] if dtot[i] != 0.0 else 0.0
-                        unmet = Y0[i, c] - share * prod[i]
-                        u += unmet
-                        out_fd_loss_dest[t, fd_destination[c] * n + p] += unmet
-                    out_fd_loss[t, i] = u
-                    out_rebuild_demand[t, i] = reb_tot[i]
-                    # reconstruction delivered; what is left of the demand counts for the new orders
-                    served = prod[i] / dtot[i] if dtot[i] != 0.0 else 0.0
-                    dord[i] = dtot[i] - reb_tot[i] * served
-                    # supplier weight of this step's orders ("alt": capacity / x0)
-                    if order_alt:
-                        ratio[i] = cap[i] / x0[i] if x0[i] != 0.0 else 1.0
-                    else:
-                        ratio[i] = 1.0
-                    # proportional rationing: deliveries of product p (I_sum O^rec), in row order;
-                    # next step's share denominators
-                    d_i = dtot[i]
-                    x_i = prod[i]
-                    w = ratio[i]
-                    if d_i != 0.0:
+                            u = old_total[p, s]
+                            G[r, s] = trade_share[p, r, s] * w / u if u != 0.0 else 0.0
+                for s in range(R):
+                    h = 0.0
+                    for j in range(n):
+                        f = s * n + j
+                        if national_use[p, f] != 0.0:
+                            h += national_use[p, f] if first else state_gap[p, f]
+                    H[s] = h
+                for r in range(R):
+                    i = r * n + p
+                    orders = 0.0
+                    for s in range(R):
+                        orders += G[r, s] * H[s]
+                    _serve(i, p, t, orders, x0, Y0, by_industry, inv_duration, params,
+                           fd_destination, work, out_production, out_capacity, out_fd_loss, out_fd_loss_dest,
+                           out_rebuild_demand)
+                for s in range(R):
+                    delivered = 0.0
+                    total = 0.0
+                    for r in range(R):
+                        i = r * n + p
+                        if dtot[i] != 0.0:
+                            delivered += G[r, s] * prod[i] / dtot[i]
+                        total += trade_share[p, r, s] * ratio[i]
+                    F[s] = delivered
+                    new_total[p, s] = total
+                for s in range(R):
+                    for j in range(n):
+                        f = s * n + j
+                        if national_use[p, f] != 0.0:
+                            zc[p, f] = (national_use[p, f] if first else state_gap[p, f]) * F[s]
+                        else:
+                            zc[p, f] = 0.0
+        else:
+            for p in prange(n):
+                for d in range(n_destinations):
+                    out_fd_loss_dest[t, d * n + p] = 0.0
+                for f in range(N):
+                    zc[p, f] = 0.0
+                    new_sum[p, f] = 0.0
+                for r0 in range(0, R, _GROUP):
+                    m = min(_GROUP, R - r0)
+                    # orders addressed to rows r0 .. r0+m-1 (step 6 of the previous step, recomputed
+                    # with the same operations: O_if = O^S_pf * (Z0_if w_i / sum_i' Z0_i'f w_i'))
+                    for j in range(m):
+                        i = (r0 + j) * n + p
+                        if first:
+                            for f in range(N):
+                                rows[j, p, f] = Z0[i, f]
+                        else:
+                            w = ratio[i]
+                            for f in range(N):
+                                z = old_sum[p, f]
+                                share = Z0[i, f] * w / z if z != 0.0 else 0.0
+                                rows[j, p, f] = state_gap[p, f] * share
+                    # their totals, each summed in column order (independent chains, interleaved)
+                    if m == 4:
+                        s0 = 0.0
+                        s1 = 0.0
+                        s2 = 0.0
+                        s3 = 0.0
                         for f in range(N):
-                            zc[p, f] += rows[j, p, f] / d_i * x_i
-                            new_sum[p, f] += Z0[i, f] * w
+                            s0 += rows[0, p, f]
+                            s1 += rows[1, p, f]
+                            s2 += rows[2, p, f]
+                            s3 += rows[3, p, f]
+                        rowsum[p, 0] = s0
+                        rowsum[p, 1] = s1
+                        rowsum[p, 2] = s2
+                        rowsum[p, 3] = s3
                     else:
-                        for f in range(N):
-                            new_sum[p, f] += Z0[i, f] * w
+                        for j in range(m):
+                            s = 0.0
+                            for f in range(N):
+                                s += rows[j, p, f]
+                            rowsum[p, j] = s
+                    for j in range(m):
+                        i = (r0 + j) * n + p
+                        _serve(i, p, t, rowsum[p, j], x0, Y0, by_industry, inv_duration, params,
+                               fd_destination, work, out_production, out_capacity, out_fd_loss, out_fd_loss_dest,
+                               out_rebuild_demand)
+                        # proportional rationing: deliveries of product p (I_sum O^rec), in row order;
+                        # next step's share denominators
+                        d_i = dtot[i]
+                        x_i = prod[i]
+                        w = ratio[i]
+                        if d_i != 0.0:
+                            for f in range(N):
+                                zc[p, f] += rows[j, p, f] / d_i * x_i
+                                new_sum[p, f] += Z0[i, f] * w
+                        else:
+                            for f in range(N):
+                                new_sum[p, f] += Z0[i, f] * w
         # ---- 4. inventories (skipped when deliveries already match use, as BoARIO does), then
         # the inventory goals of step 6 (serial: O(n N), cheaper than another parallel launch)
         close = True
@@ -460,6 +564,10 @@ def ario_run(x0, Z0, Y0, tech, is_input, inv_duration, restoration, capital, par
                     close_goal = False
                 zc[q, f] = goal
         out_min_stock[t] = min_stock
+        if not close:
+            for f in prange(N):
+                for q in range(n):
+                    by_industry[2, f, q] = state_stock[q, f]
         # ---- 5. rebuilding and recovery of events
         for e in range(E):
             if not has_damage[e]:

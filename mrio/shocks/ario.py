@@ -246,7 +246,7 @@ def ario(system: MRIO, events: Sequence[ARIOEvent], steps: int = 365, *, alpha_b
          inventory_restoration: float = 60, order_type: str = "alt", capital: pd.Series | None = None,
          capital_to_value_added: float = 4.0, steps_per_year: float = STEPS_PER_YEAR, damage_decimals: int = 7,
          capacity_decimals: int = 6, boario_compatible: bool = False, progress: Callable[[int, int], None] | None = None,
-         chunk: int = 30) -> ARIOResult:
+         chunk: int = 30, structured: bool | None = None) -> ARIOResult:
     """Run ARIO for ``steps`` steps (days by default).
 
     Parameters
@@ -277,6 +277,12 @@ def ario(system: MRIO, events: Sequence[ARIOEvent], steps: int = 365, *, alpha_b
         and recovers one step late. Capital events are unaffected.
     progress : callable(done, total), optional
         Called after every ``chunk`` steps (the CLI draws a progress bar with it).
+    structured : bool, optional
+        Split orders over suppliers through the trade shares of a Chenery-Moses table
+        (``Z^{rs}_ij = t_i^{rs} sum_r' Z^{r's}_ij``, :func:`mrio.kernels.trade_structure`): O(n R^2 +
+        n N) per step instead of a pass over the N x N flows, the same results up to rounding.
+        Default: whenever the table has that structure; ``False``: the pass over ``Z``; ``True``:
+        an :class:`~mrio.errors.InputError` if the table lacks it.
 
     Returns
     -------
@@ -301,13 +307,26 @@ def ario(system: MRIO, events: Sequence[ARIOEvent], steps: int = 365, *, alpha_b
     factor = 1.0 / steps_per_year
     Z_annual = system.arrays.Z
     x0 = system.arrays.x * factor
-    Z0 = np.ascontiguousarray(Z_annual * factor)
     Y0 = np.ascontiguousarray(system.arrays.Y * factor)
-    prod_of = np.arange(N) % n
-    agg = np.zeros((n, N))  # I_sum (n x N)
-    agg[prod_of, np.arange(N)] = 1.0
-    tech = np.ascontiguousarray(agg @ system.arrays.A)
-    is_input = np.ascontiguousarray((agg @ Z_annual) > x0[np.newaxis, :] * 1e-5)
+    R = system.n_regions
+    tech = np.ascontiguousarray(system.arrays.A.reshape(R, n, N).sum(axis=0))  # I_sum A
+    use = Z_annual.reshape(R, n, N).sum(axis=0)  # I_sum Z
+    is_input = np.ascontiguousarray(use > x0[np.newaxis, :] * 1e-5)
+    trade = None
+    if structured is not False and R >= 2:  # the cached structure of a large table, else checked here
+        trade = system._trade_structure or kernels.trade_structure(system.arrays.A, R)
+    if structured and trade is None:
+        raise InputError("structured=True needs a Chenery-Moses table (A^{rs} = diag(t^{rs}) a^s); "
+                         "this one is not: use structured=None or False")
+    if trade is None:  # orders split by the shares of Z0, one pass over it per step
+        Z0 = np.ascontiguousarray(Z_annual * factor)
+        trade_share, national_use = np.zeros((0, 0, 0)), np.zeros((0, 0))
+        share_sum, share_total, trade_work = np.zeros((2, n, N)), np.zeros((2, 0, 0)), np.zeros((0, 0, 0))
+    else:  # orders split by the trade shares t_p^{rs}; Z0 itself is never read
+        Z0 = np.zeros((0, 0))
+        trade_share = np.ascontiguousarray(trade[0])
+        national_use = np.ascontiguousarray(use * factor)
+        share_sum, share_total, trade_work = np.zeros((2, 0, 0)), np.zeros((2, n, R)), np.zeros((n, R + 2, R))
     # inventories (BoARIO: durations <= 1 step become 2)
     if isinstance(inventory_days, Mapping):
         unknown = [s for s in inventory_days if s not in set(system.sectors)]
@@ -369,7 +388,6 @@ def ario(system: MRIO, events: Sequence[ARIOEvent], steps: int = 365, *, alpha_b
         stock = tech * x0[np.newaxis, :] * inv[:, np.newaxis]
     stock = np.ascontiguousarray(np.nan_to_num(stock, nan=np.inf, posinf=np.inf))
     gap = np.zeros((n, N))  # orders per (input, buyer); the N x N orders are recomputed, never stored
-    share_sum = np.zeros((2, n, N))
     work = np.zeros((N, 16))
     work[:, 0] = alpha_base
     work[:, 1] = x0
@@ -377,13 +395,15 @@ def ario(system: MRIO, events: Sequence[ARIOEvent], steps: int = 365, *, alpha_b
     current = damage.copy()
     active = np.ones(E, dtype=np.bool_)
     scratch = np.zeros((5, n, N))
+    by_industry = np.zeros((3, N, n))
     chunk = max(1, int(chunk))  # chunks of steps: Ctrl-C is honoured between kernel calls
     for t0 in range(0, steps, chunk):
         t1 = min(steps, t0 + chunk)
         kernels.ario_run(x0, Z0, Y0, tech, is_input, inv, restoration, k, params, kinds, times, recovery,
                          functions, slots, damage, rebuild, rebuild_tau, rebuild_factor, fd_dest, len(dest),
                          out_prod, out_cap, out_fd, out_fd_dest, out_reb, out_min, stock, gap, share_sum, work,
-                         status, current, active, scratch, t0, t1)
+                         status, current, active, scratch, by_industry, trade_share, national_use, share_total, trade_work,
+                         t0, t1)
         if progress is not None:
             progress(t1, steps)
     steps_index = pd.RangeIndex(steps, name="step")

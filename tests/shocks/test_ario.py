@@ -29,6 +29,28 @@ SYSTEM = closed_system()
 VA = (SYSTEM.x - SYSTEM.Z.sum(axis=0)).clip(lower=0)
 
 
+def structured_system(seed: int = 3, R: int = 5, n: int = 4) -> mrio.MRIO:
+    """A closed Chenery-Moses system (``Z^{rs}_ij = t_i^{rs} sum_r' Z^{r's}_ij``, one product not
+    bought in one region) whose final demand only has the system's regions."""
+    rng = np.random.default_rng(seed)
+    t = rng.random((n, R, R)) + 0.05
+    t[1, 0, :] = 0.0  # region 0 makes none of product 1 for anyone
+    t /= t.sum(axis=1, keepdims=True)
+    tech = rng.random((R, n, n))
+    tech[2, 3, :] = 0.0  # region 2 uses no product 3
+    tech *= rng.uniform(0.2, 0.6, (R, 1, n)) / np.maximum(tech.sum(axis=1, keepdims=True), 1e-300)
+    A = np.einsum("irs,sij->risj", t, tech).reshape(R * n, R * n)
+    regions, sectors = [f"R{r}" for r in range(R)], [f"s{i}" for i in range(n)]
+    index = pd.MultiIndex.from_product([regions, sectors], names=["region", "sector"])
+    cols = pd.MultiIndex.from_product([regions, ["households", "investment"]], names=["region", "category"])
+    Y = rng.random((R * n, 2 * R)) * (rng.random((R * n, 2 * R)) < 0.6)
+    x = np.linalg.solve(np.eye(R * n) - A, Y.sum(axis=1))
+    return mrio.MRIO.from_flows(pd.DataFrame(A * x, index=index, columns=index), pd.DataFrame(Y, index=index, columns=cols))
+
+
+STRUCTURED = structured_system()
+
+
 def _boario(system, event, steps, **model_kw):
     # boario and its undeclared dependency progressbar2 are test requirements (pyproject [test]):
     # a missing install must fail, not skip.
@@ -59,17 +81,22 @@ def _assert_parity(reference, result, system):
     assert np.abs(fd).max() > 1e-3  # the event really bites
 
 
-def test_parity_capital_destroyed_and_recovered():
+@pytest.mark.parametrize("structured", [False, True], ids=["random", "chenery-moses"])
+def test_parity_capital_destroyed_and_recovered(structured):
+    """On a random table (orders split by the shares of Z) and on a Chenery-Moses table (split
+    through the trade shares, ``structured=True``)."""
     from boario.event import from_series
 
-    damage = pd.Series(0.0, index=SYSTEM.index)
-    damage[("R0", "s1")] = 0.5 * 4 * VA[("R0", "s1")]
-    damage[("R2", "s3")] = 0.2 * 4 * VA[("R2", "s3")]
-    ref = _boario(SYSTEM, from_series(damage[damage > 0], event_type="recovery", occurrence=5, duration=3,
+    system = STRUCTURED if structured else SYSTEM
+    va = (system.x - system.Z.sum(axis=0)).clip(lower=0)
+    damage = pd.Series(0.0, index=system.index)
+    damage[("R0", "s1")] = 0.5 * 4 * va[("R0", "s1")]
+    damage[("R2", "s3")] = 0.2 * 4 * va[("R2", "s3")]
+    ref = _boario(system, from_series(damage[damage > 0], event_type="recovery", occurrence=5, duration=3,
                                       recovery_tau=60, event_monetary_factor=10**6), 200)
-    res = ario.ario(SYSTEM, [ario.ARIOEvent("recover", damage, occurrence=5, duration=3, recovery_time=60)],
-                    steps=200)
-    _assert_parity(ref, res, SYSTEM)
+    res = ario.ario(system, [ario.ARIOEvent("recover", damage, occurrence=5, duration=3, recovery_time=60)],
+                    steps=200, structured=structured)
+    _assert_parity(ref, res, system)
 
 
 def test_parity_rebuild_with_reconstruction_demand():
@@ -234,3 +261,34 @@ def test_result_does_not_depend_on_the_number_of_threads():
     np.testing.assert_array_equal(one.final_demand_loss_by_destination.to_numpy(),
                                   many.final_demand_loss_by_destination.to_numpy())
     assert one.rebuild_demand.to_numpy().sum() > 0
+
+
+def _structured_events(system):
+    return [ario.capital_damage(system, ["R1", "R3"], ["s0", "s2"], share=0.5, occurrence=2, duration=4,
+                                recovery_time=40),
+            ario.capacity_loss(system, "R4", "s1", share=0.6, occurrence=3, duration=10, recovery_time=20),
+            ario.capital_damage(system, "R0", "s3", share=0.4, kind="rebuild", rebuilding_sectors={"s2": 1.0},
+                                rebuild_time=30, occurrence=2, duration=3)]
+
+
+@pytest.mark.parametrize("order_type", ["alt", "noalt"])
+def test_structured_orders_equal_the_pass_over_z(order_type):
+    """The trade-share split of the orders (O(n R^2 + n N) a step) vs the pass over Z0: equal to
+    rounding on a Chenery-Moses table, with capital, capacity and rebuild events and rationing."""
+    assert mrio.kernels.trade_structure(STRUCTURED.arrays.A, STRUCTURED.n_regions) is not None
+    events = _structured_events(STRUCTURED)
+    fast = ario.ario(STRUCTURED, events, steps=150, order_type=order_type)
+    dense = ario.ario(STRUCTURED, events, steps=150, order_type=order_type, structured=False)
+    scale = dense.baseline.max()
+    for name in ("production", "capacity", "final_demand_loss", "final_demand_loss_by_destination",
+                 "rebuild_demand"):
+        mine, ref = getattr(fast, name).to_numpy(), getattr(dense, name).to_numpy()
+        np.testing.assert_allclose(mine, ref, rtol=1e-12, atol=1e-12 * scale, err_msg=name)
+    np.testing.assert_allclose(fast.min_stock.to_numpy(), dense.min_stock.to_numpy(), rtol=1e-12)
+    assert (dense.baseline - dense.production).abs().to_numpy().max() > 1e-2 * scale  # the events bite
+    assert np.abs(dense.final_demand_loss.to_numpy()).max() > 1e-3 * scale  # rationing happens
+
+
+def test_structured_orders_need_the_trade_structure():
+    with pytest.raises(mrio.errors.InputError, match="Chenery-Moses"):
+        ario.ario(SYSTEM, [], steps=3, structured=True)
