@@ -15,7 +15,7 @@ import pytest
 
 import mrio
 from mrio import ario, shocks
-from mrio.testing import random_mrio
+from mrio.testing import random_chenery_moses, random_mrio
 
 SIZES = [pytest.param((6, 10), id="N60"), pytest.param((40, 81), id="N3240", marks=pytest.mark.slow)]
 
@@ -168,24 +168,6 @@ if __name__ == "__main__":  # python benchmarks/bench_shocks.py: the ratio on th
           f"over 15 steps (time loop only, extrapolated per step); ratio {boario / mine:.1f}x")
 
 
-def _chenery_moses(R, n, seed=5):
-    """A random closed table with one trade share per product and pair of regions (A^{rs} =
-    diag(t^{rs}) a^s), final demand of the system's regions only."""
-    rng = np.random.default_rng(seed)
-    t = rng.random((n, R, R)) + 0.05
-    t /= t.sum(axis=1, keepdims=True)
-    tech = rng.random((R, n, n))
-    tech *= rng.uniform(0.2, 0.6, (R, 1, n)) / tech.sum(axis=1, keepdims=True)
-    A = np.einsum("irs,sij->risj", t, tech).reshape(R * n, R * n)
-    index = pd.MultiIndex.from_product([[f"R{r}" for r in range(R)], [f"s{i}" for i in range(n)]],
-                                       names=["region", "sector"])
-    cols = pd.MultiIndex.from_product([[f"R{r}" for r in range(R)], ["households"]], names=["region", "category"])
-    Y = rng.random((R * n, R))
-    x = np.linalg.solve(np.eye(R * n) - A, Y.sum(axis=1))
-    return mrio.MRIO.from_flows(pd.DataFrame(A * x, index=index, columns=index), pd.DataFrame(Y, index=index,
-                                                                                             columns=cols))
-
-
 def _timed(fn, *args, **kwargs):
     wall, cpu = time.perf_counter(), time.process_time()
     out = fn(*args, **kwargs)
@@ -203,7 +185,7 @@ def test_ario_structured_orders_ratio(name):
         sectors = ["Land transport and pipelines", "Water transport", "Air transport",
                    "Warehousing and transport support", "Postal and courier activities"]
     else:
-        system = _chenery_moses(6, 20)
+        system = random_chenery_moses(6, 20, seed=5)
         region, sectors = system.regions[1], list(system.sectors[:3])
     assert mrio.kernels.trade_structure(system.arrays.A, system.n_regions) is not None
     events = [ario.capital_damage(system, [region], sectors, share=0.3, duration=21, recovery_time=180)]
@@ -226,3 +208,41 @@ def test_ario_structured_orders_ratio(name):
           f"{np.median(new[:, 0]):.3f} s (CPU min {new[:, 1].min():.3f} s); pass over Z min {old[:, 0].min():.3f} s "
           f"median {np.median(old[:, 0]):.3f} s (CPU min {old[:, 1].min():.3f} s); ratio structured/dense "
           f"wall {new[:, 0].min() / old[:, 0].min():.3f}, CPU {new[:, 1].min() / old[:, 1].min():.3f}")
+
+
+def _diim_dense_exponential(system, q0, reduction, steps, recovery_time):
+    """The former DIIM route: the dense E = exp(-K (I - A*)) (scipy.linalg.expm, O(N^3)), then
+    q(t+1) = E q(t) + (I - E) q_inf."""
+    A, x = system.arrays.A, system.arrays.x
+    inv_x = np.where(x > 0, 1.0 / np.where(x > 0, x, 1.0), 0.0)
+    k = mrio.kernels.diim_resilience(np.diag(A).copy(), np.full(len(x), recovery_time), np.full(len(x), 0.01))
+    E = mrio.kernels.diim_transition(A * x[np.newaxis, :] * inv_x[:, np.newaxis], k, 1.0)
+    q_inf = system.factor.solve(reduction) * inv_x
+    return _diim_numpy(E, q_inf - E @ q_inf, q0, steps)
+
+
+@pytest.mark.parametrize("name", ["small", pytest.param("nl-corop", marks=pytest.mark.slow)])
+def test_diim_action_ratio(name):
+    """DIIM by the action of the exponential on vectors (products with A through the trade
+    structure) vs the former dense exponential, interleaved in one run: 365 daily steps under a
+    constant 5 % demand cut in one region. Prints min and median wall and CPU seconds and the ratio."""
+    system = mrio.load("nl-corop") if name == "nl-corop" else random_chenery_moses(6, 20, seed=5)
+    system.factor  # noqa: B018 - q_inf by the stored LU in both routes
+    region = system.regions[1]
+    reduction = pd.Series(0.0, index=system.index)
+    reduction.loc[region] = 0.05 * system.Y.sum(axis=1).loc[region].to_numpy()
+    q0 = np.zeros(len(system))
+    times = {"action": [], "dense": []}
+    for _ in range(2 if name == "nl-corop" else 3):
+        res, wall, cpu = _timed(shocks.dynamic_inoperability, system, demand_reduction=reduction, steps=365,
+                                recovery_time=60.0)
+        times["action"].append((wall, cpu))
+        ref, wall, cpu = _timed(_diim_dense_exponential, system, q0, reduction.to_numpy(), 365, 60.0)
+        times["dense"].append((wall, cpu))
+    mine = res.inoperability.to_numpy()
+    np.testing.assert_allclose(mine, ref, rtol=1e-12, atol=1e-12 * np.abs(ref).max())
+    new, old = np.array(times["action"]), np.array(times["dense"])
+    print(f"\nDIIM 365 steps {name} N={len(system)}: action min {new[:, 0].min():.3f} s median "
+          f"{np.median(new[:, 0]):.3f} s (CPU min {new[:, 1].min():.3f} s); dense exponential min "
+          f"{old[:, 0].min():.3f} s median {np.median(old[:, 0]):.3f} s (CPU min {old[:, 1].min():.3f} s); "
+          f"ratio wall {new[:, 0].min() / old[:, 0].min():.3f}, CPU {new[:, 1].min() / old[:, 1].min():.3f}")

@@ -32,7 +32,7 @@ from ._codes import (  # noqa: F401 - re-exported; constants of the compiled loo
 __all__ = [
     "diim_resilience",
     "diim_transition",
-    "diim_run",
+    "diim_trajectory",
     "ario_run",
     "ARIO_PARAMETERS",
     "EVENT_CAPITAL_RECOVER",
@@ -96,30 +96,105 @@ def diim_transition(A_star, k, dt=1.0):
     return np.ascontiguousarray(expm(M))
 
 
-@njit(cache=True)
-def diim_run(E, offsets, schedule, q0, out):
-    """Iterate ``q(t+1) = E q(t) + d_{s(t)}`` for ``t = 0 .. T-1``, writing ``out[t] = q(t)``.
+#: Largest system for which :func:`diim_trajectory` forms the dense propagator by default
+#: (``O(n^3)`` once, cheaper than the per-step overhead of the action below this size).
+DIIM_DENSE_MAX = 600
+
+
+def diim_trajectory(A, x, k, q0, q_inf, schedule, out, dt=1.0, trade=None, method="auto"):
+    """Fill ``out[m] = q(m dt)``, ``m = 0 .. T``, of the continuous DIIM by the action of the exponential.
+
+    Over each run of steps with the same perturbation ``s = schedule[t]``,
+    ``q(t0 + m dt) = q_inf[s] + exp(m M) (q(t0) - q_inf[s])`` with ``M = -K (I - A*) dt`` and
+    ``A* = x^-1 A x``: the exact solution of ``dq/dt = K (A* q + c* - q)`` for ``c*`` constant,
+    evaluated by :func:`scipy.sparse.linalg.expm_multiply` (Al-Mohy & Higham 2011, SIAM J. Sci.
+    Comput. 33:488-511; truncated
+    Taylor series with scaling, to double precision) from products ``A v`` alone. The dense
+    ``n x n`` exponential is never formed.
 
     Parameters
     ----------
-    E : ndarray of shape (n, n)
-        Propagator from :func:`diim_transition`.
-    offsets : ndarray of shape (m, n)
-        ``d = (I - E) q_inf`` for each distinct perturbation ``c*`` (row per perturbation).
-    schedule : int64 ndarray of shape (T,)
-        Row of ``offsets`` in force during step t.
+    A : ndarray of shape (n, n)
+        Input coefficients (unused when ``trade`` is given, except for its diagonal).
+    x : ndarray of shape (n,)
+        Output; industries with ``x_i = 0`` have zero rows and columns in ``A*``.
+    k : ndarray of shape (n,)
+        Resilience coefficients (``diim_resilience``).
     q0 : ndarray of shape (n,)
+    q_inf : ndarray of shape (m, n)
+        Steady state ``(I - A*)^-1 c*`` of each distinct perturbation (row per perturbation).
+    schedule : int64 ndarray of shape (T,)
+        Row of ``q_inf`` in force during step t.
     out : ndarray of shape (T + 1, n)
         Filled in place: ``out[0] = q0``.
+    dt : float
+    trade : (t, technology), optional
+        The trade structure of ``A`` (:func:`mrio.kernels.trade_structure`): products ``A v``
+        then cost ``2 (R n^2 + n R^2)`` flops instead of ``2 n^2``.
+    method : {"auto", "action", "dense"}
+        ``"action"`` as above; ``"dense"`` forms ``E = exp(M)`` (``diim_transition``, an
+        ``O(n^3)`` exponential) and steps ``q(t + dt) = E q(t) + (I - E) q_inf``; ``"auto"``:
+        dense up to ``DIIM_DENSE_MAX`` (600) industries. Both give the same trajectory up to rounding.
+
+    Notes
+    -----
+    docs/methods/shocks.md, section "Dynamic inoperability (DIIM)".
     """
-    n = q0.shape[0]
-    for i in range(n):
-        out[0, i] = q0[i]
-    for t in range(schedule.shape[0]):
-        s = schedule[t]
-        np.dot(E, out[t], out[t + 1])
-        for i in range(n):
-            out[t + 1, i] += offsets[s, i]
+    n = x.shape[0]
+    inv_x = np.where(x > 0, 1.0 / np.where(x > 0, x, 1.0), 0.0)
+    if method == "auto":
+        method = "dense" if n <= DIIM_DENSE_MAX else "action"
+    out[0] = q0
+    if method == "dense":
+        E = diim_transition(A * x[np.newaxis, :] * inv_x[:, np.newaxis], k, dt)
+        offsets = q_inf - q_inf @ E.T
+        for t in range(schedule.shape[0]):
+            out[t + 1] = E @ out[t] + offsets[schedule[t]]
+        return
+    from scipy.sparse.linalg import LinearOperator, expm_multiply
+
+    from ._structured import trade_structured_matvec, trade_structured_rmatvec
+
+    if trade is None:
+        def product(V):
+            return A @ V
+
+        def product_t(V):
+            return A.T @ V
+    else:
+        def product(V):
+            return trade_structured_matvec(trade[0], trade[1], V)
+
+        def product_t(V):
+            return trade_structured_rmatvec(trade[0], trade[1], V)
+
+    kx, ix = k[:, np.newaxis], inv_x[:, np.newaxis]
+
+    def matmat(V):  # M V = -dt K (V - x^-1 A x V)
+        V = np.asarray(V, dtype=np.float64).reshape(n, -1)
+        return -dt * kx * (V - ix * product(x[:, np.newaxis] * V))
+
+    def rmatmat(W):  # M' W = -dt (K W - x A' x^-1 K W)
+        KW = kx * np.asarray(W, dtype=np.float64).reshape(n, -1)
+        return -dt * (KW - x[:, np.newaxis] * product_t(ix * KW))
+
+    M = LinearOperator((n, n), matvec=matmat, rmatvec=rmatmat, matmat=matmat, rmatmat=rmatmat, dtype=np.float64)
+    trace = -dt * float(np.sum(k * (1.0 - np.diag(A) * (x * inv_x))))
+    T = schedule.shape[0]
+    t0 = 0
+    while t0 < T:
+        s = schedule[t0]
+        t1 = t0 + 1
+        while t1 < T and schedule[t1] == s:
+            t1 += 1
+        gap = out[t0] - q_inf[s]
+        if np.any(gap != 0.0):
+            path = expm_multiply(M, gap, start=0.0, stop=float(t1 - t0), num=t1 - t0 + 1, endpoint=True,
+                                 traceA=trace)
+            out[t0 + 1:t1 + 1] = q_inf[s] + path[1:]
+        else:  # already at the steady state of this perturbation
+            out[t0 + 1:t1 + 1] = q_inf[s]
+        t0 = t1
 
 
 # ---------------------------------------------------------------------------------------- ARIO

@@ -26,7 +26,7 @@ from numba import njit
 
 from ._errors import NotConvergedError
 
-__all__ = ["trade_structure", "trade_structured_matvec", "trade_structured_solve"]
+__all__ = ["trade_structure", "trade_structured_matvec", "trade_structured_rmatvec", "trade_structured_solve"]
 
 #: Largest entry-wise mismatch (relative to max |A|) for A to count as trade-structured.
 STRUCTURE_RTOL = 64 * np.finfo(np.float64).eps
@@ -117,6 +117,20 @@ def trade_structured_matvec(t, technology, X):
     W = np.matmul(technology, X3)  # (s, i, k): a^s x^s
     out = np.matmul(t, W.transpose(1, 0, 2))  # (i, r, k): sum_s t_i^{rs} (a^s x^s)_i
     return out.transpose(1, 0, 2).reshape(R * n, -1)
+
+
+def trade_structured_rmatvec(t, technology, W):
+    """Return ``A^T W`` for a trade-structured ``A``, ``W`` of shape (R n, k).
+
+    ``(A^T W)^s_j = sum_i a^s_ij sum_r t_i^{rs} W^r_i`` with ``t`` and ``technology`` from
+    :func:`mrio.kernels.trade_structure`: the transpose of :func:`trade_structured_matvec`, at the
+    same cost.
+    """
+    R, n, _ = technology.shape
+    W3 = np.asarray(W, dtype=np.float64).reshape(R, n, -1)
+    U = np.matmul(t.transpose(0, 2, 1), W3.transpose(1, 0, 2))  # (i, s, k): sum_r t_i^{rs} W^r_i
+    out = np.matmul(technology.transpose(0, 2, 1), U.transpose(1, 0, 2))  # (s, j, k)
+    return out.reshape(R * n, -1)
 
 
 def trade_structured_solve(t, technology, Y, tol=1e-14, max_iter=1_000):

@@ -7,7 +7,7 @@ import pandas as pd
 
 from mrio.core.system import MRIO
 
-__all__ = ["random_mrio"]
+__all__ = ["random_mrio", "random_chenery_moses"]
 
 
 def random_mrio(n_regions: int = 3, n_sectors: int = 4, seed: int = 0, with_extensions: bool = True,
@@ -56,3 +56,31 @@ def random_mrio(n_regions: int = 3, n_sectors: int = 4, seed: int = 0, with_exte
         extensions=F, extensions_final_demand=F_Y, units=units,
         value_added_components=["compensation", "other_value_added"],
         meta={"name": f"random-{seed}", "income_row": "compensation", "household_category": "household"})
+
+
+def random_chenery_moses(n_regions: int = 5, n_sectors: int = 4, seed: int = 3) -> MRIO:
+    """Return a random closed Chenery-Moses system: ``Z^{rs}_ij = t_i^{rs} sum_r' Z^{r's}_ij``.
+
+    One trade share per product and pair of regions (the structure of a regional build from a
+    national table, :func:`mrio.kernels.trade_structure`), region 0 making none of product 1 and
+    region 2 using none of the last product; final demand (households, investment) only in the
+    system's regions, 60 % of its entries non-zero.
+    """
+    rng = np.random.default_rng(seed)
+    R, n = n_regions, n_sectors
+    t = rng.random((n, R, R)) + 0.05
+    if n > 1:
+        t[1, 0, :] = 0.0
+    t /= t.sum(axis=1, keepdims=True)
+    tech = rng.random((R, n, n))
+    if R > 2:
+        tech[2, n - 1, :] = 0.0
+    tech *= rng.uniform(0.2, 0.6, (R, 1, n)) / np.maximum(tech.sum(axis=1, keepdims=True), 1e-300)
+    A = np.einsum("irs,sij->risj", t, tech).reshape(R * n, R * n)
+    regions, sectors = [f"R{r}" for r in range(R)], [f"s{i}" for i in range(n)]
+    index = pd.MultiIndex.from_product([regions, sectors], names=["region", "sector"])
+    cols = pd.MultiIndex.from_product([regions, ["households", "investment"]], names=["region", "category"])
+    Y = rng.random((R * n, 2 * R)) * (rng.random((R * n, 2 * R)) < 0.6)
+    x = np.linalg.solve(np.eye(R * n) - A, Y.sum(axis=1))
+    return MRIO.from_flows(pd.DataFrame(A * x, index=index, columns=index), pd.DataFrame(Y, index=index, columns=cols),
+                           meta={"name": f"random-chenery-moses-{seed}"})

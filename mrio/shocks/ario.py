@@ -29,7 +29,14 @@ from mrio.core import labels as lab
 from mrio.core.display import result_html
 from mrio.core.system import MRIO
 from mrio.errors import InputError, ScenarioError
-from mrio.shocks.models import STEPS_PER_YEAR, check_steps, check_steps_per_year, select_industries, step_unit
+from mrio.shocks.models import (
+    STEPS_PER_YEAR,
+    check_steps,
+    check_steps_per_year,
+    select_industries,
+    step_unit,
+    trade_structure_of,
+)
 
 __all__ = ["ARIOEvent", "ARIOResult", "ario", "capital_damage", "capacity_loss", "EVENT_KINDS",
            "RECOVERY_FUNCTIONS"]
@@ -312,9 +319,7 @@ def ario(system: MRIO, events: Sequence[ARIOEvent], steps: int = 365, *, alpha_b
     tech = np.ascontiguousarray(system.arrays.A.reshape(R, n, N).sum(axis=0))  # I_sum A
     use = Z_annual.reshape(R, n, N).sum(axis=0)  # I_sum Z
     is_input = np.ascontiguousarray(use > x0[np.newaxis, :] * 1e-5)
-    trade = None
-    if structured is not False and R >= 2:  # the cached structure of a large table, else checked here
-        trade = system._trade_structure or kernels.trade_structure(system.arrays.A, R)
+    trade = trade_structure_of(system) if structured is not False else None
     if structured and trade is None:
         raise InputError("structured=True needs a Chenery-Moses table (A^{rs} = diag(t^{rs}) a^s); "
                          "this one is not: use structured=None or False")

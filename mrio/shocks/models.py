@@ -563,6 +563,17 @@ class InoperabilityResult:
     _repr_html_ = result_html
 
 
+def trade_structure_of(system: MRIO) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(t, technology)`` of a Chenery-Moses table (:func:`mrio.kernels.trade_structure`), else ``None``.
+
+    The system's cached structure when it is large enough to have one, else checked here (two
+    compiled passes over ``A``); ``None`` for a single region.
+    """
+    if system.n_regions < 2:
+        return None
+    return system._trade_structure or kernels.trade_structure(system.arrays.A, system.n_regions)
+
+
 def _a_star_inputs(system: MRIO, allow_inactive: bool = False):
     x = system.arrays.x
     if len(system.inactive) and not allow_inactive:
@@ -677,7 +688,9 @@ def dynamic_inoperability(system: MRIO, initial: pd.Series | None = None, *,
 
     ``dq/dt = K (A* q(t) + c*(t) - q(t))``; with ``c*`` constant over a step,
     ``q(t + dt) = q_inf + exp(-K (I - A*) dt) (q(t) - q_inf)``, ``q_inf = (I - A*)^-1 c*``
-    (Lian & Haimes 2006; docs/methods/shocks.md, section "Dynamic inoperability (DIIM)"). ``k_i =
+    (Lian & Haimes 2006; docs/methods/shocks.md, section "Dynamic inoperability (DIIM)"), applied
+    by the action of the exponential on vectors (:func:`mrio.kernels.diim_trajectory`; products
+    with ``A`` only, through the trade structure of a regional build when it has one). ``k_i =
     ln(q_i(0)/q_i(T_i)) / (T_i (1 - a*_ii))`` so
     that an industry on its own recovers to ``recovery_ratio * q_i(0)`` in ``T_i``. Not the
     explicit Euler step, which misses that target at ``dt ~ 1/k_i``. Industries with zero output (no
@@ -739,17 +752,15 @@ def dynamic_inoperability(system: MRIO, initial: pd.Series | None = None, *,
             raise InputError(f"duration must be >= 0, got {duration}")
         schedule[:min(d, n_steps)] = 1
     A = system.arrays.A
-    A_star = A * x[np.newaxis, :] * inv_x[:, np.newaxis]
     k = kernels.diim_resilience(np.diag(A).copy(), T, np.full(len(system), recovery_ratio))
-    E = kernels.diim_transition(A_star, k, dt)
     with kernel_errors(system.index):
         q_inf = system.leontief_product(np.ascontiguousarray((c_star * x).T)).T * inv_x  # x^-1 L df
-    offsets = np.ascontiguousarray(q_inf - q_inf @ E.T)
     out = np.empty((n_steps + 1, len(system)))
     out[0] = q0
     for t0 in range(0, n_steps, DIIM_CHUNK):  # chunks of steps: Ctrl-C is honoured between them
         t1 = min(n_steps, t0 + DIIM_CHUNK)
-        kernels.diim_run(E, offsets, schedule[t0:t1], np.ascontiguousarray(out[t0]), out[t0:t1 + 1])
+        kernels.diim_trajectory(A, x, k, out[t0].copy(), q_inf, schedule[t0:t1], out[t0:t1 + 1], dt=dt,
+                                trade=trade_structure_of(system))
     steps_index = pd.Index(np.arange(n_steps + 1) * dt, name="time")
     return DynamicInoperabilityResult(
         inoperability=pd.DataFrame(out, index=steps_index, columns=system.index),

@@ -11,7 +11,7 @@ import pytest
 import mrio
 from mrio import ario
 from mrio.errors import ScenarioError, UnknownLabelError
-from mrio.testing import random_mrio
+from mrio.testing import random_chenery_moses, random_mrio
 
 
 def closed_system(seed: int = 1, R: int = 3, n: int = 4) -> mrio.MRIO:
@@ -29,26 +29,7 @@ SYSTEM = closed_system()
 VA = (SYSTEM.x - SYSTEM.Z.sum(axis=0)).clip(lower=0)
 
 
-def structured_system(seed: int = 3, R: int = 5, n: int = 4) -> mrio.MRIO:
-    """A closed Chenery-Moses system (``Z^{rs}_ij = t_i^{rs} sum_r' Z^{r's}_ij``, one product not
-    bought in one region) whose final demand only has the system's regions."""
-    rng = np.random.default_rng(seed)
-    t = rng.random((n, R, R)) + 0.05
-    t[1, 0, :] = 0.0  # region 0 makes none of product 1 for anyone
-    t /= t.sum(axis=1, keepdims=True)
-    tech = rng.random((R, n, n))
-    tech[2, 3, :] = 0.0  # region 2 uses no product 3
-    tech *= rng.uniform(0.2, 0.6, (R, 1, n)) / np.maximum(tech.sum(axis=1, keepdims=True), 1e-300)
-    A = np.einsum("irs,sij->risj", t, tech).reshape(R * n, R * n)
-    regions, sectors = [f"R{r}" for r in range(R)], [f"s{i}" for i in range(n)]
-    index = pd.MultiIndex.from_product([regions, sectors], names=["region", "sector"])
-    cols = pd.MultiIndex.from_product([regions, ["households", "investment"]], names=["region", "category"])
-    Y = rng.random((R * n, 2 * R)) * (rng.random((R * n, 2 * R)) < 0.6)
-    x = np.linalg.solve(np.eye(R * n) - A, Y.sum(axis=1))
-    return mrio.MRIO.from_flows(pd.DataFrame(A * x, index=index, columns=index), pd.DataFrame(Y, index=index, columns=cols))
-
-
-STRUCTURED = structured_system()
+STRUCTURED = random_chenery_moses(5, 4, seed=3)
 
 
 def _boario(system, event, steps, **model_kw):

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 import mrio
 from mrio import shocks
 from mrio.errors import InputError, LabelError, UnknownLabelError
+from mrio.testing import random_chenery_moses
 from mrio.testing import random_mrio as make_random
 
 SYSTEM = make_random(n_regions=3, n_sectors=4, seed=7)
@@ -359,3 +360,29 @@ def test_inoperability_models_give_zero_output_industries_zero_and_leave_the_res
         shocks.dynamic_inoperability(full, q0.where(q0.index != dead, 0.5), steps=5)
     with pytest.raises(InputError, match="zero output.*dead"):
         shocks.dynamic_inoperability(full, demand_reduction=reduction.where(reduction.index != dead, 1.0), steps=5)
+
+
+@pytest.mark.parametrize("structured", [False, True], ids=["random", "chenery-moses"])
+def test_diim_action_of_the_exponential_equals_the_dense_exponential(structured):
+    """expm_multiply on products with A (through the trade structure if any) vs the dense exp(M)
+    stepped as before, on a run whose demand reduction ends midway (two perturbations)."""
+    from mrio import kernels
+    from mrio.shocks.models import trade_structure_of
+
+    system = random_chenery_moses(4, 5, seed=11) if structured else make_random(4, 5, seed=12, with_extensions=False)
+    trade = trade_structure_of(system)
+    assert (trade is not None) == structured
+    A, x = system.arrays.A, system.arrays.x
+    rng = np.random.default_rng(3)
+    k = kernels.diim_resilience(np.diag(A).copy(), rng.uniform(20, 80, len(x)), np.full(len(x), 0.01))
+    q0 = rng.uniform(0, 0.3, len(x)) * (rng.random(len(x)) < 0.4)
+    q_inf = np.zeros((2, len(x)))
+    q_inf[1] = np.linalg.solve(np.eye(len(x)) - A, rng.random(len(x)) * 0.05 * x) / x
+    schedule = np.r_[np.ones(90, dtype=np.int64), np.zeros(110, dtype=np.int64)]
+    paths = {}
+    for method in ("action", "dense"):
+        paths[method] = np.empty((201, len(x)))
+        kernels.diim_trajectory(A, x, k, q0, q_inf, schedule, paths[method], dt=0.5, trade=trade, method=method)
+    ref = paths["dense"]
+    np.testing.assert_allclose(paths["action"], ref, rtol=1e-12, atol=1e-12 * np.abs(ref).max())
+    assert np.abs(ref[90] - ref[200]).max() > 1e-3  # the reduction ends and q moves on
