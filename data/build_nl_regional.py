@@ -28,7 +28,9 @@ assumptions: ``data/README.md``, section ``nl_corop``):
   household income (85342NED, 1000 EUR) by COROP and year 2015-2021; ``disposable_income`` =
   households x mean disposable income (million EUR).
 * ``commuting.csv``: employee jobs (1000, December 2010-2014; 2014 is the latest year of 81252NED) by province of
-  residence x COROP of work (plus the six Groningen/Friesland COROP regions of residence).
+  residence x COROP of work (plus the five Groningen/Friesland COROP regions of residence published by COROP of
+  work), with ``distance_km``, 81252NED's mean distance between the home and the work municipality of those
+  jobs (empty where CBS publishes none: no jobs).
 * ``labour.csv``: persons employed (1000) and labour years by COROP (85924NED, revision 2024: shares).
 
 85925NED (revision 2024) is not used for placement: its levels are of another revision than the
@@ -403,19 +405,21 @@ def population(shared: Path, names: dict[str, str], regions: pd.DataFrame) -> pd
 
 def commuting(shared: Path, names: dict[str, str], regions: pd.DataFrame) -> pd.DataFrame:
     path = shared / "nl_regional" / "cbs_81252NED_commuting_jobs_residence_x_work.csv"
-    raw = _read(path, ["WoonregioS", "WerkregioS", "Perioden", "BanenVanWerknemers_1"])
+    raw = _read(path, ["WoonregioS", "WerkregioS", "Perioden", "BanenVanWerknemers_1",
+                       "AfstandTussenWoonEnWerkgemeente_2"])
     raw = raw[raw["Perioden"].str.strip().str.fullmatch(r"\d{4} december")]  # December 2010-2014
     raw = raw[raw["WerkregioS"].str.strip().str.endswith("(CR)")]
     raw = raw[raw["WoonregioS"].str.strip().str.endswith(("(PV)", "(CR)"))]
     frame = pd.DataFrame({"residence": raw["WoonregioS"].str.strip(),
                           "work_region_code": _codes(raw["WerkregioS"], names),
                           "jobs_1000": raw["BanenVanWerknemers_1"].astype(float),
+                          "distance_km": pd.to_numeric(raw["AfstandTussenWoonEnWerkgemeente_2"], errors="coerce"),
                           "year": raw["Perioden"].str.strip().str[:4].astype(int)})
     if frame["work_region_code"].isna().any():
         raise SourceError(f"{path}: work regions without a COROP code")
     name_of = dict(zip(regions["cbs_code"], regions["region"], strict=True))
     frame["work_region"] = frame["work_region_code"].map(name_of)
-    return frame[["residence", "work_region", "work_region_code", "year", "jobs_1000"]]
+    return frame[["residence", "work_region", "work_region_code", "year", "jobs_1000", "distance_km"]]
 
 
 def labour(shared: Path, names: dict[str, str], regions: pd.DataFrame) -> pd.DataFrame:

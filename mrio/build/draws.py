@@ -285,9 +285,10 @@ _NL_PLACEMENT_PARAMETERS = {
                      "judgement: 0.5-1.0 (point data can miss plants outside the ETS)"),
     "airport_cargo_weight": ("placement: weight of cargo against passengers in air transport",
                              "judgement: 0-1 (CBS publishes no output by airport)"),
-    "commuting_distance_decay": ("commuting: distance decay splitting a province's commuters over its COROP "
-                                 "regions of residence", "fitted on the Groningen and Friesland COROP rows of 81252NED; misallocated share <= 0.055 "
-                                 "over 2.0-2.5"),
+    "commuting_decay_scale": ("commuting: factor on the distance decays (fitted per province to 81252NED's "
+                              "mean home-work distances) splitting a province's commuters over its COROP regions",
+                              "the decays scoring best on the Groningen and Friesland COROP rows of 81252NED are "
+                              "0.95-1.1 of the fitted ones (2010-2014); misallocated share <= 0.065 over 0.9-1.1"),
 }
 
 

@@ -97,12 +97,13 @@ def _commuting_with_extra_regio(folder: Path, regions: pd.Index, a: NLAssumption
     residence distribution of the workers of :data:`EXTRA_REGIO_ANCHOR` (Den Helder, the offshore
     supply base), scaled to extra-regio's employment.
     """
-    jobs = commuting_matrix(folder, regions, a.commuting_year, a.commuting_distance_decay)
-    anchor = jobs[EXTRA_REGIO_ANCHOR]
+    jobs = commuting_matrix(folder, regions, a.commuting_year, decay_scale=a.commuting_decay_scale)
+    anchor, fitted = jobs[EXTRA_REGIO_ANCHOR], dict(jobs.attrs)
     jobs = jobs.reindex(index=pd.Index(regions, name="residence"), columns=pd.Index(regions, name="work"),
                         fill_value=0.0)
     if EXTRA_REGIO in regions:
         jobs[EXTRA_REGIO] = (anchor / anchor.sum() * extra_regio_jobs).reindex(jobs.index, fill_value=0.0)
+    jobs.attrs = fitted  # the fitted decays and commuter-distance model (commuting_matrix)
     return jobs
 
 
@@ -219,8 +220,10 @@ def build_nl_corop(national: NationalTable | None = None, folder: Path | None = 
         "commuting": f"meta['{COMMUTING_KEY}'] (work region -> region of residence -> 1000 employee jobs): CBS "
                      f"81252NED employee jobs, province of residence x COROP of work, December {a.commuting_year}, "
                      "split to COROP of residence by a doubly constrained gravity model (population x distance^-"
-                     f"{a.commuting_distance_decay:g}, fitted on the published COROP rows of Groningen and "
-                     "Friesland; mrio.build.nl_placement.commuting_matrix); held for later years. Extra-regio's "
+                     "decay, each province's decay fitted to its published mean home-work distances by work region, "
+                     f"x {a.commuting_decay_scale:g}: "
+                     + ", ".join(f"{p} {b:.2f}" for p, b in commuting.attrs.get("distance_decay", {}).items())
+                     + "; mrio.build.nl_placement.commuting_matrix); held for later years. Extra-regio's "
                      f"workers (no residents) live like those of {EXTRA_REGIO_ANCHOR} "
                      "(the offshore supply base), scaled to extra-regio's employment. Household consumption stays "
                      "placed by residents' disposable income; commuting pays the income earned in each work region "

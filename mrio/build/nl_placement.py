@@ -46,7 +46,8 @@ from mrio.core.kernel_errors import kernel_errors
 from mrio.build.inputs import read_csv_cached
 
 __all__ = ["NLAssumptions", "EXTRA_REGIO", "TURNOVER_INDUSTRIES", "turnover_code", "place_output",
-           "place_employment", "final_demand_weights", "commuting_matrix", "COMMUTING_DISTANCE_DECAY",
+           "place_employment", "final_demand_weights", "commuting_matrix", "COMMUTING_DECAY_BOUNDS",
+           "commuter_distance_model",
            "industry_indicators", "read_regional_file", "place_value_added", "VA_FLOOR", "INPUT_FLOOR"]
 
 #: Label of the extra-regio region (NUTS NLZZZ: the continental shelf and public administration abroad).
@@ -55,12 +56,9 @@ EXTRA_REGIO_CODE = "NLZZZ"
 ACCOUNT_GROUPS = ("A", "B", "C", "DE")
 
 
-#: Distance decay of the split of a province's commuters over its COROP regions of residence
-#: (:func:`commuting_matrix`): fitted on the published COROP rows of Groningen (all three regions)
-#: and Friesland (two of three), the only provinces with COROP rows in 81252NED. Misallocated share
-#: of the jobs (half the absolute error over the total): 0.042 at 2.2 (fitted on one province and
-#: scored on the other: 0.048 and 0.051), against 0.30 and 0.40 for the population split alone.
-COMMUTING_DISTANCE_DECAY = 2.2
+#: Bounds of the distance decay fitted for each province in the split of its commuters over its
+#: COROP regions of residence (:func:`commuting_matrix`).
+COMMUTING_DECAY_BOUNDS = (1.0, 4.0)
 
 
 @dataclass(frozen=True)
@@ -87,10 +85,11 @@ class NLAssumptions:
         national total are unchanged.
     commuting_year : int, default 2014, range 2010-2014
         Year of the commuting matrix held for 2015-2021 (81252NED ends in 2014).
-    commuting_distance_decay : float, default 2.2, range [2.0, 2.5]
-        Distance decay of the split of a province's commuters over its COROP regions of residence
-        (:func:`commuting_matrix`; fitted on Groningen and Friesland, misallocated share <= 0.055
-        over the range).
+    commuting_decay_scale : float, default 1.0, range [0.9, 1.1]
+        Factor on the distance decays of the split of a province's commuters over its COROP
+        regions of residence, each fitted to the province's published mean home-work distances
+        (:func:`commuting_matrix`); the range covers the decays that score best on the published
+        COROP rows of Groningen and Friesland (0.96-1.05 of the fitted ones).
     turnover_years : tuple, default (2016, 2017)
         Turnover years averaged (one or both of 2016, 2017).
     service_groups_by : {"turnover", "eurostat"}, default "turnover"
@@ -106,12 +105,12 @@ class NLAssumptions:
     turnover_cells: Mapping = field(default_factory=dict)
     account_offsets: Mapping = field(default_factory=dict)
     commuting_year: int = 2014
-    commuting_distance_decay: float = COMMUTING_DISTANCE_DECAY
+    commuting_decay_scale: float = 1.0
     turnover_years: tuple = (2016, 2017)
     service_groups_by: str = "turnover"
 
     RANGES = {"prior_floor": (0.01, 0.2), "point_weight": (0.5, 1.0), "airport_cargo_weight": (0.0, 1.0),
-              "commuting_year": (2010, 2014), "commuting_distance_decay": (2.0, 2.5)}
+              "commuting_year": (2010, 2014), "commuting_decay_scale": (0.9, 1.1)}
 
     def __post_init__(self) -> None:
         for name, (lo, hi) in self.RANGES.items():
@@ -132,7 +131,7 @@ class NLAssumptions:
         """Return the assumptions and their ranges as JSON-ready metadata."""
         return {"prior_floor": self.prior_floor, "point_weight": self.point_weight,
                 "airport_cargo_weight": self.airport_cargo_weight, "commuting_year": self.commuting_year,
-                "commuting_distance_decay": self.commuting_distance_decay,
+                "commuting_decay_scale": self.commuting_decay_scale,
                 "turnover_years": list(self.turnover_years), "service_groups_by": self.service_groups_by,
                 "turnover_cells_overridden": len(self.turnover_cells),
                 "account_offsets": len(self.account_offsets), "ranges": {k: list(v) for k, v in self.RANGES.items()}}
@@ -539,17 +538,120 @@ def final_demand_weights(folder: Path, year: int, regions: pd.Index) -> dict[str
     return {"disposable_income": income, "population": people}
 
 
-def commuting_matrix(folder: Path, regions: pd.Index, year: int = 2014,
-                     distance_decay: float = COMMUTING_DISTANCE_DECAY) -> pd.DataFrame:
+def commuter_distance_model(distance: np.ndarray, internal: np.ndarray, pairs: np.ndarray) -> dict[str, float]:
+    r"""Fit the mean home-work distance of the commuters between two COROP regions to their centroid distance.
+
+    81252NED's distance is the mean distance between the home and the work municipality of the
+    jobs (0 inside one municipality). Between two regions it is shorter than the centroid distance
+    ``d`` (commuters live near the common border), inside a region a fraction of its internal
+    distance ``r``:
+
+    .. math:: \delta(m, w) = d(m, w)\,(1 - c\,e^{-d(m, w)/L}) \quad (m \ne w), \qquad
+              \delta(m, m) = s\,r_m,
+
+    ``c`` and ``L`` by job-weighted least squares, ``s`` as the job-weighted ratio, on every
+    published residence row that is one COROP region (the COROP rows of Groningen and Friesland,
+    and the provinces that are one COROP region: Utrecht, Flevoland).
+
+    Parameters
+    ----------
+    distance : ndarray of shape (n, n)
+        Centroid distances (km) between the COROP regions.
+    internal : ndarray of shape (n,)
+        Internal distance (km) of each region.
+    pairs : ndarray of shape (p, 4)
+        ``(residence index, work index, jobs, published mean distance km)``.
+
+    Returns
+    -------
+    dict
+        ``c``, ``L`` (km) and ``s``.
+    """
+    from scipy.optimize import least_squares
+
+    i, j = pairs[:, 0].astype(int), pairs[:, 1].astype(int)
+    jobs, published = pairs[:, 2], pairs[:, 3]
+    own = i == j
+    d, weight = distance[i[~own], j[~own]], np.sqrt(jobs[~own])
+    fit = least_squares(lambda p: d * (1 - p[0] * np.exp(-d / p[1])) * weight - published[~own] * weight,
+                        [0.5, 30.0], bounds=([0.0, 1.0], [1.0, 500.0]))
+    s = float((jobs[own] * published[own]).sum() / (jobs[own] * internal[i[own]]).sum())
+    return {"c": float(fit.x[0]), "L": float(fit.x[1]), "s": s}
+
+
+def _commuter_distances(distance: np.ndarray, internal: np.ndarray, model: Mapping[str, float]) -> np.ndarray:
+    delta = distance * (1.0 - model["c"] * np.exp(-distance / model["L"]))
+    delta[np.diag_indices_from(delta)] = model["s"] * internal
+    return delta
+
+
+def _split_province(w: np.ndarray, distance_rows: np.ndarray, flows: np.ndarray, decay: float) -> np.ndarray:
+    """Gravity split of one province's jobs by work region over its regions of residence (RAS)."""
+    prior = w[:, np.newaxis] * distance_rows ** -float(decay)
+    active = flows > 0
+    split = np.zeros_like(prior)
+    with kernel_errors():
+        split[:, active] = kernels.ras(prior[:, active], w * flows.sum(), flows[active]).X
+    return split
+
+
+def _fit_province_decay(w, distance_rows, delta_rows, flows, mean_distance) -> float:
+    """Decay whose split best reproduces a province's published mean distance in each work region.
+
+    Minimises ``sum_w F_w (log Dhat_w(beta) - log D_w)^2 / sum_w F_w`` over ``beta`` in
+    :data:`COMMUTING_DECAY_BOUNDS`, ``Dhat_w = sum_m T_mw(beta) delta(m, w) / F_w``.
+    """
+    from scipy.optimize import minimize_scalar
+
+    use = (flows > 0) & np.isfinite(mean_distance) & (mean_distance > 0)
+
+    def loss(beta):
+        split = _split_province(w, distance_rows, flows, beta)
+        modelled = (split * delta_rows).sum(axis=0)[use] / flows[use]
+        return float((flows[use] * np.log(modelled / mean_distance[use]) ** 2).sum() / flows[use].sum())
+
+    return float(minimize_scalar(loss, bounds=COMMUTING_DECAY_BOUNDS, method="bounded",
+                                 options={"xatol": 1e-3}).x)
+
+
+def commuting_matrix(folder: Path, regions: pd.Index, year: int = 2014, distance_decay: float | None = None,
+                     decay_scale: float = 1.0) -> pd.DataFrame:
     """Employee jobs (1000) by COROP of residence (rows) x COROP of work (columns).
 
     81252NED gives residence by province (and by COROP for five Groningen and Friesland regions); a
     province's row, less its COROP rows, is split over its other COROP regions of residence ``m``
-    by a doubly constrained gravity model: prior ``pop_m d(m, w)^-distance_decay`` (``d`` the
-    centroid distance, the internal distance for ``m = w``), balanced by RAS so that every
-    region's residents hold its population share of the province's jobs and the jobs of the
-    province's residents in each work region ``w`` are the published ones. ``distance_decay = 0``
-    is the population split alone (every region of a province gets the province's pattern).
+    by a doubly constrained gravity model: prior ``pop_m d(m, w)^-beta_p`` (``d`` the centroid
+    distance, the internal distance for ``m = w``), balanced by RAS so that every region's
+    residents hold its population share of the province's jobs and the jobs of the province's
+    residents in each work region ``w`` are the published ones.
+
+    The decay ``beta_p`` of each province is fitted to the province's own published mean
+    home-work distance by work region (81252NED's distance column, ``distance_km``): it minimises
+    the job-weighted squared log difference between the published mean distance and the split's,
+    ``sum_m T_mw delta(m, w) / F_pw``, with the commuters' distance ``delta`` of
+    :func:`commuter_distance_model` (calibrated on the residence rows that are one COROP region).
+    See the methods page, section 'Dutch regional table', 'Commuting'.
+
+    Parameters
+    ----------
+    folder : Path
+        Compact Dutch inputs (``commuting.csv``, ``regions.csv``, ``population.csv``,
+        ``distances_km.csv``).
+    regions : pd.Index
+        Regions of the table (extra-regio is left out: nobody lives or is counted working there).
+    year : int, default 2014
+        December of 81252NED (2010-2014).
+    distance_decay : float, optional
+        One decay for every province instead of the fitted ones (0: the population split alone,
+        every region of a province gets the province's pattern).
+    decay_scale : float, default 1.0
+        Factor on every fitted decay (``NLAssumptions.commuting_decay_scale``).
+
+    Returns
+    -------
+    pd.DataFrame
+        Residence x work, 1000 jobs; ``attrs["distance_decay"]`` holds each split province's decay,
+        ``attrs["commuter_distance"]`` the distance model.
 
     Raises
     ------
@@ -557,7 +659,8 @@ def commuting_matrix(folder: Path, regions: pd.Index, year: int = 2014,
         ``commuting.csv`` has no rows for ``year`` (naming the years it holds).
     """
     path = Path(folder) / "commuting.csv"
-    com = read_regional_file(folder, "commuting.csv", ["residence", "work_region", "year", "jobs_1000"])
+    com = read_regional_file(folder, "commuting.csv", ["residence", "work_region", "year", "jobs_1000",
+                                                       "distance_km"])
     held = sorted(com["year"].unique())
     com = com[com["year"] == year]
     if com.empty:
@@ -569,19 +672,24 @@ def commuting_matrix(folder: Path, regions: pd.Index, year: int = 2014,
     distance = read_csv_cached(Path(folder) / "distances_km.csv", index_col=0).reindex(index=corop, columns=corop)
     internal = regs.set_index("region")["internal_distance_km"].reindex(corop).to_numpy()
     distance = np.array(distance.to_numpy(dtype=float))  # writable copy
+    centroid = distance.copy()
     distance[np.diag_indices_from(distance)] = internal
     out = pd.DataFrame(0.0, index=pd.Index(corop, name="residence"), columns=pd.Index(corop, name="work"))
-    by_cr = com[com["residence"].str.endswith("(CR)")]
+    km = pd.DataFrame(np.nan, index=out.index, columns=out.columns)  # published mean distance of each row
     cr_done = set()
     names = {r.lower(): r for r in corop}
-    for res, sub in by_cr.groupby("residence"):
-        label = res[:-5].strip()
-        region = names.get(label.lower())
+
+    def row(sub, column):
+        return sub.set_index("work_region")[column].reindex(corop).to_numpy(dtype=float)
+
+    for res, sub in com[com["residence"].str.endswith("(CR)")].groupby("residence"):
+        region = names.get(res[:-5].strip().lower())
         if region is None:
             continue
         cr_done.add(region)
-        out.loc[region] = sub.set_index("work_region")["jobs_1000"].reindex(corop).fillna(0.0).to_numpy()
-    blocks = []  # (regions of residence to split, their population weights, the province's jobs by work region)
+        out.loc[region] = np.nan_to_num(row(sub, "jobs_1000"))
+        km.loc[region] = row(sub, "distance_km")
+    provinces = []  # (province, regions to split, population weights, jobs by work region, mean distance)
     for res, sub in com[com["residence"].str.endswith("(PV)")].groupby("residence"):
         province = res[:-5].strip()
         in_province = [r for r in regs.loc[regs["province"].isin([province, province.replace("Fryslân", "Friesland")]),
@@ -589,21 +697,43 @@ def commuting_matrix(folder: Path, regions: pd.Index, year: int = 2014,
         members = [r for r in in_province if r not in cr_done]
         if not members:
             continue
-        flows = sub.set_index("work_region")["jobs_1000"].reindex(corop).fillna(0.0).to_numpy()
+        total, total_km = np.nan_to_num(row(sub, "jobs_1000")), row(sub, "distance_km")
+        known = [r for r in in_province if r in cr_done]
+        known_jobs = out.loc[known].to_numpy()
         # the province's residents not in a COROP row of their own (81252NED has some COROP rows)
-        flows = np.clip(flows - out.loc[[r for r in in_province if r in cr_done]].to_numpy().sum(axis=0), 0.0, None)
+        flows = np.clip(total - known_jobs.sum(axis=0), 0.0, None)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean_km = (np.nan_to_num(total_km) * total - np.nansum(known_jobs * km.loc[known].to_numpy(), axis=0)) / flows
+        if len(members) == 1:
+            km.loc[members[0]] = np.where(flows > 0, mean_km, np.nan)
         w = pop.reindex(members).fillna(0.0).to_numpy()
-        blocks.append((members, w / w.sum(), flows))
+        provinces.append((province, members, w / w.sum(), flows, mean_km))
+    # the commuters' distance model, from every residence row that is one COROP region
+    single = [(corop.index(m), out.loc[m].to_numpy(), km.loc[m].to_numpy()) for m in cr_done]
+    single += [(corop.index(p[1][0]), p[3], p[4]) for p in provinces if len(p[1]) == 1 and p[1][0] not in cr_done
+               and not any(r in cr_done for r in regs.loc[regs["province"] == p[0], "region"])]
+    single = [(i, j, jobs[j], dist_km[j]) for i, jobs, dist_km in single for j in range(len(corop))
+              if jobs[j] > 0 and np.isfinite(dist_km[j]) and dist_km[j] > 0]
+    model = commuter_distance_model(centroid, internal, np.array(single, dtype=float))
+    delta = _commuter_distances(centroid, internal, model)
+    decays = {}
+    for province, members, w, flows, mean_km in provinces:
+        if len(members) < 2:
+            continue
+        rows = [corop.index(m) for m in members]
+        decays[province] = (float(distance_decay) if distance_decay is not None else
+                            decay_scale * _fit_province_decay(w, distance[rows], delta[rows], flows, mean_km))
     # one RAS for all provinces: rows are the regions split, columns (province, work region); the
     # prior is zero outside a region's own province, so the blocks balance independently
-    members = [m for block in blocks for m in block[0]]
-    prior = np.zeros((len(members), len(blocks) * len(corop)))
-    row_targets, col_targets = np.zeros(len(members)), np.zeros(len(blocks) * len(corop))
+    members = [m for block in provinces for m in block[1]]
+    prior = np.zeros((len(members), len(provinces) * len(corop)))
+    row_targets, col_targets = np.zeros(len(members)), np.zeros(len(provinces) * len(corop))
     first = 0
-    for b, (names_b, w, flows) in enumerate(blocks):
+    for b, (province, names_b, w, flows, _) in enumerate(provinces):
         rows = slice(first, first + len(names_b))
         cols = slice(b * len(corop), (b + 1) * len(corop))
-        prior[rows, cols] = w[:, np.newaxis] * distance[[corop.index(m) for m in names_b]] ** -float(distance_decay)
+        decay = decays.get(province, 0.0)
+        prior[rows, cols] = w[:, np.newaxis] * distance[[corop.index(m) for m in names_b]] ** -decay
         row_targets[rows], col_targets[cols] = w * flows.sum(), flows
         first += len(names_b)
     active = col_targets > 0
@@ -611,7 +741,9 @@ def commuting_matrix(folder: Path, regions: pd.Index, year: int = 2014,
         split = np.zeros_like(prior)
         with kernel_errors():
             split[:, active] = kernels.ras(prior[:, active], row_targets, col_targets[active]).X
-        out.loc[members] = split.reshape(len(members), len(blocks), len(corop)).sum(axis=1)
+        out.loc[members] = split.reshape(len(members), len(provinces), len(corop)).sum(axis=1)
+    out.attrs["distance_decay"] = decays
+    out.attrs["commuter_distance"] = model
     return out
 
 
