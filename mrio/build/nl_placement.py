@@ -89,7 +89,7 @@ class NLAssumptions:
         Factor on the distance decays of the split of a province's commuters over its COROP
         regions of residence, each fitted to the province's published mean home-work distances
         (:func:`commuting_matrix`); the range covers the decays that score best on the published
-        COROP rows of Groningen and Friesland (0.96-1.05 of the fitted ones).
+        COROP rows of Groningen and Friesland (0.95-1.1 of the fitted ones over 2010-2014).
     turnover_years : tuple, default (2016, 2017)
         Turnover years averaged (one or both of 2016, 2017).
     service_groups_by : {"turnover", "eurostat"}, default "turnover"
