@@ -585,33 +585,86 @@ def _commuter_distances(distance: np.ndarray, internal: np.ndarray, model: Mappi
     return delta
 
 
-def _split_province(w: np.ndarray, distance_rows: np.ndarray, flows: np.ndarray, decay: float) -> np.ndarray:
-    """Gravity split of one province's jobs by work region over its regions of residence (RAS)."""
-    prior = w[:, np.newaxis] * distance_rows ** -float(decay)
-    active = flows > 0
-    split = np.zeros_like(prior)
-    with kernel_errors():
-        split[:, active] = kernels.ras(prior[:, active], w * flows.sum(), flows[active]).X
-    return split
+def _gravity_split(blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]], distance: np.ndarray,
+                   decays: np.ndarray, tol: float = 1e-10) -> np.ndarray:
+    """Split every province's jobs by work region over its regions of residence, in one RAS.
 
-
-def _fit_province_decay(w, distance_rows, delta_rows, flows, mean_distance) -> float:
-    """Decay whose split best reproduces a province's published mean distance in each work region.
-
-    Minimises ``sum_w F_w (log Dhat_w(beta) - log D_w)^2 / sum_w F_w`` over ``beta`` in
-    :data:`COMMUTING_DECAY_BOUNDS`, ``Dhat_w = sum_m T_mw(beta) delta(m, w) / F_w``.
+    ``blocks``: per province, (row positions of its regions of residence, their population
+    weights, its jobs by work region). Rows are the regions split, columns (province, work
+    region); the prior ``w_m d(m, w)^-decay`` is zero outside a region's own province, so the
+    blocks balance independently. Returns (regions split, work regions), the rows in block order.
     """
-    from scipy.optimize import minimize_scalar
+    n = distance.shape[1]
+    k = sum(len(rows) for rows, _, _ in blocks)
+    prior = np.zeros((k, len(blocks) * n))
+    row_targets, col_targets = np.zeros(k), np.zeros(len(blocks) * n)
+    first = 0
+    for b, (rows, w, flows) in enumerate(blocks):
+        r, c = slice(first, first + len(rows)), slice(b * n, (b + 1) * n)
+        prior[r, c] = w[:, np.newaxis] * distance[rows] ** -float(decays[b])
+        row_targets[r], col_targets[c] = w * flows.sum(), flows
+        first += len(rows)
+    split = np.zeros_like(prior)
+    active = col_targets > 0
+    if k and active.any():
+        with kernel_errors():
+            split[:, active] = kernels.ras(prior[:, active], row_targets, col_targets[active], tol=tol,
+                                           tol_factors=tol).X
+    return split.reshape(k, len(blocks), n).sum(axis=1)
 
-    use = (flows > 0) & np.isfinite(mean_distance) & (mean_distance > 0)
 
-    def loss(beta):
-        split = _split_province(w, distance_rows, flows, beta)
-        modelled = (split * delta_rows).sum(axis=0)[use] / flows[use]
-        return float((flows[use] * np.log(modelled / mean_distance[use]) ** 2).sum() / flows[use].sum())
+#: Fitted decays by a hash of their inputs: ensembles rebuild the table for every draw, and the fit
+#: depends only on the commuting year's data (``decay_scale`` is applied after it).
+_FITTED_DECAYS: dict[str, np.ndarray] = {}
 
-    return float(minimize_scalar(loss, bounds=COMMUTING_DECAY_BOUNDS, method="bounded",
-                                 options={"xatol": 1e-3}).x)
+
+def _fit_decays(blocks, distance: np.ndarray, delta: np.ndarray, mean_distance: list[np.ndarray],
+                xatol: float = 1e-3) -> np.ndarray:
+    """Decay of each province whose split best reproduces its published mean distance by work region.
+
+    Minimises, for every province at once (golden-section search over
+    :data:`COMMUTING_DECAY_BOUNDS`, one RAS of all provinces per step),
+    ``sum_w F_w (log Dhat_w(beta) - log D_w)^2``, ``Dhat_w = sum_m T_mw(beta) delta(m, w) / F_w``.
+    The RAS margins are kept to 1e-7 (the distances are published to 0.1 km). Kept per process,
+    keyed by a hash of the inputs.
+    """
+    import hashlib
+
+    parts = [distance, delta, *mean_distance, *(a for block in blocks for a in block)]
+    key = hashlib.sha1(b"".join(np.ascontiguousarray(a, dtype=float).tobytes() + b"|" for a in parts)
+                       + repr(xatol).encode()).hexdigest()
+    if key not in _FITTED_DECAYS:
+        if len(_FITTED_DECAYS) >= 64:
+            _FITTED_DECAYS.clear()
+        _FITTED_DECAYS[key] = _golden_section_decays(blocks, distance, delta, mean_distance, xatol)
+    return _FITTED_DECAYS[key].copy()
+
+
+def _golden_section_decays(blocks, distance, delta, mean_distance, xatol):
+    starts = np.cumsum([0] + [len(rows) for rows, _, _ in blocks])
+
+    def loss(decays):
+        split = _gravity_split(blocks, distance, decays, tol=1e-7)
+        out = np.zeros(len(blocks))
+        for b, (rows, _, flows) in enumerate(blocks):
+            use = (flows > 0) & np.isfinite(mean_distance[b]) & (mean_distance[b] > 0)
+            modelled = (split[starts[b]:starts[b + 1]] * delta[rows]).sum(axis=0)[use] / flows[use]
+            out[b] = (flows[use] * np.log(modelled / mean_distance[b][use]) ** 2).sum()
+        return out
+
+    ratio = (np.sqrt(5.0) - 1.0) / 2.0
+    lo = np.full(len(blocks), COMMUTING_DECAY_BOUNDS[0], dtype=float)
+    hi = np.full(len(blocks), COMMUTING_DECAY_BOUNDS[1], dtype=float)
+    left, right = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
+    f_left, f_right = loss(left), loss(right)
+    while (hi - lo).max() > xatol:
+        down = f_left < f_right  # the minimum lies in [lo, right]
+        hi, lo = np.where(down, right, hi), np.where(down, lo, left)
+        new = np.where(down, hi - ratio * (hi - lo), lo + ratio * (hi - lo))
+        f_new = loss(new)
+        right, f_right, left, f_left = (np.where(down, left, new), np.where(down, f_left, f_new),
+                                        np.where(down, new, right), np.where(down, f_new, f_right))
+    return (lo + hi) / 2
 
 
 def commuting_matrix(folder: Path, regions: pd.Index, year: int = 2014, distance_decay: float | None = None,
@@ -716,32 +769,16 @@ def commuting_matrix(folder: Path, regions: pd.Index, year: int = 2014, distance
               if jobs[j] > 0 and np.isfinite(dist_km[j]) and dist_km[j] > 0]
     model = commuter_distance_model(centroid, internal, np.array(single, dtype=float))
     delta = _commuter_distances(centroid, internal, model)
-    decays = {}
-    for province, members, w, flows, mean_km in provinces:
-        if len(members) < 2:
-            continue
-        rows = [corop.index(m) for m in members]
-        decays[province] = (float(distance_decay) if distance_decay is not None else
-                            decay_scale * _fit_province_decay(w, distance[rows], delta[rows], flows, mean_km))
-    # one RAS for all provinces: rows are the regions split, columns (province, work region); the
-    # prior is zero outside a region's own province, so the blocks balance independently
+    blocks = [(np.array([corop.index(m) for m in members]), w, flows) for _, members, w, flows, _ in provinces]
+    fitted = [b for b, p in enumerate(provinces) if len(p[1]) > 1]  # one region: nothing to split
+    decays = np.zeros(len(provinces))
+    if fitted:
+        decays[fitted] = (float(distance_decay) if distance_decay is not None else decay_scale * _fit_decays(
+            [blocks[b] for b in fitted], distance, delta, [provinces[b][4] for b in fitted]))
     members = [m for block in provinces for m in block[1]]
-    prior = np.zeros((len(members), len(provinces) * len(corop)))
-    row_targets, col_targets = np.zeros(len(members)), np.zeros(len(provinces) * len(corop))
-    first = 0
-    for b, (province, names_b, w, flows, _) in enumerate(provinces):
-        rows = slice(first, first + len(names_b))
-        cols = slice(b * len(corop), (b + 1) * len(corop))
-        decay = decays.get(province, 0.0)
-        prior[rows, cols] = w[:, np.newaxis] * distance[[corop.index(m) for m in names_b]] ** -decay
-        row_targets[rows], col_targets[cols] = w * flows.sum(), flows
-        first += len(names_b)
-    active = col_targets > 0
-    if members and active.any():
-        split = np.zeros_like(prior)
-        with kernel_errors():
-            split[:, active] = kernels.ras(prior[:, active], row_targets, col_targets[active]).X
-        out.loc[members] = split.reshape(len(members), len(provinces), len(corop)).sum(axis=1)
+    if members:
+        out.loc[members] = _gravity_split(blocks, distance, decays)
+    decays = {provinces[b][0]: float(decays[b]) for b in fitted}
     out.attrs["distance_decay"] = decays
     out.attrs["commuter_distance"] = model
     return out
