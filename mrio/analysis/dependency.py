@@ -8,6 +8,9 @@
   multipliers, generalised from two to R regions.
 * :func:`commuting_flows` -- employees' income (or jobs) by region of residence x region of
   work: where each region's residents earn their income.
+* :func:`residents_dependency` -- the type II (household-closed) attribution: value added or jobs
+  of each origin resting on the spending of each region's residents, funded by the income they
+  earn anywhere (Miyazawa 1976, with income paid by region of residence through commuting).
 * :func:`pyatt_round` -- the multiplicative decomposition ``L = M3 M2 M1`` (Pyatt & Round 1979)
   and Stone's additive form.
 
@@ -16,6 +19,9 @@ References
 Johnson, R. C. & Noguera, G. (2012). Accounting for intermediates. *J. Int. Econ.* 86, 224-236.
 Miller, R. E. (1966). Interregional feedback effects in input-output models. *Papers of the
 Regional Science Association* 17, 105-125; Miller & Blair (2009), ch. 3 and ch. 6.
+Miyazawa, K. (1976). *Input-Output Analysis and the Structure of Income Distribution*. Springer,
+ch. 1; Hewings, G. J. D. et al. (1999), *Understanding and Interpreting Economic Structure*,
+Springer (the interregional income multiplier).
 Pyatt, G. & Round, J. I. (1979). *Economic Journal* 89, 850-873; Round (1985), *Economic
 Journal* 95, 383-399.
 """
@@ -29,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from mrio import kernels
-from mrio.analysis.multipliers import _income_row, residence_shares
+from mrio.analysis.multipliers import _income_row, household_closure, residence_shares
 from mrio.core import labels as lab
 from mrio.core.display import result_html
 from mrio.core.kernel_errors import kernel_errors
@@ -45,6 +51,7 @@ __all__ = [
     "dependency_split",
     "spillover_feedback",
     "commuting_flows",
+    "residents_dependency",
     "PyattRound",
     "pyatt_round",
 ]
@@ -373,6 +380,112 @@ def commuting_flows(system: MRIO, measure: str = "income", regroup: Mapping | pd
     for frame in (flows, split):
         frame.attrs.update(unit=unit, measure=f"commuting {measure}")
     return flows, split
+
+
+def residents_dependency(system: MRIO, measure: str = "value-added", by: str = "region",
+                         regroup: Mapping | pd.Series | None = None,
+                         commuting: pd.DataFrame | bool | None = None, income_row: Hashable | None = None,
+                         consumption_category: Hashable | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    r"""Value added or jobs of each origin resting on the spending of each region's residents (type II).
+
+    Households are endogenous by region of residence, as in :func:`mrio.type_ii_multipliers`:
+    ``H_r = P h`` pays the labour income earned in each work region to the residents of each
+    region (``P`` the commuting shares, :func:`~mrio.analysis.multipliers.residence_shares`) and
+    ``H_c = Y_hh w^-1`` spends it. Miyazawa's partition of the household-closed output splits it
+    into what exogenous final demand ``f`` (everything but household consumption: government,
+    investment, inventories, exports) needs directly and what residents' spending induces:
+
+    .. math::
+
+        \bar x = L f + L H_c K w^0, \qquad w^0 = H_r L f, \qquad K = (I - H_r L H_c)^{-1}
+
+    ``w^0_s`` is the income the residents of ``s`` earn, in every work region, from exogenous
+    demand; ``K`` (Miyazawa's interregional income multiplier) turns it into the chain of
+    spending it starts (the residents' total income is ``w = K w^0``). The measure of industry
+    ``i`` resting on the residents of ``s`` is
+
+    .. math:: D_{is} = m_i \, (L H_c K)_{is} \, w^0_s,
+
+    the exogenous part is ``E_i = m_i (L f)_i`` (``m`` the measure per unit of output), and
+    ``E + D 1 = m \bar x``, the household-closed total (equal to the table's own measure when
+    household consumption is the closure's, as in a table whose ``Y_hh`` is all the income
+    spent). Without commuting ``P = I`` and ``w^0_s`` is the income earned in ``s``: the table is
+    the induced part attributed to the workplace where the income is earned; with commuting the
+    income of commuters follows them home. docs/methods/dependency.md, section "Residents'
+    spending (type II)".
+
+    Parameters
+    ----------
+    system : MRIO
+    measure : str, default "value-added"
+        See :func:`~mrio.analysis.dependency.measure_intensity`.
+    by : {"region", "region-sector"}
+        Rows per origin region, or per origin industry.
+    regroup : Mapping, pandas.Series or {"province", "metro"}, optional
+        Region -> group concordance for origins and regions of residence (exact sums).
+    commuting : pandas.DataFrame, bool or None
+        Employee jobs, residence x work (see :func:`~mrio.analysis.multipliers.residence_shares`);
+        default the system's ``MRIO.commuting`` if it has one; ``False``: no commuting.
+    income_row, consumption_category : label, optional
+        As :func:`mrio.type_ii_multipliers`.
+
+    Returns
+    -------
+    by_residence : pandas.DataFrame
+        Origin (rows) x region of residence (columns): the measure resting on those residents'
+        spending.
+    split : pandas.DataFrame
+        Per origin: ``exogenous`` (resting on final demand other than households'),
+        ``own_residents``, ``other_residents``, ``total`` (household-closed) and the three
+        ``*_share``.
+
+    Raises
+    ------
+    InputError, UnknownLabelError
+        As :func:`mrio.type_ii_multipliers`.
+    NotProductiveError
+        The household-closed system is not productive (``I - H_r L H_c`` singular or not a
+        Leontief matrix).
+
+    Notes
+    -----
+    Cost: one Leontief solve with ``R + 1`` right-hand sides (``L H_c`` and ``L f``) on the stored
+    factors, then an ``R x R`` LU factorisation of ``I - H_r L H_c`` solved for ``diag(w^0)``; no
+    inverse is formed.
+    """
+    _check_by(by)
+    m = measure_intensity(system, measure)
+    closure = household_closure(system, income_row, consumption_category, commuting)
+    exogenous_columns = system.Y.columns.get_level_values("category") != closure.category
+    f = system.arrays.Y[:, exogenous_columns].sum(axis=1)
+    with kernel_errors(system.index):
+        solved = system.leontief_product(np.column_stack([closure.propensities, f]))
+    L_Hc, Lf = solved[:, :-1], solved[:, -1]
+    first_round = closure.income_by_residence @ Lf  # w0: residents' income from exogenous demand
+    income_feedback = closure.income_by_residence @ L_Hc  # H_r L H_c
+    with kernel_errors(pd.Index([("households", r) for r in system.regions])):
+        factor = kernels.LeontiefFactor(income_feedback)
+        kernels.certify_productive(factor, income_feedback)
+        K_w0 = factor.solve(np.diag(first_round))  # K diag(w0), column s: the chain started by s
+    induced = m.intensity[:, np.newaxis] * (L_Hc @ K_w0)
+    groups = _regroup_series(regroup, system)
+    residence = pd.Index(system.regions, name="residence")
+    by_residence = _origin_rows(system, induced, residence, groups, by)
+    if groups is not None:
+        by_residence = by_residence.T.groupby(groups.loc[residence].to_numpy(), sort=False).sum().T
+    by_residence.columns.name = "residence"
+    exogenous = _origin_rows(system, (m.intensity * Lf)[:, np.newaxis], pd.Index(["exogenous"]), groups, by)
+    whole = pd.concat([by_residence, exogenous], axis=1)
+    split = _split(whole, whole.sum(axis=1).to_numpy(), by_residence.columns, by)
+    split = split.rename(columns={"own_region": "own_residents", "other_regions": "other_residents",
+                                  "outside": "exogenous", "own_region_share": "own_residents_share",
+                                  "other_regions_share": "other_residents_share",
+                                  "outside_share": "exogenous_share"})
+    split = split[["exogenous", "own_residents", "other_residents", "total", "exogenous_share",
+                   "own_residents_share", "other_residents_share"]]
+    for frame in (by_residence, split):
+        frame.attrs.update(unit=m.unit, measure=m.name, commuting=closure.commuting)
+    return by_residence, split
 
 
 def _region_blocks(system: MRIO) -> list[slice]:

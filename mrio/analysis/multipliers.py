@@ -14,6 +14,7 @@ Beutel, J. (2008). *Eurostat Manual of Supply, Use and Input-Output Tables*, ch.
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,8 @@ __all__ = [
     "extension_multipliers",
     "type_ii_multipliers",
     "residence_shares",
+    "household_closure",
+    "HouseholdClosure",
     "interregional_output_multipliers",
     "multipliers",
     "MULTIPLIER_KINDS",
@@ -243,6 +246,91 @@ def _household_category(system: MRIO, consumption_category: Hashable | None) -> 
     return cat
 
 
+@dataclass(frozen=True)
+class HouseholdClosure:
+    """The household rows and columns of the type II closure (:func:`household_closure`).
+
+    Attributes
+    ----------
+    income_row, category : label
+        Row of V with labour income; final-demand category of household consumption.
+    income_coefficients : ndarray of shape (N,)
+        ``h_(r,j)``: labour income per unit of output.
+    residence_shares : ndarray of shape (R, R)
+        ``P[s, r]``: share of work region r's employee jobs held by residents of s (``I`` without
+        commuting).
+    propensities : ndarray of shape (N, R)
+        ``H_c[i, s] = y_hh[i, s] / w_s``: household consumption per unit of residents' income.
+    income_by_residence : ndarray of shape (R, N)
+        ``H_r[s, (r, j)] = P[s, r] h_(r,j)``.
+    resident_income : ndarray of shape (R,)
+        ``w_s = sum_r P[s, r] W_r``.
+    commuting : bool
+        Whether a commuting matrix was used.
+    """
+
+    income_row: Hashable
+    category: Hashable
+    income_coefficients: np.ndarray
+    residence_shares: np.ndarray
+    propensities: np.ndarray
+    income_by_residence: np.ndarray
+    resident_income: np.ndarray
+    commuting: bool
+
+
+def household_closure(system: MRIO, income_row: Hashable | None = None,
+                      consumption_category: Hashable | None = None,
+                      commuting: pd.DataFrame | bool | None = None) -> HouseholdClosure:
+    """Household income and consumption coefficients of the type II closure, by region of residence.
+
+    ``H_r = P h`` (income paid to the residents of each region per unit of output, through the
+    commuting shares ``P``) and ``H_c = Y_hh w^-1`` (consumption per unit of residents' income);
+    see :func:`type_ii_multipliers` and docs/methods/multipliers.md, section "Type II multipliers".
+
+    Parameters
+    ----------
+    system, income_row, consumption_category, commuting
+        As :func:`type_ii_multipliers`.
+
+    Returns
+    -------
+    HouseholdClosure
+
+    Raises
+    ------
+    InputError, UnknownLabelError
+        As :func:`type_ii_multipliers`.
+    """
+    row = _income_row(system, income_row)
+    cat = _household_category(system, consumption_category)
+    N, R, n = len(system), system.n_regions, system.n_sectors
+    h = system.value_added_coefficients.loc[row].to_numpy()
+    earned = system.V.loc[row].to_numpy().reshape(R, n).sum(axis=1)
+    shares = residence_shares(system, commuting)
+    if shares is None:
+        P = np.eye(R)
+    else:
+        P = shares.to_numpy()
+        lost = np.flatnonzero((P.sum(axis=0) == 0) & (earned != 0))
+        if lost.size:
+            raise InputError(f"region {system.regions[lost[0]]!r} earns labour income in row {row!r} but has no "
+                             "jobs in the commuting matrix: nobody to pay it to")
+    income = P @ earned  # labour income of each region's residents
+    H_c = np.zeros((N, R))
+    for s, region in enumerate(system.regions):
+        if (region, cat) not in system.Y.columns:
+            raise UnknownLabelError(f"no household consumption column ({region!r}, {cat!r}) in Y")
+        spent = system.Y[(region, cat)].to_numpy()
+        if income[s] > 0:
+            H_c[:, s] = spent / income[s]
+        elif np.any(spent != 0) or shares is None:
+            raise InputError(f"region {region!r}'s residents have no labour income in row {row!r}; "
+                             "type II undefined")
+    H_r = np.repeat(P, n, axis=1) * h[np.newaxis, :]
+    return HouseholdClosure(row, cat, h, P, H_c, H_r, income, shares is not None)
+
+
 def type_ii_multipliers(system: MRIO, income_row: Hashable | None = None,
                         consumption_category: Hashable | None = None,
                         commuting: pd.DataFrame | bool | None = None) -> pd.DataFrame:
@@ -285,32 +373,9 @@ def type_ii_multipliers(system: MRIO, income_row: Hashable | None = None,
         No household consumption column for a region, a region whose households consume but
         receive no labour income, or a work region with income but no jobs in the commuting matrix.
     """
-    row = _income_row(system, income_row)
-    cat = _household_category(system, consumption_category)
-    N, R, n = len(system), system.n_regions, system.n_sectors
-    h = system.value_added_coefficients.loc[row].to_numpy()
-    earned = system.V.loc[row].to_numpy().reshape(R, n).sum(axis=1)
-    shares = residence_shares(system, commuting)
-    if shares is None:
-        P = np.eye(R)
-    else:
-        P = shares.to_numpy()
-        lost = np.flatnonzero((P.sum(axis=0) == 0) & (earned != 0))
-        if lost.size:
-            raise InputError(f"region {system.regions[lost[0]]!r} earns labour income in row {row!r} but has no "
-                             "jobs in the commuting matrix: nobody to pay it to")
-    income = P @ earned  # labour income of each region's residents
-    H_c = np.zeros((N, R))
-    for s, region in enumerate(system.regions):
-        if (region, cat) not in system.Y.columns:
-            raise UnknownLabelError(f"no household consumption column ({region!r}, {cat!r}) in Y")
-        spent = system.Y[(region, cat)].to_numpy()
-        if income[s] > 0:
-            H_c[:, s] = spent / income[s]
-        elif np.any(spent != 0) or shares is None:
-            raise InputError(f"region {region!r}'s residents have no labour income in row {row!r}; "
-                             "type II undefined")
-    H_r = np.repeat(P, n, axis=1) * h[np.newaxis, :]
+    closure = household_closure(system, income_row, consumption_category, commuting)
+    N, R = len(system), system.n_regions
+    h, H_c, H_r = closure.income_coefficients, closure.propensities, closure.income_by_residence
     A_bar = np.block([[system.arrays.A, H_c], [H_r, np.zeros((R, R))]])
     with kernel_errors(system.index.append(pd.Index([("households", r) for r in system.regions]))):
         factor = kernels.LeontiefFactor(A_bar)

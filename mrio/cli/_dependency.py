@@ -47,7 +47,9 @@ MEASURE_HELP = "value-added, jobs, output, or a stressor (extension) name."
                    "total (rows sum to 1; destination-shares is its former name); amounts: by final-demand "
                    "category; amount-shares: amounts as shares of the origin's total; split: own region / "
                    "other regions / outside; effects: intra-regional, feedback and spillover effects "
-                   "(Miller).")
+                   "(Miller); residents: origin x region of residence, resting on those residents' spending "
+                   "with households endogenous by residence (type II, income paid home through commuting); "
+                   "residents-split: exogenous demand / own residents / other residents.")
 @click.option("--origin", "origins", multiple=True, metavar="REGION",
               help="Only these origin rows (repeat or comma-separate; codes and aliases accepted).")
 @click.option("--destination", "destinations", multiple=True, metavar="REGION",
@@ -70,7 +72,11 @@ def dependency_command(source: str | None, year: int | None, measure: str, by: s
     groups, so results are exact sums of the detailed ones. --table effects splits multipliers
     into intra-regional, feedback and spillover parts: in nl-corop every region uses the national
     input structure scaled to its published value added, so total multipliers differ a little
-    between regions and the intra-regional part differs most. With --draws N the table is rebuilt N times
+    between regions and the intra-regional part differs most. --table residents closes the
+    model with one household sector per region of residence (type II): the jobs or value added of
+    each origin resting on the spending of each region's residents, funded by the income they earn
+    anywhere (commuting, MRIO.commuting) and the chain of spending it starts (Miyazawa); with
+    --table residents-split, the rest rests on exogenous final demand. With --draws N the table is rebuilt N times
     with its uncertain assumptions drawn from their ranges, and every cell gets the point
     estimate and the percentiles p5, p25, p50, p75, p95.
     \b
@@ -79,14 +85,16 @@ def dependency_command(source: str | None, year: int | None, measure: str, by: s
       mrio dependency nl-corop --origin Groot-Rijnmond --table shares
       mrio dependency nl-corop --measure jobs --by region --regroup province --out jobs.csv
       mrio dependency nl-corop --measure value-added --table split --year 2020
+      mrio dependency nl-corop --measure jobs --table residents --origin Groot-Amsterdam
       mrio dependency nl-corop --measure value-added --table split --draws 200 --seed 7 --workers 2 --out f.csv
     """
     check_table_output(out)
     check_ensemble_options(draws, workers, scheduler)
     if table == "effects" and regroup is not None:
         raise click.UsageError("--regroup applies to attribution tables, not to --table effects")
-    if table == "effects" and destinations:
-        raise click.UsageError("--destination applies to attribution tables, not to --table effects")
+    if table in ("effects", "residents", "residents-split") and destinations:
+        raise click.UsageError(f"--destination applies to the final-demand attribution tables, not to --table {table} "
+                               "(its columns are regions of residence)")
     analysis = DependencyTable(measure, table, by, regroup_series(regroup),
                                origins=tuple(_split(origins) or ()),
                                destinations=tuple(_split(destinations) or ()), top=top)

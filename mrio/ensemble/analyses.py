@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from mrio.analysis.dependency import dependency_matrix, dependency_split, spillover_feedback
+from mrio.analysis.dependency import dependency_matrix, dependency_split, residents_dependency, spillover_feedback
 from mrio.analysis.extraction import KINDS, extract, extract_kinds, extraction_table
 from mrio.analysis.multipliers import multipliers
 from mrio.build.concordances import regroup
@@ -27,8 +27,10 @@ from mrio.shocks.scenario import scenario_tables, with_shock_values
 __all__ = ["DependencyTable", "MultiplierTable", "ExtractionTable", "ScenarioTables", "Regrouped", "shock_parameter", "DEPENDENCY_TABLES"]
 
 #: The tables of ``mrio dependency --table`` (``destination-shares`` is the former name of ``shares``).
-DEPENDENCY_TABLES = ("destination", "shares", "amounts", "amount-shares", "split", "effects",
-                     "destination-shares")
+DEPENDENCY_TABLES = ("destination", "shares", "amounts", "amount-shares", "split", "effects", "residents",
+                     "residents-split", "destination-shares")
+#: The household-closed (type II) tables: by region of residence, through commuting.
+RESIDENTS_TABLES = ("residents", "residents-split")
 
 
 def _flat_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -45,10 +47,13 @@ class DependencyTable:
     Parameters
     ----------
     measure : str
-    table : {"destination", "shares", "amounts", "amount-shares", "split", "effects"}
+    table : {"destination", "shares", "amounts", "amount-shares", "split", "effects", "residents", "residents-split"}
         ``shares``: ``destination`` divided by the origin's total (rows sum to one; also
         accepted under its former name ``destination-shares``); ``amount-shares``: ``amounts``
-        (by final-demand category) divided by the origin's total.
+        (by final-demand category) divided by the origin's total; ``residents``: origin x region
+        of residence, the measure resting on those residents' spending with households
+        endogenous by residence (type II, :func:`mrio.residents_dependency`);
+        ``residents-split``: exogenous demand / own residents / other residents.
     by : {"region", "region-sector"}
     regroup : pandas.Series, optional
         Region -> group concordance applied to the attribution (exact sums).
@@ -78,8 +83,9 @@ class DependencyTable:
                              f"use one of {', '.join(DEPENDENCY_TABLES)}")
         if self.table == "effects" and self.regroup is not None:
             raise InputError("regrouping applies to attribution tables, not to the effects table")
-        if self.table == "effects" and self.destinations:
-            raise InputError("destinations apply to attribution tables, not to the effects table")
+        if self.table in ("effects", *RESIDENTS_TABLES) and self.destinations:
+            raise InputError(f"destinations apply to the final-demand attribution tables, not to the {self.table} "
+                             "table")
         if self.top is not None and self.top < 1:
             raise InputError(f"top must be >= 1, got {self.top}")
 
@@ -87,6 +93,9 @@ class DependencyTable:
         """Compute the table on ``system``."""
         if self.table == "effects":
             frame = spillover_feedback(system, self.measure, by=self.by)
+        elif self.table in RESIDENTS_TABLES:
+            by_residence, split = residents_dependency(system, self.measure, by=self.by, regroup=self.regroup)
+            frame = by_residence if self.table == "residents" else split
         else:
             result = None
             if self.destinations or self.table in ("destination", "shares", "destination-shares", "split"):
@@ -133,6 +142,14 @@ class DependencyTable:
                     f"no one), feedback and spillover (other regions) effects ({unit}); rows: origin "
                     "(region, sector)")
         return {
+            "residents": f"{measure} of each origin (rows) resting on the spending of each region's residents "
+                         "(columns), households endogenous by region of residence: income earned anywhere, paid "
+                         f"home through commuting, and the spending it starts (type II, Miyazawa) ({unit}); the "
+                         "rest rests on exogenous final demand (--table residents-split)",
+            "residents-split": f"{measure} of each origin, households endogenous by region of residence (type II): "
+                               "resting on exogenous final demand (government, investment, exports), on its own "
+                               f"residents' spending and on other regions' residents' ({unit}; shares of the "
+                               "household-closed total)",
             "split": f"{measure} of each origin region by where its final demand is: own region, other "
                      f"regions of the system, outside (exports) ({unit}; shares of the total)",
             "shares": f"share of each origin's {measure} (rows) resting on final demand in each destination "

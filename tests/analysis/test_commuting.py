@@ -160,3 +160,74 @@ def test_regrouping_sums_the_jobs_and_type_ii_follows(case, seed):
     one = s.aggregate(regions=pd.Series("NL", index=s.regions))
     np.testing.assert_allclose(mrio.type_ii_multipliers(one), mrio.type_ii_multipliers(one, commuting=False),
                                rtol=1e-12)
+
+
+def test_residents_dependency_known_answer_two_regions():
+    # A = 0, f = exports (70, 85), h = .5, P = [[1, .5], [0, .5]], H_c = diag(.4, .6) (see above);
+    # first-round income w0 = H_r f = (.5 * 70 + .25 * 85, .25 * 85) = (56.25, 21.25);
+    # I - H_r H_c = [[.8, -.15], [0, .85]]: K = [[1.25, .15 / .68], [0, 1 / .85]];
+    # output of a on a's residents: .4 * 1.25 * 56.25 = 28.125; on b's: .4 * (.15 / .68) * 21.25 = 1.875;
+    # output of b on b's residents: .6 * 21.25 / .85 = 15 (b's chain pays a's residents 3.75, spent on a)
+    s = two_regions()
+    by_residence, split = mrio.residents_dependency(s, measure="output", commuting=JOBS)
+    np.testing.assert_allclose(by_residence.to_numpy(), [[28.125, 1.875], [0.0, 15.0]], rtol=1e-13,
+                               atol=1e-13)
+    np.testing.assert_allclose(split["exogenous"], [70.0, 85.0], rtol=1e-13)
+    np.testing.assert_allclose(split["own_residents"], [28.125, 15.0], rtol=1e-13)
+    np.testing.assert_allclose(split["other_residents"], [1.875, 0.0], rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(split["total"], [100.0, 100.0], rtol=1e-13)  # the table's own output
+    assert list(by_residence.columns) == ["a", "b"] and by_residence.columns.name == "residence"
+    assert by_residence.attrs["commuting"] is True and split.attrs["measure"] == "output"
+    # without commuting every region's wages are spent at home: .6 * 35 / .7 = 30 and .3 * 42.5 / .85 = 15
+    alone, _ = mrio.residents_dependency(s, measure="output", commuting=False)
+    np.testing.assert_allclose(alone.to_numpy(), [[30.0, 0.0], [0.0, 15.0]], rtol=1e-13, atol=1e-13)
+    # value added per unit of output is 1 here: the same table
+    va, _ = mrio.residents_dependency(s, commuting=JOBS)
+    np.testing.assert_allclose(va.to_numpy(), by_residence.to_numpy(), rtol=1e-13, atol=1e-13)
+
+
+def _closed_output(s, jobs):
+    """Household-closed output and its (N x R) household columns from the full (N + R) system."""
+    from mrio.analysis.multipliers import household_closure
+    from mrio.kernels import LeontiefFactor
+
+    c = household_closure(s, commuting=jobs)
+    R = s.n_regions
+    A_bar = np.block([[s.arrays.A, c.propensities], [c.income_by_residence, np.zeros((R, R))]])
+    exogenous = s.Y.columns.get_level_values("category") != c.category
+    f = np.concatenate([s.arrays.Y[:, exogenous].sum(axis=1), np.zeros(R)])
+    factor = LeontiefFactor(A_bar)
+    households = factor.solve(np.vstack([np.zeros((len(s), R)), np.eye(R)]))[:len(s)]
+    return factor.solve(f)[:len(s)], households, f[:len(s)], c
+
+
+@SETTINGS
+@given(systems_with_commuting())
+def test_residents_dependency_adds_up_to_the_household_closed_total(case):
+    s, jobs = case
+    by_residence, split = mrio.residents_dependency(s, measure="output", by="region-sector", commuting=jobs)
+    closed, _, _, _ = _closed_output(s, jobs)
+    np.testing.assert_allclose(split["total"], closed, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(split["exogenous"] + by_residence.sum(axis=1), split["total"], rtol=1e-12)
+    np.testing.assert_allclose(split["exogenous"], s.leontief_product(_closed_output(s, jobs)[2]), rtol=1e-9)
+    assert (by_residence.to_numpy() >= -1e-9).all()
+    regions, _ = mrio.residents_dependency(s, measure="output", commuting=jobs)
+    np.testing.assert_allclose(regions.to_numpy(), by_residence.groupby(level="region", sort=False).sum(),
+                               rtol=1e-12, atol=1e-12)
+
+
+@SETTINGS
+@given(systems_with_commuting())
+def test_without_commuting_residents_dependency_is_the_induced_part_by_workplace(case):
+    s, jobs = case
+    by_residence, split = mrio.residents_dependency(s, measure="output", by="region-sector", commuting=False)
+    closed, households, f, c = _closed_output(s, False)
+    # the income earned in each work region u from exogenous demand (type I), spent by u's households
+    earned = (c.income_coefficients * s.leontief_product(f)).reshape(s.n_regions, s.n_sectors).sum(axis=1)
+    np.testing.assert_allclose(by_residence.to_numpy(), households * earned[np.newaxis, :], rtol=1e-9,
+                               atol=1e-9)
+    np.testing.assert_allclose(by_residence.sum(axis=1), closed - s.leontief_product(f), rtol=1e-9, atol=1e-9)
+    # identity commuting is no commuting
+    diagonal = pd.DataFrame(np.diag(np.diag(jobs.to_numpy())), index=s.regions, columns=s.regions)
+    same, _ = mrio.residents_dependency(s, measure="output", by="region-sector", commuting=diagonal)
+    np.testing.assert_allclose(same, by_residence, rtol=1e-10, atol=1e-10)

@@ -70,6 +70,31 @@ def test_dependency_regroup_csv_and_tables(runner, system_folder, tmp_path):
     assert both.exit_code == 2 and "--regroup" in both.output
 
 
+def test_dependency_residents_tables(runner, tmp_path):
+    """--table residents / residents-split: type II attribution by region of residence, through commuting."""
+    from mrio.core.system import COMMUTING_KEY, commuting_meta
+
+    system = random_mrio(3, 2, seed=5)
+    jobs = pd.DataFrame([[10.0, 4.0, 0.0], [2.0, 8.0, 1.0], [0.0, 3.0, 6.0]], index=system.regions,
+                        columns=system.regions)
+    system.with_meta(**{COMMUTING_KEY: commuting_meta(jobs)}).write(tmp_path / "sys")
+    out = tmp_path / "residents.csv"
+    result = runner.invoke(main, ["dependency", str(tmp_path / "sys"), "--measure", "jobs", "--table", "residents",
+                                  "--origin", "R1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out, index_col=0).drop(columns="unit")
+    expected, split = mrio.residents_dependency(system, "jobs", commuting=jobs)
+    np.testing.assert_allclose(table.loc["R1"], expected.loc["R1"], rtol=1e-12)
+    shown = runner.invoke(main, ["dependency", str(tmp_path / "sys"), "--measure", "jobs", "--table",
+                                 "residents-split"])
+    assert shown.exit_code == 0 and "own_residents" in shown.output and "type II" in shown.output
+    employed = system.F.loc["employment"].groupby(level="region").sum()
+    np.testing.assert_allclose(split["total"], employed, rtol=1e-9)  # the household-closed total: the table's
+    wrong = runner.invoke(main, ["dependency", str(tmp_path / "sys"), "--table", "residents",
+                                 "--destination", "R0"])
+    assert wrong.exit_code == 2 and "regions of residence" in wrong.output
+
+
 def test_extract_each_and_selection(runner, system_folder, tmp_path):
     system = mrio.read(system_folder)
     out = tmp_path / "hem.csv"

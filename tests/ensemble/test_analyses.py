@@ -26,6 +26,10 @@ def test_dependency_tables_are_the_dependency_matrix(system):
                                rtol=1e-15)
     amounts = DependencyTable("value-added", "amounts")(system)
     assert all(" / " in c for c in amounts.columns)  # (region, category) flattened as on the command line
+    by_residence, split = mrio.residents_dependency(system, "value-added", regroup={system.regions[0]: "G"})
+    grouped = pd.Series({system.regions[0]: "G"})
+    pd.testing.assert_frame_equal(DependencyTable("value-added", "residents", regroup=grouped)(system), by_residence)
+    pd.testing.assert_frame_equal(DependencyTable("value-added", "residents-split", regroup=grouped)(system), split)
 
 
 def test_multipliers_extraction_and_regrouping(system):
@@ -43,6 +47,8 @@ def test_bad_options():
         DependencyTable("value-added", "nonsense")
     with pytest.raises(InputError, match="not to the effects table"):
         DependencyTable("value-added", "effects", regroup=pd.Series({"a": "b"}))
+    with pytest.raises(InputError, match="not to the residents table"):
+        DependencyTable("jobs", "residents", destinations=("a",))
     with pytest.raises(InputError, match="give one or the other"):
         ExtractionTable(each="region", regions=("a",))
 
