@@ -94,6 +94,8 @@ _LAZY = {
     "SuppressedFit": "._hierarchy",
     "estimate_suppressed": "._hierarchy",
     "table_aggregates": "._hierarchy",
+    "ShareFit": "._shares",
+    "fit_share_targets": "._shares",
 }
 
 __all__ = [
@@ -171,6 +173,8 @@ __all__ = [
     "SuppressedFit",
     "estimate_suppressed",
     "table_aggregates",
+    "ShareFit",
+    "fit_share_targets",
 ]
 
 

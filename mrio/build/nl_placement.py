@@ -31,6 +31,7 @@ See the methods page, section 'Dutch regional table'.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from mrio import kernels
 from mrio.errors import FileFormatError, InvalidTableError
@@ -48,7 +50,8 @@ from mrio.build.inputs import read_csv_cached
 __all__ = ["NLAssumptions", "EXTRA_REGIO", "TURNOVER_INDUSTRIES", "turnover_code", "place_output",
            "place_employment", "final_demand_weights", "commuting_matrix", "COMMUTING_DECAY_BOUNDS",
            "commuter_distance_model",
-           "industry_indicators", "read_regional_file", "place_value_added", "VA_FLOOR", "INPUT_FLOOR"]
+           "industry_indicators", "read_regional_file", "place_value_added", "VA_FLOOR", "INPUT_FLOOR",
+           "output_constraints", "OFFSHORE_INDICATORS"]
 
 #: Label of the extra-regio region (NUTS NLZZZ: the continental shelf and public administration abroad).
 EXTRA_REGIO = "Extra-regio"
@@ -99,17 +102,17 @@ class NLAssumptions:
         Eurostat).
     """
 
-    prior_floor: float = 0.05
+    prior_floor: float = 0.0
     point_weight: float = 1.0
     airport_cargo_weight: float = 0.5
     turnover_cells: Mapping = field(default_factory=dict)
     account_offsets: Mapping = field(default_factory=dict)
     commuting_year: int = 2014
     commuting_decay_scale: float = 1.0
-    turnover_years: tuple = (2016, 2017)
+    turnover_years: tuple = (2017,)
     service_groups_by: str = "turnover"
 
-    RANGES = {"prior_floor": (0.01, 0.2), "point_weight": (0.5, 1.0), "airport_cargo_weight": (0.0, 1.0),
+    RANGES = {"prior_floor": (0.0, 0.2), "point_weight": (0.5, 1.0), "airport_cargo_weight": (0.0, 1.0),
               "commuting_year": (2010, 2014), "commuting_decay_scale": (0.9, 1.1)}
 
     def __post_init__(self) -> None:
@@ -156,7 +159,8 @@ TREE: dict[str, list[tuple[Any, Any]]] = {
     "24-25": [(19, ("ets", "24")), (20, None)],
     "26-28": [(21, None), (22, None), (23, None)],
     "29-30": [(24, None), (25, None)],
-    "31-33": [(26, None), (27, None), (28, None)],
+    "31-33": [(26, ("turnover", "31-32 (rest of C)")), (27, ("turnover", "31-32 (rest of C)")),
+              (28, ("turnover", "33 (rest of 24-30, 33)"))],
     "DE": [(29, ("turnover", "D")), ("E", ("turnover", "E"))],
     "E": [(30, None), (31, None)],
     "S": [("F", ("service", "F")), ("G-I", ("service", "G-I")), ("J", ("service", "J")),
@@ -291,12 +295,6 @@ def read_regional_file(folder: Path, name: str, columns: list[str]) -> pd.DataFr
     return frame
 
 
-def _region_shares(values: pd.Series, regions: pd.Index) -> np.ndarray:
-    v = values.reindex(regions).fillna(0.0).to_numpy(dtype=float).clip(min=0.0)
-    total = v.sum()
-    return v / total if total > 0 else np.zeros(len(regions))
-
-
 class _Indicators:
     """The regional indicators of one year, as shares over ``regions`` (40 COROP + extra-regio)."""
 
@@ -309,6 +307,12 @@ class _Indicators:
                                   "(expected 2015-2021)")
         turn = read_regional_file(folder, "turnover.csv", ["group", "region", "year", "value"])
         turn = turn[turn["year"].isin(a.turnover_years)].copy()
+        # target band of a cell: a published figure within its rounding (half a unit); an estimated
+        # confidential cell at its estimate (its feasible range is what the ensembles draw from)
+        estimated = turn["estimated"].astype(bool) if "estimated" in turn.columns else False
+        half = np.where(estimated, 0.0, TURNOVER_ROUNDING)
+        turn["target_lower"] = (turn["value"] - half).clip(lower=0.0)
+        turn["target_upper"] = turn["value"] + half
         if a.turnover_cells:  # drawn or chosen values of estimated confidential cells, checked at once
             keys = pd.MultiIndex.from_tuples(list(a.turnover_cells), names=["group", "region", "year"])
             values = np.fromiter((float(v) for v in a.turnover_cells.values()), float, len(keys))
@@ -319,26 +323,42 @@ class _Indicators:
             if "estimated" in turn.columns and not rows["estimated"].astype(bool).all():
                 bad = keys[np.flatnonzero(~rows["estimated"].astype(bool).to_numpy())[0]]
                 raise InvalidTableError(f"turnover cell {bad!r} is published, not estimated")
-            if "lower" in turn.columns:
-                outside = ~((rows["lower"].to_numpy() - 1e-9 <= values) & (values <= rows["upper"].to_numpy() + 1e-9))
-                if outside.any():
-                    k = np.flatnonzero(outside)[0]
-                    raise InvalidTableError(f"turnover cell {keys[k]!r} = {values[k]} is outside its feasible range "
-                                            f"[{rows['lower'].iloc[k]}, {rows['upper'].iloc[k]}]")
-            turn.iloc[at, turn.columns.get_loc("value")] = values
-        self.turnover = turn.groupby(["group", "region"])["value"].mean().unstack("region")
-        j = self.turnover.loc["J"] - self.turnover.loc["62"]
-        self.turnover.loc["J-rest"] = j.clip(lower=0.0)
+            if "lower" not in turn.columns:
+                raise FileFormatError(f"{Path(folder) / 'turnover.csv'}: no columns lower, upper (the feasible "
+                                      "ranges of the estimated cells)")
+            outside = ~((rows["lower"].to_numpy() - 1e-9 <= values) & (values <= rows["upper"].to_numpy() + 1e-9))
+            if outside.any():
+                k = np.flatnonzero(outside)[0]
+                raise InvalidTableError(f"turnover cell {keys[k]!r} = {values[k]} is outside its feasible range "
+                                        f"[{rows['lower'].iloc[k]}, {rows['upper'].iloc[k]}]")
+            for column in ("value", "target_lower", "target_upper"):  # a chosen cell is a point target
+                turn.iloc[at, turn.columns.get_loc(column)] = values
+        mean = turn.groupby(["group", "region"])[["value", "target_lower", "target_upper"]].mean()
+        # group -> (value, lower, upper) over ``regions`` (arrays; extra-regio and unknown regions 0)
+        self.turnover = {}
+        for column in ("value", "target_lower", "target_upper"):
+            wide = mean[column].unstack("region").reindex(columns=regions).fillna(0.0)
+            for group, row in zip(wide.index, wide.to_numpy(dtype=float), strict=True):
+                self.turnover.setdefault(group, []).append(row)
+        j, j62 = self.turnover["J"], self.turnover["62"]
+        self.turnover["J-rest"] = [np.clip(j[0] - j62[0], 0.0, None), np.clip(j[1] - j62[2], 0.0, None),
+                                   np.clip(j[2] - j62[1], 0.0, None)]
         ind = read_regional_file(folder, "indicators.csv", ["region", "group", "indicator", "value"])
-        self.eurostat = ind[ind["indicator"] == "gva"].pivot(index="group", columns="region", values="value")
+        gva = ind[ind["indicator"] == "gva"].pivot(index="group", columns="region", values="value")
+        self.eurostat = {g: row for g, row in zip(gva.index, gva.reindex(columns=regions).fillna(0.0)
+                                                  .to_numpy(dtype=float), strict=True)}
         pts = read_regional_file(folder, "point_indicators.csv", ["indicator", "region", "year", "value"])
         years = sorted(pts["year"].unique())
         near = min(years, key=lambda y: (abs(y - year), -y))
-        self.points = pts[pts["year"] == near].pivot_table(index="indicator", columns="region", values="value",
-                                                           aggfunc="sum")
+        points = pts[pts["year"] == near].pivot_table(index="indicator", columns="region", values="value",
+                                                      aggfunc="sum")
+        self.points = {k: row for k, row in zip(points.index, points.reindex(columns=regions).fillna(0.0)
+                                                .to_numpy(dtype=float), strict=True)}
         pop = read_regional_file(folder, "population.csv", ["region", "year", "population", "households_1000",
                                                             "disposable_income"])
         self.population = pop[pop["year"] == year].set_index("region")
+        households = self.population["households_1000"].reindex(regions)
+        self.households = households.fillna(0.0).to_numpy(dtype=float)
         self.a = a
         self.year = year
 
@@ -354,8 +374,13 @@ class _Indicators:
                 s[corop] += (shift - shift.mean()).to_numpy()
         return s
 
-    def share(self, ind) -> np.ndarray | None:
-        """Regional shares of an indicator (None: no information, use the node's distribution)."""
+    def share(self, ind) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Regional shares of an indicator as a band ``(share, lower, upper)`` over the regions.
+
+        ``lower`` and ``upper`` differ from ``share`` only for published turnover cells (their
+        rounding, ``TURNOVER_ROUNDING``). None: no information, the parent group's own distribution
+        places the child.
+        """
         if ind is None:
             return None
         kind = ind[0]
@@ -363,28 +388,39 @@ class _Indicators:
             kind = "turnover" if self.a.service_groups_by == "turnover" else "eurostat"
         if kind == "turnover":
             keys = ind[1] if isinstance(ind[1], tuple) else (ind[1],)
-            return _region_shares(self.turnover.loc[list(keys)].sum(axis=0), self.regions)
-        if kind == "eurostat":
-            return _region_shares(self.eurostat.loc[ind[1]], self.regions)
-        if kind == "ets":
-            row = f"ets_emissions_nace_{ind[1]}"
-            if row not in self.points.index:
+            value, lower, upper = (sum(self.turnover[k][c] for k in keys) for c in range(3))
+            total = value.clip(min=0.0).sum()
+            if total <= 0:
                 return None
-            return _region_shares(self.points.loc[row], self.regions)
+            return value.clip(min=0.0) / total, lower.clip(min=0.0) / total, upper.clip(min=0.0) / total
+        if kind == "eurostat":
+            return _point(_shares(self.eurostat[ind[1]]))
+        if kind == "ets":
+            row = self.points.get(f"ets_emissions_nace_{ind[1]}")
+            return None if row is None or row.sum() <= 0 else _point(_shares(row))
         if kind == "airports":
-            p = _region_shares(self.points.loc["airport_passengers"], self.regions)
-            c = _region_shares(self.points.loc["airport_cargo_tonnes"], self.regions)
             w = self.a.airport_cargo_weight
-            return (1 - w) * p + w * c
+            return _point((1 - w) * _shares(self.points["airport_passengers"])
+                          + w * _shares(self.points["airport_cargo_tonnes"]))
         if kind == "households":
-            return _region_shares(self.population["households_1000"], self.regions)
+            return _point(_shares(self.households))
         if kind in ("gas", "public"):
             return None  # the node's distribution (which holds the extra-regio part)
         if kind == "onshore":
             share = self.node_b.copy()
             share[self.regions.get_loc(EXTRA_REGIO)] = 0.0
-            return share / share.sum() if share.sum() > 0 else None
+            return _point(share / share.sum()) if share.sum() > 0 else None
         raise InvalidTableError(f"unknown placement indicator {ind!r}")
+
+
+def _shares(values: np.ndarray) -> np.ndarray:
+    v = np.clip(values, 0.0, None)
+    total = v.sum()
+    return v / total if total > 0 else np.zeros(v.size)
+
+
+def _point(share: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return share, share, share
 
 
 def _root_totals(ind: _Indicators, xg: dict[str, float], regions: pd.Index) -> dict[str, np.ndarray]:
@@ -414,9 +450,110 @@ def _root_totals(ind: _Indicators, xg: dict[str, float], regions: pd.Index) -> d
     return out
 
 
+#: Indicators whose industries extra-regio holds (offshore mining; public administration abroad): every
+#: other industry has no output there.
+OFFSHORE_INDICATORS = ("gas", "public")
+#: Rounding of a published 83796NED turnover cell (half a unit, million EUR).
+TURNOVER_ROUNDING = 0.5
+#: Indicators that are official regional statistics of a group (issue 10's levels (c) and (d)).
+STATISTICS_INDICATORS = ("turnover", "service", "eurostat")
+#: Weight of a level-(e) target (point data or national structure splitting a group inside what its
+#: statistics fix) relative to a level-(c)/(d) target: small, so that the fit is lexicographic in effect
+#: (the (c)/(d) shares are met first, (e) fills in the rest): at 1e-4 instead, no turnover group's
+#: regional share moves by more than 5e-4 and no industry's by more than 2e-3 (2017).
+LEVEL_E_WEIGHT = 1e-3
+
+
+@functools.cache
+def _targets() -> tuple[tuple[Any, str, Any, tuple[int, ...], float], ...]:
+    """Every share target of the placement: ``(child, parent node, indicator, child's industries, weight)``.
+
+    One per edge of ``TREE`` (each group is placed once at each level; an aggregate that spans two
+    nodes, 83796NED's 24-30+33, enters through the feasible ranges of its parts' confidential cells).
+    """
+    out = []
+
+    def walk(node):
+        for child, ind in TREE[node]:
+            out.append((child, node, ind, tuple([child] if isinstance(child, int) else _leaves(child))))
+            if not isinstance(child, int):
+                walk(child)
+
+    for root in ROOT_GROUPS:
+        walk(root)
+    # level (c)/(d): official statistics of a group and the siblings placed alongside them; level (e): the
+    # split of a group inside what its statistics fix
+    statistics = {parent for _, parent, ind, _ in out if ind is not None and ind[0] in STATISTICS_INDICATORS}
+    return tuple((child, parent, ind, leaves, 1.0 if parent in statistics else LEVEL_E_WEIGHT)
+                 for child, parent, ind, leaves in out)
+
+
+@functools.cache
+def _offshore_industries() -> np.ndarray:
+    """CBS numbers (0-based) of the industries that extra-regio may hold."""
+    offshore = [no - 1 for no, chain in _paths().items()
+                if any(ind is not None and ind[0] in OFFSHORE_INDICATORS for _, ind in chain)]
+    return np.array(offshore, dtype=np.int64)
+
+
+def output_constraints(x: pd.Series, folder: Path, year: int, regions: pd.Index,
+                       assumptions: NLAssumptions | None = None) -> dict[str, Any]:
+    """The hard constraints of :func:`place_output`: levels (a) and (b) and the structural zeros.
+
+    Returns
+    -------
+    dict
+        ``groups``: 84419NED group -> positions of its industries; ``root_totals``: group ->
+        regional output (R,), 84419NED scaled to the national table's group total; ``allowed``:
+        (regions x industries) bool, the cells that may hold output (extra-regio only the
+        industries of ``OFFSHORE_INDICATORS``; no region outside its group's published regions).
+        The columns of the placement sum to ``x``, its group rows to ``root_totals``.
+    """
+    a = assumptions or NLAssumptions()
+    return _hard_constraints(x.to_numpy(dtype=float), _Indicators(Path(folder), year, regions, a), regions)
+
+
+def _hard_constraints(xv: np.ndarray, ind: _Indicators, regions: pd.Index) -> dict[str, Any]:
+    if xv.size != 81:
+        raise InvalidTableError(f"the Dutch placement needs the 81 CBS industries, got {xv.size}")
+    leaves = {g: np.array(_leaves(g), dtype=np.int64) - 1 for g in ROOT_GROUPS}
+    xg = {g: float(xv[leaves[g]].sum()) for g in ROOT_GROUPS}
+    roots = _root_totals(ind, xg, regions)
+    R, N = len(regions), xv.size
+    allowed = np.repeat((xv > 0)[:, np.newaxis], R, axis=1)  # (industries, regions)
+    for g, cols in leaves.items():
+        allowed[np.ix_(cols, roots[g] <= 0)] = False
+    if EXTRA_REGIO in regions:
+        offshore = np.zeros(N, dtype=bool)
+        offshore[_offshore_industries()] = True
+        allowed[~offshore, regions.get_loc(EXTRA_REGIO)] = False
+    missing = np.flatnonzero((xv > 0) & ~allowed.any(axis=1))
+    if missing.size:
+        raise InvalidTableError(f"industries {(missing + 1).tolist()} (CBS numbers) have national output but "
+                                "no region where the regional accounts allow it")
+    return {"groups": leaves, "root_totals": roots, "allowed": allowed.T}
+
+
 def place_output(x: pd.Series, folder: Path, year: int, regions: pd.Index,
                  assumptions: NLAssumptions | None = None) -> pd.DataFrame:
-    """Regional output ``x_j^r`` (regions x industries) following the module's order (a)-(e).
+    r"""Regional output ``x_j^r`` (regions x industries) following the module's order (a)-(e).
+
+    (a) and (b) are exact constraints; (c)-(e) are share targets met as closely as (a) and (b)
+    allow, all at once, by weighted least squares in share points (:func:`mrio.kernels.fit_share_targets`):
+
+    .. math::
+
+        \min_x \sum_{c} x_c \sum_r \operatorname{dist}\Bigl(\frac{x_c^r}{x_c}
+        - f_c \frac{x_{P(c)}^r}{x_{P(c)}},\; (1 - f_c)\,[s_c^{r,-}, s_c^{r,+}]\Bigr)^2
+        \quad\text{s.t.}\quad \sum_r x_j^r = x_j,\;
+        \sum_{j \in g} x_j^r = X_g^r,\; x \ge 0,
+
+    over every child ``c`` of a node ``P(c)`` of the tree (and every turnover group): ``s_c`` its
+    indicator's regional shares (a band ``[s^-, s^+]`` for an estimated confidential turnover cell,
+    its feasible range; a point otherwise), ``f_c`` the weight of the parent's own distribution
+    (``prior_floor``; 1 for a child without an indicator, which follows its parent), ``X_g^r``
+    the 84419NED regional totals of A, B, C, D+E and the services. Extra-regio holds only the
+    industries of ``OFFSHORE_INDICATORS``. See docs/methods/regional.md, 'Dutch regional table'.
 
     Parameters
     ----------
@@ -427,6 +564,7 @@ def place_output(x: pd.Series, folder: Path, year: int, regions: pd.Index,
     year : int
     regions : pandas.Index
         The 40 COROP region names and ``EXTRA_REGIO`` ("Extra-regio").
+    assumptions : NLAssumptions, optional
 
     Returns
     -------
@@ -434,55 +572,90 @@ def place_output(x: pd.Series, folder: Path, year: int, regions: pd.Index,
         ``(regions, sectors)``; columns sum to ``x`` exactly (1e-12 relative).
     """
     a = assumptions or NLAssumptions()
-    if len(x) != 81:
-        raise InvalidTableError(f"the Dutch placement needs the 81 CBS industries, got {len(x)}")
     xv = x.to_numpy(dtype=float)
     ind = _Indicators(Path(folder), year, regions, a)
-    xg = {g: float(sum(xv[j - 1] for j in _leaves(g))) for g in ROOT_GROUPS}
-    roots = _root_totals(ind, xg, regions)
+    hard = _hard_constraints(xv, ind, regions)
+    roots, allowed, leaves = hard["root_totals"], hard["allowed"].T, hard["groups"]
     ind.node_b = roots["B"] / roots["B"].sum() if roots["B"].sum() > 0 else roots["B"]
-    R = len(regions)
-    placed = np.zeros((R, 81))
-
-    def national(child) -> float:
-        return float(xv[child - 1]) if isinstance(child, int) else float(sum(xv[j - 1] for j in _leaves(child)))
-
-    def split(node, totals):
-        children = TREE[node]
-        u = np.array([national(c) for c, _ in children])
-        node_share = totals / totals.sum() if totals.sum() > 0 else np.full(R, 1.0 / R)
-        prior = np.zeros((len(children), R))
-        for k, (child, indicator) in enumerate(children):
-            share = ind.share(indicator)
-            floor = a.prior_floor
-            if share is None:
-                share = node_share
-            elif indicator[0] in ("ets", "airports"):
-                share = a.point_weight * share + (1 - a.point_weight) * node_share
-            elif indicator[0] == "onshore":
-                floor = 0.0  # a structural zero: no quarrying offshore
-            prior[k] = u[k] * ((1 - floor) * share + floor * node_share)
-        active_rows, active_cols = u > 0, totals > 0
-        result = np.zeros_like(prior)
-        if active_rows.any() and active_cols.any():
-            X0 = prior[np.ix_(active_rows, active_cols)]
-            cu, cv = u[active_rows], totals[active_cols]
-            cv = cv * (cu.sum() / cv.sum())  # both are the node's national total; remove rounding dust
-            with kernel_errors():
-                fit = kernels.ras(X0, cu, cv)
-            result[np.ix_(active_rows, active_cols)] = fit.X
-        for k, (child, _) in enumerate(children):
-            if isinstance(child, int):
-                placed[:, child - 1] = result[k]
-            else:
-                split(child, result[k])
-
-    for root in ROOT_GROUPS:
-        split(root, roots[root])
-    # exact national totals (RAS converges to 1e-12 of the margins)
-    col = placed.sum(axis=0)
-    placed = placed * np.divide(xv, col, out=np.ones_like(xv), where=col > 0)[np.newaxis, :]
-    return pd.DataFrame(placed, index=regions, columns=x.index)
+    R, N = len(regions), xv.size
+    root_of = np.empty(N, dtype=object)
+    for g, cols in leaves.items():
+        root_of[cols] = g
+    cell = np.full((N, R), -1, dtype=np.int64)
+    cell[allowed] = np.arange(int(allowed.sum()))
+    jj, rr = np.nonzero(allowed)
+    # margins: (a) every industry's national output; (b) every root group's regional totals, less one
+    # region per group (implied by the industries' national totals)
+    root_row = np.full((len(ROOT_GROUPS), R), -1, dtype=np.int64)
+    b = [xv]
+    first = N
+    for k, g in enumerate(ROOT_GROUPS):
+        live = np.flatnonzero(roots[g] > 0)[:-1]
+        root_row[k, live] = first + np.arange(live.size)
+        b.append(roots[g][live])
+        first += live.size
+    g_index = {g: k for k, g in enumerate(ROOT_GROUPS)}
+    rows_root = root_row[[g_index[g] for g in root_of[jj]], rr]
+    keep = rows_root >= 0
+    n = jj.size
+    E = sp.csr_array((np.ones(n + int(keep.sum())), (np.concatenate([jj, rows_root[keep]]),
+                                                    np.concatenate([np.arange(n), np.arange(n)[keep]]))),
+                     shape=(first, n))
+    b = np.concatenate(b)
+    # (c)-(e): one target row per (child, region)
+    G_rows, G_cols, G_data, lo, hi, w = [], [], [], [], [], []
+    k0 = 0
+    f = a.prior_floor
+    for child, parent, indicator, child_leaves, level_weight in _targets():
+        cols_c = np.array(child_leaves, dtype=np.int64) - 1
+        xc = float(xv[cols_c].sum())
+        if xc <= 0:
+            continue
+        band = ind.share(indicator)
+        if band is None:
+            lam, band = 1.0, (np.zeros(R),) * 3
+        elif indicator[0] == "onshore":
+            lam = 0.0  # a structural zero offshore, no parent share
+        elif indicator[0] in ("ets", "airports"):
+            lam = f + (1 - f) * (1 - a.point_weight)
+            band = tuple((1 - f) * a.point_weight * s for s in band)
+        else:
+            lam = f
+            band = tuple((1 - f) * s for s in band)
+        s_lo, s_hi = band[1].copy(), band[2].copy()
+        coef = np.zeros(N)
+        coef[cols_c] = 1.0 / xc
+        if parent in ROOT_GROUPS:  # the parent's regional distribution is fixed by (b)
+            share_p = roots[parent] / roots[parent].sum()
+            s_lo += lam * share_p
+            s_hi += lam * share_p
+        elif lam > 0:
+            cols_p = np.array(_leaves(parent), dtype=np.int64) - 1
+            coef[cols_p] -= lam / float(xv[cols_p].sum())
+        support = np.flatnonzero(coef)
+        cells = cell[support]  # (len(support), R)
+        ok = cells >= 0
+        jpos, rpos = np.nonzero(ok)
+        live = np.unique(rpos)
+        row_of = np.full(R, -1, dtype=np.int64)
+        row_of[live] = k0 + np.arange(live.size)
+        G_rows.append(row_of[rpos])
+        G_cols.append(cells[jpos, rpos])
+        G_data.append(coef[support][jpos])
+        lo.append(s_lo[live])
+        hi.append(s_hi[live])
+        w.append(np.full(live.size, level_weight * xc))
+        k0 += live.size
+    G = sp.csr_array((np.concatenate(G_data), (np.concatenate(G_rows), np.concatenate(G_cols))),
+                     shape=(k0, n))
+    with kernel_errors():
+        fit = kernels.fit_share_targets(G, np.concatenate(lo), np.concatenate(hi), np.concatenate(w), E, b)
+    placed = np.zeros((N, R))
+    placed[jj, rr] = fit.x
+    # exact national totals (the interior point meets the margins to ~1e-10)
+    col = placed.sum(axis=1)
+    placed *= np.divide(xv, col, out=np.ones_like(xv), where=col > 0)[:, np.newaxis]
+    return pd.DataFrame(placed.T, index=regions, columns=x.index)
 
 
 def place_employment(x_reg: pd.DataFrame, folder: Path, year: int, national_jobs: np.ndarray) -> pd.DataFrame:
