@@ -103,28 +103,26 @@ def fit_share_targets(G, lo, hi, w, E, b, tol: float = 1e-10) -> ShareFit:
         raise ValueError(f"lo > hi in target rows {np.flatnonzero(lo > hi)[:10].tolist()}")
     if not (w > 0).all():
         raise ValueError("weights must be > 0")
-    # scaled problem: x = s y (margins of order one), weights to max 1
+    # scaled problem: x = s y (margins of order one), weights to max 1; variables v = (y [n], z [nb])
+    # for the banded rows, residual r = M v - l0 with M = [s G, -S_band] and l0 the point targets
     s = max(float(np.abs(b).max(initial=0.0)), 1e-300)
     ws = w / w.max() if k else w
     banded = np.flatnonzero(hi > lo)
     nb = banded.size
-    # variables v = (y [n], e [k], z [nb]); e_k = s g_k y - z_k (banded) or s g_k y - lo_k (point)
-    Zb = sp.csr_array((np.ones(nb), (banded, np.arange(nb))), shape=(k, nb))
-    A_eq = sp.vstack([sp.hstack([E, sp.csr_array((m, k)), sp.csr_array((m, nb))]),
-                      sp.hstack([s * G, -sp.identity(k, format="csr"), -Zb])], format="csc")
-    rhs_eq = np.concatenate([b / s, np.where(hi > lo, 0.0, lo)])
-    nv = n + k + nb
+    M = sp.hstack([s * G, -sp.csr_array((np.ones(nb), (banded, np.arange(nb))), shape=(k, nb))], format="csr")
+    l0 = np.where(hi > lo, 0.0, lo)
+    P = (M.T @ (sp.diags_array(ws) @ M)).tocsc()  # 0.5 r' W r = 0.5 v' P v + q' v + const
+    q = -(M.T @ (ws * l0))
+    nv = n + nb
     Y = sp.csr_array((-np.ones(n), (np.arange(n), np.arange(n))), shape=(n, nv))  # -y <= 0
-    Zu = sp.csr_array((np.ones(nb), (np.arange(nb), n + k + np.arange(nb))), shape=(nb, nv))
-    A = sp.vstack([A_eq, Y, Zu, -Zu], format="csc")
-    rhs = np.concatenate([rhs_eq, np.zeros(n), hi[banded], -lo[banded]])
-    P = sp.csc_array((ws, (n + np.arange(k), n + np.arange(k))), shape=(nv, nv))
-    q = np.zeros(nv)
+    Zu = sp.csr_array((np.ones(nb), (np.arange(nb), n + np.arange(nb))), shape=(nb, nv))
+    A = sp.vstack([sp.hstack([E, sp.csr_array((m, nb))]), Y, Zu, -Zu], format="csc")
+    rhs = np.concatenate([b / s, np.zeros(n), hi[banded], -lo[banded]])
     settings = clarabel.DefaultSettings()
     settings.verbose = False
     settings.tol_gap_abs = settings.tol_gap_rel = settings.tol_feas = tol
-    cones = [clarabel.ZeroConeT(m + k), clarabel.NonnegativeConeT(n + 2 * nb)]
-    solution = clarabel.DefaultSolver(P, q, A, rhs, cones, settings).solve()
+    cones = [clarabel.ZeroConeT(m), clarabel.NonnegativeConeT(n + 2 * nb)]
+    solution = clarabel.DefaultSolver(sp.triu(P).tocsc(), q, A, rhs, cones, settings).solve()
     status = str(solution.status)
     if status in ("PrimalInfeasible", "AlmostPrimalInfeasible"):
         raise InfeasibleError("no non-negative cells meet the margins")

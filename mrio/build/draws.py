@@ -279,8 +279,9 @@ def nl_uncertain_assumptions(year: int = DEFAULT_YEAR) -> tuple[Uncertain, ...]:
 #: Placement choices of the Dutch build (:class:`mrio.build.nl_placement.NLAssumptions`) drawn per
 #: table: name -> (description, source of the range).
 _NL_PLACEMENT_PARAMETERS = {
-    "prior_floor": ("placement: weight of the group's own regional distribution in every child's prior",
-                    "judgement: 0.01-0.2 around 0.05 (the RAS needs a floor where an indicator is zero)"),
+    "prior_floor": ("placement: weight of the group's own regional distribution in every child's target share",
+                    "judgement: 0-0.2 from 0 (shrinks the indicator shares towards the group's: turnover, GVA and "
+                    "emissions are not output)"),
     "point_weight": ("placement: weight of point data (ETS emissions, airport traffic) against turnover",
                      "judgement: 0.5-1.0 (point data can miss plants outside the ETS)"),
     "airport_cargo_weight": ("placement: weight of cargo against passengers in air transport",

@@ -129,7 +129,7 @@ def build_nl_corop(national: NationalTable | None = None, folder: Path | None = 
         Folder of compact inputs; default the bundled ``data/nl_corop``.
     year : int, default 2018
         Year of the national table, the regional accounts, ETS emissions, airport traffic,
-        population and income; turnover (2016-2017), Eurostat GVA (2018) and commuting (2014) are
+        population and income; turnover (2017), Eurostat GVA (2018) and commuting (2014) are
         held for the other years.
     assumptions : NLAssumptions, optional
         Every uncertain choice with its default and range (:class:`~mrio.build.nl_placement.NLAssumptions`).
@@ -305,7 +305,7 @@ def load_nl(name: str = "nl-corop", year: int | None = None) -> MRIO:
     name : {"nl-corop", "nl-provinces"}
     year : int, optional
         CBS year 2015-2021 of the national table (default 2018), placed with that year's regional
-        statistics (turnover 2016-2017, Eurostat GVA 2018 and commuting 2014 held fixed);
+        statistics (turnover 2017, Eurostat GVA 2018 and commuting 2014 held fixed);
         ``meta["regional_years"]`` records which.
 
     The build is deterministic; the result is cached in :func:`cache_dir` under a key made of the

@@ -3,8 +3,7 @@
 Regional output of every (region, industry) is fixed top-down through a tree of industry groups,
 each level consistent with the one above (issue 10's order (a)-(e)):
 
-(a) the national table's output ``x_j`` exactly (every RAS below keeps the industries' national
-    totals);
+(a) the national table's output ``x_j`` exactly;
 (b) the CBS regional accounts 84419NED (the input-output tables' revision): output of A, B, C and
     D+E and the total by COROP region, scaled by ``x_g / x_g^84419`` (= 1 for 2015-2020, so the
     published figures are reproduced; the preliminary 2021 table differs and takes the shares);
@@ -13,15 +12,18 @@ each level consistent with the one above (issue 10's order (a)-(e)):
 (c) the service groups (F, G-I, J, K, L, M-N, O-Q, R-U) inside what (b) leaves by Eurostat's COROP x
     A*10 gross value added shares (2018), except F, G-I and J, which CBS turnover covers whole and which
     follow its shares by default (``NLAssumptions.service_groups_by``);
-(d) inside each group the CBS turnover shares of the 35 turnover groups (83796NED, mean of 2016 and
-    2017; confidential cells estimated by :func:`mrio.kernels.estimate_suppressed`);
+(d) inside each group the CBS turnover shares of the 35 turnover groups (83796NED, 2017;
+    confidential cells estimated by :func:`mrio.kernels.estimate_suppressed`);
 (e) inside a turnover group still too coarse, point data: EU ETS verified emissions by NACE
     division for refining (19), chemicals (20), building materials (23), basic metals (24); airport
     passengers and cargo for air transport; households for imputed rents; 84419NED's B for gas.
 
-At each node the children's regional split is a RAS (biproportional) fit of the prior
-``x_child * ((1 - floor) indicator share + floor * node share)`` to the children's national totals
-(rows) and the node's regional totals (columns); the ``floor`` keeps every fit feasible.
+(a) and (b) are constraints; every child of every node of the tree has a share target (its
+indicator's regional shares, or its parent's distribution where it has none), and
+:func:`place_output` meets them all at once by weighted least squares in share points
+(:func:`mrio.kernels.fit_share_targets`): the deviation (b) forces on a region is split in equal
+share points over a node's children (a RAS fit of each node in turn split it in proportion to the
+cells), and (c)/(d) come before (e).
 
 Every uncertain choice is a field of :class:`NLAssumptions` (default and range documented there);
 the uncertainty ensembles (issue 12) draw from those ranges.
@@ -70,17 +72,19 @@ class NLAssumptions:
 
     Attributes
     ----------
-    prior_floor : float, default 0.05, range [0.01, 0.2]
-        Weight of the node's own regional distribution in every child's prior (keeps the RAS
-        feasible where an indicator is zero in a region).
+    prior_floor : float, default 0, range [0, 0.2]
+        Weight of the parent group's own regional distribution in every child's target share (shrinks
+        the indicator shares towards the parent's: turnover, GVA and emissions are not output). The
+        least-squares placement is feasible without it.
     point_weight : float, default 1.0, range [0.5, 1.0]
         Weight of point data (ETS emissions, airport traffic) against the turnover group's share in
         the prior of the industries placed by point data.
     airport_cargo_weight : float, default 0.5, range [0, 1]
         Weight of cargo tonnes against passengers in the air-transport indicator.
     turnover_cells : Mapping, default {}
-        ``(group, region, year) -> value`` replacing estimated confidential turnover cells; each
-        must lie in the cell's feasible range (``turnover.csv`` columns ``lower``, ``upper``).
+        ``(group, region, year) -> value`` replacing estimated confidential turnover cells (default:
+        the estimate); each must lie in the cell's feasible range (``turnover.csv`` columns
+        ``lower``, ``upper``).
     account_offsets : Mapping, default {}
         ``(region, group, year) -> offset`` in million EUR added to a published 84419NED COROP output
         figure, within its rounding [-0.5, 0.5]; the offsets of a group are centred over its COROP
@@ -93,8 +97,9 @@ class NLAssumptions:
         regions of residence, each fitted to the province's published mean home-work distances
         (:func:`commuting_matrix`); the range covers the decays that score best on the published
         COROP rows of Groningen and Friesland (0.95-1.1 of the fitted ones over 2010-2014).
-    turnover_years : tuple, default (2016, 2017)
-        Turnover years averaged (one or both of 2016, 2017).
+    turnover_years : tuple, default (2017,)
+        Turnover years averaged (one or both of 2016, 2017; default the latest, the year the
+        placement is scored on).
     service_groups_by : {"turnover", "eurostat"}, default "turnover"
         Regional shares of the service groups that CBS turnover covers whole (F, G-I, J): CBS
         turnover (83796NED, the finest CBS source; regional turnover shares within 0.02-0.03 of the
@@ -204,9 +209,9 @@ def turnover_code(label: str) -> str:
 
 INDICATOR_TEXT = {
     None: "the parent group's regional distribution (national structure inside the group)",
-    "turnover": "CBS 83796NED turnover shares of group {0} (2016-2017; confidential cells estimated)",
+    "turnover": "CBS 83796NED turnover shares of group {0} (2017; confidential cells estimated)",
     "eurostat": "Eurostat nama_10r_3gva COROP x A*10 GVA shares of {0} (2018)",
-    "service": "CBS 83796NED turnover shares of {0} (2016-2017; NLAssumptions.service_groups_by='eurostat': "
+    "service": "CBS 83796NED turnover shares of {0} (2017; NLAssumptions.service_groups_by='eurostat': "
                "Eurostat A*10 GVA)",
     "ets": "EU ETS verified emissions of NACE division {0} installations by COROP",
     "airports": "airport passengers and cargo (CBS 37478hvv) by the airport's COROP region",
@@ -295,76 +300,43 @@ def read_regional_file(folder: Path, name: str, columns: list[str]) -> pd.DataFr
     return frame
 
 
+#: Compact inputs the indicators are read from (their size and modification time key the cache).
+_INDICATOR_FILES = ("regional_accounts.csv", "turnover.csv", "indicators.csv", "point_indicators.csv",
+                    "population.csv")
+_TURNOVER_COLUMNS = ("value", "target_lower", "target_upper")
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.resolve().stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
 class _Indicators:
-    """The regional indicators of one year, as shares over ``regions`` (40 COROP + extra-regio)."""
+    """The regional indicators of one year, as shares over ``regions`` (40 COROP + extra-regio).
+
+    The tables derived from the compact inputs are parsed once per process and year while the files
+    are unchanged (:func:`_indicator_tables`); ensemble draws then only apply their own choices.
+    """
 
     def __init__(self, folder: Path, year: int, regions: pd.Index, a: NLAssumptions):
+        folder = Path(folder)
+        stamps = tuple(_stamp(folder / name) for name in _INDICATOR_FILES)
+        base = _indicator_tables(str(folder.resolve()), stamps, int(year), tuple(regions),
+                                 tuple(int(y) for y in a.turnover_years))
         self.regions = regions
-        acc = read_regional_file(folder, "regional_accounts.csv", ["region", "group", "year", "variable", "value"])
-        self.accounts = acc[acc["year"] == year]
-        if self.accounts.empty:
-            raise FileFormatError(f"{Path(folder) / 'regional_accounts.csv'}: no rows for year {year} "
-                                  "(expected 2015-2021)")
-        turn = read_regional_file(folder, "turnover.csv", ["group", "region", "year", "value"])
-        turn = turn[turn["year"].isin(a.turnover_years)].copy()
-        # target band of a cell: a published figure within its rounding (half a unit); an estimated
-        # confidential cell at its estimate (its feasible range is what the ensembles draw from)
-        estimated = turn["estimated"].astype(bool) if "estimated" in turn.columns else False
-        half = np.where(estimated, 0.0, TURNOVER_ROUNDING)
-        turn["target_lower"] = (turn["value"] - half).clip(lower=0.0)
-        turn["target_upper"] = turn["value"] + half
-        if a.turnover_cells:  # drawn or chosen values of estimated confidential cells, checked at once
-            keys = pd.MultiIndex.from_tuples(list(a.turnover_cells), names=["group", "region", "year"])
-            values = np.fromiter((float(v) for v in a.turnover_cells.values()), float, len(keys))
-            at = pd.MultiIndex.from_frame(turn[["group", "region", "year"]]).get_indexer(keys)
-            if (at < 0).any():
-                raise InvalidTableError(f"turnover cell {keys[np.flatnonzero(at < 0)[0]]!r} does not exist")
-            rows = turn.iloc[at]
-            if "estimated" in turn.columns and not rows["estimated"].astype(bool).all():
-                bad = keys[np.flatnonzero(~rows["estimated"].astype(bool).to_numpy())[0]]
-                raise InvalidTableError(f"turnover cell {bad!r} is published, not estimated")
-            if "lower" not in turn.columns:
-                raise FileFormatError(f"{Path(folder) / 'turnover.csv'}: no columns lower, upper (the feasible "
-                                      "ranges of the estimated cells)")
-            outside = ~((rows["lower"].to_numpy() - 1e-9 <= values) & (values <= rows["upper"].to_numpy() + 1e-9))
-            if outside.any():
-                k = np.flatnonzero(outside)[0]
-                raise InvalidTableError(f"turnover cell {keys[k]!r} = {values[k]} is outside its feasible range "
-                                        f"[{rows['lower'].iloc[k]}, {rows['upper'].iloc[k]}]")
-            for column in ("value", "target_lower", "target_upper"):  # a chosen cell is a point target
-                turn.iloc[at, turn.columns.get_loc(column)] = values
-        mean = turn.groupby(["group", "region"])[["value", "target_lower", "target_upper"]].mean()
-        # group -> (value, lower, upper) over ``regions`` (arrays; extra-regio and unknown regions 0)
-        self.turnover = {}
-        for column in ("value", "target_lower", "target_upper"):
-            wide = mean[column].unstack("region").reindex(columns=regions).fillna(0.0)
-            for group, row in zip(wide.index, wide.to_numpy(dtype=float), strict=True):
-                self.turnover.setdefault(group, []).append(row)
-        j, j62 = self.turnover["J"], self.turnover["62"]
-        self.turnover["J-rest"] = [np.clip(j[0] - j62[0], 0.0, None), np.clip(j[1] - j62[2], 0.0, None),
-                                   np.clip(j[2] - j62[1], 0.0, None)]
-        ind = read_regional_file(folder, "indicators.csv", ["region", "group", "indicator", "value"])
-        gva = ind[ind["indicator"] == "gva"].pivot(index="group", columns="region", values="value")
-        self.eurostat = {g: row for g, row in zip(gva.index, gva.reindex(columns=regions).fillna(0.0)
-                                                  .to_numpy(dtype=float), strict=True)}
-        pts = read_regional_file(folder, "point_indicators.csv", ["indicator", "region", "year", "value"])
-        years = sorted(pts["year"].unique())
-        near = min(years, key=lambda y: (abs(y - year), -y))
-        points = pts[pts["year"] == near].pivot_table(index="indicator", columns="region", values="value",
-                                                      aggfunc="sum")
-        self.points = {k: row for k, row in zip(points.index, points.reindex(columns=regions).fillna(0.0)
-                                                .to_numpy(dtype=float), strict=True)}
-        pop = read_regional_file(folder, "population.csv", ["region", "year", "population", "households_1000",
-                                                            "disposable_income"])
-        self.population = pop[pop["year"] == year].set_index("region")
-        households = self.population["households_1000"].reindex(regions)
-        self.households = households.fillna(0.0).to_numpy(dtype=float)
+        self._accounts = base["accounts"]
+        self.eurostat, self.points = base["eurostat"], base["points"]
+        self.population, self.households = base["population"], base["households"]
+        self.turnover = base["turnover"] if not a.turnover_cells else \
+            _turnover_with_cells(base, a.turnover_cells, folder / "turnover.csv")
         self.a = a
         self.year = year
 
     def account(self, group: str, variable: str = "output") -> pd.Series:
-        sub = self.accounts[(self.accounts["group"] == group) & (self.accounts["variable"] == variable)]
-        s = sub.set_index("region")["value"].astype(float)
+        s = self._accounts.get((group, variable), pd.Series(dtype=float)).copy()
         if variable == "output" and self.a.account_offsets:
             off = pd.Series({r: float(v) for (r, g, y), v in self.a.account_offsets.items()
                              if g == group and y == self.year and r in s.index and r != EXTRA_REGIO}, dtype=float)
@@ -411,6 +383,97 @@ class _Indicators:
             share[self.regions.get_loc(EXTRA_REGIO)] = 0.0
             return _point(share / share.sum()) if share.sum() > 0 else None
         raise InvalidTableError(f"unknown placement indicator {ind!r}")
+
+
+@functools.lru_cache(maxsize=32)
+def _indicator_tables(folder: str, stamps: tuple, year: int, regions: tuple, years: tuple) -> dict[str, Any]:
+    """Parse the compact inputs of one year into arrays over ``regions`` (cached; treat as read-only)."""
+    folder_path = Path(folder)
+    acc = read_regional_file(folder_path, "regional_accounts.csv", ["region", "group", "year", "variable", "value"])
+    acc = acc[acc["year"] == year]
+    if acc.empty:
+        raise FileFormatError(f"{folder_path / 'regional_accounts.csv'}: no rows for year {year} "
+                              "(expected 2015-2021)")
+    accounts = {key: sub.set_index("region")["value"].astype(float)
+                for key, sub in acc.groupby(["group", "variable"], sort=False)}
+    turn = read_regional_file(folder_path, "turnover.csv", ["group", "region", "year", "value"])
+    turn = turn[turn["year"].isin(years)]
+    # target band of a cell: a published figure within its rounding (half a unit); an estimated
+    # confidential cell at its estimate (its feasible range is what the ensembles draw from)
+    estimated = turn["estimated"].astype(bool).to_numpy() if "estimated" in turn.columns else \
+        np.zeros(len(turn), dtype=bool)
+    half = np.where(estimated, 0.0, TURNOVER_ROUNDING)
+    value = turn["value"].to_numpy(dtype=float)
+    groups = list(dict.fromkeys(turn["group"]))
+    g_of = {g: k for k, g in enumerate(groups)}
+    r_of = {r: k for k, r in enumerate(regions)}
+    y_of = {y: k for k, y in enumerate(years)}
+    gi = turn["group"].map(g_of).to_numpy()
+    ri = turn["region"].map(r_of).fillna(-1).to_numpy(dtype=np.int64)
+    yi = turn["year"].map(y_of).to_numpy()
+    wide = {c: np.full((len(years), len(groups), len(regions)), np.nan) for c in _TURNOVER_COLUMNS}
+    on = ri >= 0
+    for column, v in zip(_TURNOVER_COLUMNS, (value, np.clip(value - half, 0.0, None), value + half), strict=True):
+        wide[column][yi[on], gi[on], ri[on]] = v[on]
+    ranged = "lower" in turn.columns and "upper" in turn.columns
+    lower = turn["lower"].to_numpy(dtype=float) if ranged else value
+    upper = turn["upper"].to_numpy(dtype=float) if ranged else value
+    cells = {(g, r, int(y)): (int(a), int(b), int(c), bool(e), float(lo), float(hi)) for g, r, y, a, b, c, e, lo, hi
+             in zip(turn["group"], turn["region"], turn["year"], yi, gi, ri, estimated, lower, upper, strict=True)}
+    ind = read_regional_file(folder_path, "indicators.csv", ["region", "group", "indicator", "value"])
+    gva = ind[ind["indicator"] == "gva"].pivot(index="group", columns="region", values="value")
+    eurostat = dict(zip(gva.index, gva.reindex(columns=list(regions)).fillna(0.0).to_numpy(dtype=float),
+                        strict=True))
+    pts = read_regional_file(folder_path, "point_indicators.csv", ["indicator", "region", "year", "value"])
+    held = sorted(pts["year"].unique())
+    near = min(held, key=lambda y: (abs(y - year), -y))
+    sub = pts[pts["year"] == near]
+    points = {}
+    for name, rows in sub.groupby("indicator", sort=False):
+        points[name] = rows.groupby("region")["value"].sum().reindex(list(regions)).fillna(0.0).to_numpy(dtype=float)
+    pop = read_regional_file(folder_path, "population.csv", ["region", "year", "population", "households_1000",
+                                                             "disposable_income"])
+    population = pop[pop["year"] == year].set_index("region")
+    households = population["households_1000"].reindex(list(regions)).fillna(0.0).to_numpy(dtype=float)
+    return {"accounts": accounts, "groups": groups, "wide": wide, "cells": cells, "ranged": ranged,
+            "turnover": _turnover_groups(wide, groups), "eurostat": eurostat, "points": points,
+            "population": population, "households": households}
+
+
+def _turnover_groups(wide: dict[str, np.ndarray], groups: list) -> dict[str, list[np.ndarray]]:
+    """Group -> [value, target lower, target upper] over the regions: the mean over the years held."""
+    out: dict[str, list[np.ndarray]] = {g: [] for g in groups}
+    for column in _TURNOVER_COLUMNS:
+        with np.errstate(invalid="ignore"):
+            counts = np.isfinite(wide[column]).sum(axis=0)
+            mean = np.where(counts > 0, np.nansum(wide[column], axis=0) / np.maximum(counts, 1), 0.0)
+        for k, g in enumerate(groups):
+            out[g].append(mean[k])
+    j, j62 = out["J"], out["62"]
+    out["J-rest"] = [np.clip(j[0] - j62[0], 0.0, None), np.clip(j[1] - j62[2], 0.0, None),
+                     np.clip(j[2] - j62[1], 0.0, None)]
+    return out
+
+
+def _turnover_with_cells(base: dict[str, Any], chosen: Mapping, path: Path) -> dict[str, list[np.ndarray]]:
+    """The turnover groups with chosen values of estimated confidential cells (point targets)."""
+    wide = {c: base["wide"][c].copy() for c in _TURNOVER_COLUMNS}
+    for key, value in chosen.items():
+        key, value = (key[0], key[1], int(key[2])), float(value)
+        if key not in base["cells"]:
+            raise InvalidTableError(f"turnover cell {key!r} does not exist")
+        y, g, r, estimated, lower, upper = base["cells"][key]
+        if not estimated:
+            raise InvalidTableError(f"turnover cell {key!r} is published, not estimated")
+        if not base["ranged"]:
+            raise FileFormatError(f"{path}: no columns lower, upper (the feasible ranges of the estimated cells)")
+        if not lower - 1e-9 <= value <= upper + 1e-9:
+            raise InvalidTableError(f"turnover cell {key!r} = {value} is outside its feasible range "
+                                    f"[{lower}, {upper}]")
+        if r >= 0:
+            for column in _TURNOVER_COLUMNS:
+                wide[column][y, g, r] = value
+    return _turnover_groups(wide, base["groups"])
 
 
 def _shares(values: np.ndarray) -> np.ndarray:

@@ -151,7 +151,7 @@ REGROUP_OPTION = click.option(
 YEAR_OPTION = click.option(
     "--year", type=int, default=None, metavar="YEAR",
     help="Year of a bundled table: nl-corop and nl-provinces 2015-2021 (default 2018; the CBS table and "
-         "regional accounts of that year, turnover 2016-2017, Eurostat 2018 and commuting 2014 held).")
+         "regional accounts of that year, turnover 2017, Eurostat 2018 and commuting 2014 held).")
 
 
 def system_options(regroup: bool = True):
