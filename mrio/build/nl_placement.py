@@ -456,7 +456,7 @@ def _turnover_groups(wide: dict[str, np.ndarray], groups: list) -> dict[str, lis
 
 
 def _turnover_with_cells(base: dict[str, Any], chosen: Mapping, path: Path) -> dict[str, list[np.ndarray]]:
-    """The turnover groups with chosen values of estimated confidential cells (point targets)."""
+    """Return the turnover groups with chosen values of estimated confidential cells (point targets)."""
     wide = {c: base["wide"][c].copy() for c in _TURNOVER_COLUMNS}
     for key, value in chosen.items():
         key, value = (key[0], key[1], int(key[2])), float(value)
@@ -561,7 +561,7 @@ def _offshore_industries() -> np.ndarray:
 
 def output_constraints(x: pd.Series, folder: Path, year: int, regions: pd.Index,
                        assumptions: NLAssumptions | None = None) -> dict[str, Any]:
-    """The hard constraints of :func:`place_output`: levels (a) and (b) and the structural zeros.
+    """Return the hard constraints of :func:`place_output`: levels (a) and (b) and the structural zeros.
 
     Returns
     -------
