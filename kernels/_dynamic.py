@@ -102,7 +102,7 @@ DIIM_DENSE_MAX = 600
 
 
 def diim_trajectory(A, x, k, q0, q_inf, schedule, out, dt=1.0, trade=None, method="auto"):
-    """Fill ``out[m] = q(m dt)``, ``m = 0 .. T``, of the continuous DIIM by the action of the exponential.
+    """Fill ``out[m] = q(m dt)``, for ``m`` from 0 to ``T``, of the continuous DIIM by the action of the exponential.
 
     Over each run of steps with the same perturbation ``s = schedule[t]``,
     ``q(t0 + m dt) = q_inf[s] + exp(m M) (q(t0) - q_inf[s])`` with ``M = -K (I - A*) dt`` and
