@@ -224,9 +224,18 @@ def _table(frame: pd.DataFrame, formats: Mapping[str, Callable[[Any], str]] | No
             fmt = _num
         if fmt is not None:
             shown[col] = [fmt(v) for v in shown[col]]
+    if not index:
+        return shown.to_html(index=False, escape=True, border=0, na_rep="")
+    # the row labels become the first column, headed by what they are ("region", "region · sector")
+    names = [str(n) for n in shown.index.names if n is not None]
+    header = " \u00b7 ".join(names) if len(names) == shown.index.nlevels else "label"
     if isinstance(shown.index, pd.MultiIndex):
-        shown.index = [" \u00b7 ".join(map(str, k)) for k in shown.index]
-    return shown.to_html(index=index, escape=True, border=0, na_rep="")
+        labels = [" \u00b7 ".join(map(str, k)) for k in shown.index]
+    else:
+        labels = [str(k) for k in shown.index]
+    shown = shown.reset_index(drop=True)
+    shown.insert(0, header if header not in shown.columns else f"{header} (rows)", labels)
+    return shown.to_html(index=False, escape=True, border=0, na_rep="")
 
 
 def _facts(items: Sequence[tuple[str, str]]) -> str:
@@ -251,15 +260,29 @@ def _region_chart(values: pd.Series, geo: plot.Geometry | None, *, title: str, l
                   center: float | None = None, cmap: str | None = None, annotate: int = 5,
                   by: str = "abs", hatched: Sequence[Hashable] = (),
                   hatch_label: str = "marked") -> tuple[Any, str]:
-    """Return a map when the regions are on a bundled map, else a bar chart; returns (figure, kind)."""
+    """Return a map when the regions are on a bundled map, else a bar chart; returns (figure, kind, table).
+
+    ``table`` is an HTML table of every region's value (largest first, as the chart ranks them)
+    when the chart does not show them all: a bar chart of the 20 largest of a longer list (a
+    custom regrouping, say), or regions that no map shows; else ``""``.
+    """
     if geo is not None and len(values) > 1:
         fig = _plot().choropleth(values, geo, title=title, label=label, percent=percent, center=center,
                                  cmap=cmap, annotate=annotate, figsize=(7.5, 8.0), hatched=hatched,
                                  hatch_label=hatch_label)
-        return fig, "map"
-    fig = _plot().top_bar_chart(values, n=min(len(values), 20), by=by, title=title, label=label,
-                             percent=percent)
-    return fig, "bars"
+        kind, shown = "map", len(_plot().on_map(list(values.index)))
+    else:
+        shown = min(len(values), 20)
+        fig = _plot().top_bar_chart(values, n=shown, by=by, title=title, label=label, percent=percent)
+        kind = "bars"
+    if shown == len(values):
+        return fig, kind, ""
+    rank = {"abs": values.abs(), "value": values, "-value": -values}.get(by, values)
+    frame = values.loc[rank.sort_values(ascending=False, kind="stable").index].to_frame(label)
+    frame.index.name = "region"
+    note = (f"<p>Every region ({len(values)}; the {'map' if kind == 'map' else 'chart'} shows {shown}), "
+            "ranked as the chart ranks them:</p>")
+    return fig, kind, note + _table(frame, {label: _pct} if percent else None)
 
 
 # ------------------------------------------------------------------------------------ sections
@@ -319,13 +342,13 @@ def _dependency(system: MRIO, geo: plot.Geometry | None, notes: list[str], bands
         "Attribution <code>VA(r\u2190s) = \u03a3<sub>i\u2208r</sub> [v\u0302 L Y]<sub>i,s</sub></code> "
         "(Johnson &amp; Noguera 2012; mrio documentation, methods page &ldquo;Interregional dependency&rdquo;).</p>")
     wide = [] if bands is None else list(bands.index[(bands["p95"] - bands["p5"]) > wide_band])
-    fig, kind = _region_chart(outside_share, geo, title="Value added depending on demand outside the region",
+    fig, kind, _ = _region_chart(outside_share, geo, title="Value added depending on demand outside the region",
                               label="share of regional value added", percent=True, by="value", hatched=wide,
                               hatch_label=f"p5\u2013p95 band wider than {100 * wide_band:g} points")
     what = "map" if kind == "map" else "chart"
     parts.append(_img(fig, f"{what} of the share of value added depending on outside demand",
                       "Share of regional value added that depends on final demand outside the region"
-                      + (" (the five highest labelled)." if kind == "map" else ".")
+                      + (" (up to the five highest labelled; labels never overlap)." if kind == "map" else ".")
                       + ("" if bands is None else
                          f" Point estimate (the default table). Cross-hatched: the {len(wide)} regions whose "
                          f"p5\u2013p95 band of the own-region share over {ensemble.draws} rebuilt tables is "
@@ -383,6 +406,9 @@ def _regions(system: MRIO, notes: list[str], top: int) -> ReportSection:
     if len(indices):
         parts.append("<h3>Specialisation and exposure</h3>")
         parts.append(_table(indices))
+        parts.append("<dl class=\"columns\">" + "".join(
+            f"<dt><code>{html.escape(name)}</code></dt><dd>{text}</dd>" for name, text in INDEX_COLUMNS.items()
+            if name in indices.columns) + "</dl>")
     key = _key_sectors(linkages, system)
     path_frame, summary = _path_table(paths, system)
     parts.append(f"<p>{html.escape(summary)} Per region: the largest paths that end in its value "
@@ -400,6 +426,28 @@ def _regions(system: MRIO, notes: list[str], top: int) -> ReportSection:
                      "</details>")
     return ReportSection("regions", "Regions: key sectors, specialisation, exposure, paths",
                          "".join(parts), images)
+
+
+#: What each column of the specialisation and exposure table measures (value-added shares
+#: ``p_i^r`` of sector i in region r; mrio.analysis.structure; docs/methods/linkages.md, section
+#: "Specialisation, diversity and exposure").
+INDEX_COLUMNS = {
+    "region": "the region the row describes.",
+    "krugman": "Krugman specialisation index, \u03a3<sub>i</sub> |p<sub>i</sub><sup>r</sup> \u2212 "
+               "p<sub>i</sub><sup>\u2212r</sup>| against the rest of the system: 0 = the same sector mix, "
+               "2 = no sector in common.",
+    "herfindahl_normalised": "concentration of value added over sectors, (H \u2212 1/n)/(1 \u2212 1/n) with "
+                             "H = \u03a3<sub>i</sub> p<sub>i</sub><sup>2</sup>: 0 = spread evenly, 1 = one sector.",
+    "entropy": "Shannon entropy \u03a3<sub>i</sub> p<sub>i</sub> log<sub>2</sub>(1/p<sub>i</sub>) of the sector "
+               "shares, in bits: higher = more diverse.",
+    "related_variety": "the part of the entropy within groups of related sectors (bits; Frenken, Van Oort "
+                       "&amp; Verburg 2007).",
+    "unrelated_variety": "the part of the entropy between those groups (bits); related + unrelated = entropy.",
+    "external_share": "share of the region's value added that depends on final demand in other regions or "
+                      "outside the system.",
+    "destination_herfindahl": "concentration of the region's value added by destination of the final demand, "
+                              "own region included: 1 = everything on one destination.",
+}
 
 
 def _structure_indices(structure, system: MRIO) -> pd.DataFrame | None:
@@ -447,11 +495,15 @@ def _scenario_section(system: MRIO, view: ScenarioView, geo: plot.Geometry | Non
     losses = view.change[view.change < 0]
     parts.append(f"<p>Model: {html.escape(view.model)}. Measure: {html.escape(view.measure)} "
                  f"({html.escape(unit)}); negative changes are losses.</p>")
-    facts = [(f"total change in {view.measure}", f"{total:,.1f} {unit}"),
+    # headline figures as the charts print them (plot._value_text) and of the same quantity: the
+    # most affected region is the top bar of "Most affected regions" (largest loss, in the unit)
+    value_text = _plot()._value_text
+    facts = [(f"total change in {view.measure}", f"{value_text(total, False, None)} {unit}"),
              ("industries with losses", f"{len(losses):,} of {len(view.change):,}")]
     if len(view.change):
         worst = view.by_region.idxmin()
-        facts.append(("most affected region", str(worst)))
+        facts.append(("most affected region (largest loss)",
+                      f"{worst}: {value_text(float(view.by_region[worst]), False, None)} {unit}"))
     parts.insert(0, _facts(facts))
     for note in view.notes:
         parts.append(f'<p class="note">{html.escape(note)}</p>')
@@ -461,20 +513,22 @@ def _scenario_section(system: MRIO, view: ScenarioView, geo: plot.Geometry | Non
         base_region = base.groupby(level="region", sort=False).sum()
         with np.errstate(invalid="ignore", divide="ignore"):
             relative = (by_region / base_region.reindex(by_region.index)).rename("relative change")
-        fig, _ = _region_chart(relative, geo, title=f"Change in {view.measure}, share of the region's level",
-                               label=f"change in {view.measure} (share)", percent=True,
-                               center=0.0, cmap="RdBu", by="-value")
+        fig, _, every_region = _region_chart(
+            relative, geo, title=f"Change in {view.measure}, share of the region's level",
+            label=f"change in {view.measure} (share)", percent=True, center=0.0, cmap="RdBu", by="-value")
         parts.append(_img(fig, f"map of the relative change in {view.measure} by region",
                           f"Change in {html.escape(view.measure)} by region relative to its baseline level "
-                          "(red: losses, blue: gains); the five largest changes labelled."))
+                          "(red: losses, blue: gains); up to five of the largest changes labelled (a label "
+                          "that would overlap another is left out)."))
     else:
-        fig, _ = _region_chart(by_region.rename("change"), geo, title=f"Change in {view.measure} by region",
-                               label=f"{view.measure} ({unit})", percent=False, center=0.0, cmap="RdBu",
-                               by="-value")
+        fig, _, every_region = _region_chart(
+            by_region.rename("change"), geo, title=f"Change in {view.measure} by region",
+            label=f"{view.measure} ({unit})", percent=False, center=0.0, cmap="RdBu", by="-value")
         parts.append(_img(fig, f"map of the change in {view.measure} by region",
                           f"Change in {html.escape(view.measure)} by region ({html.escape(unit)}); "
                           "red: losses."))
     images += 1
+    parts.append(every_region)
     grid = []
     fig = _plot().top_bar_chart(by_region, n=min(top * 2, len(by_region)), by="-value",
                              title="Most affected regions", label=f"{view.measure} ({unit})")

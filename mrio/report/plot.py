@@ -388,8 +388,9 @@ def choropleth(values_by_region: pd.Series | Mapping, geometry: str | os.PathLik
         ``str.format`` pattern for the colour bar and annotations, e.g. ``"{:,.0f}"``.
     annotate : int, default 0
         Write name and value on the ``annotate`` regions with the largest values (with ``center``:
-        the largest departures from it, either sign; a region whose
-        label would crowd one already placed is passed over for the next).
+        the largest departures from it, either sign). Labels never overlap: a region whose label
+        box would overlap one already placed (or leave the map) is passed over for the next, so
+        fewer labels may be written on a crowded map.
     name_field : str, optional
         Name property of a GeoJSON file (see :func:`load_geometry`).
     attribution : str, optional
@@ -483,23 +484,45 @@ def choropleth(values_by_region: pd.Series | Mapping, geometry: str | os.PathLik
         rank = by_feature if center is None else np.abs(by_feature - center)
         order = [k for k in np.argsort(-np.nan_to_num(rank, nan=-np.inf), kind="stable")
                  if np.isfinite(by_feature[k])]
-        # skip a label whose anchor is too close to one already placed (small neighbouring regions)
-        min_gap = 0.07 * max(x1 - x0, y1 - y0)
-        placed: list[int] = []
-        for k in order:
-            if len(placed) == annotate:
-                break
-            if any(np.hypot(*(points[k] - points[j])) < min_gap for j in placed):
-                continue
-            placed.append(k)
-        for k in placed:
-            ax.annotate(f"{geo.regions[k]}\n{_value_text(by_feature[k], percent, fmt)}", points[k],
-                        ha="center", va="center", fontsize=7,
-                        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.75})
+        _place_labels(fig, ax, [(points[k], f"{geo.regions[k]}\n{_value_text(by_feature[k], percent, fmt)}")
+                                for k in order], annotate)
     text = geo.attribution if attribution is None else attribution
     if text:
         ax.text(1.0, -0.01, text, transform=ax.transAxes, ha="right", va="top", fontsize=6.5, color="#555555")
     return fig
+
+
+def _place_labels(fig: Figure, ax: Axes, candidates: Sequence[tuple[np.ndarray, str]], limit: int) -> list[str]:
+    """Write up to ``limit`` of the ``candidates`` (anchor, text), in order, so that no two overlap.
+
+    Each label is drawn, its box measured in display coordinates (with the figure's final layout)
+    and removed again if it overlaps a label already placed or leaves the axes; the next
+    candidate is then tried. Returns the texts placed.
+    """
+    if limit <= 0:
+        return []
+    if not hasattr(fig.canvas, "get_renderer"):  # a bare Figure: measure with an Agg canvas
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig)
+    fig.canvas.draw()  # final layout (constrained layout moves the axes) before measuring
+    renderer = fig.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    boxes, placed = [], []
+    for anchor, text in candidates:
+        if len(placed) == limit:
+            break
+        artist = ax.annotate(text, anchor, ha="center", va="center", fontsize=7,
+                             bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.75})
+        artist.set_in_layout(False)  # inside the axes: the layout need not make room for it
+        box = artist.get_window_extent(renderer).expanded(1.05, 1.1)
+        inside = frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+        if not inside or any(box.overlaps(other) for other in boxes):
+            artist.remove()
+            continue
+        boxes.append(box)
+        placed.append(text)
+    return placed
 
 
 def _scalar_mappable(norm, cmap):

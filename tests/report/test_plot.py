@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import importlib.util
 import json
 import os
@@ -425,3 +426,24 @@ def test_one_signed_changes_use_the_diverging_maps_half(vals):
     for name, v in zip(["Drenthe", "Flevoland"], vals, strict=True):
         at = 0.5 * (v - lo) / (0.0 - lo) if hi <= 0 else 0.5 + 0.5 * v / hi
         assert patches[geo.regions.index(name)].get_facecolor() == pytest.approx(base(at), abs=0.02)
+
+
+@pytest.mark.parametrize("geometry", ["corop", "provinces"])
+def test_choropleth_labels_never_overlap(geometry):
+    """Asked to label every region (the small Randstad regions crowd each other), the map writes
+    only labels whose boxes overlap no other label and stay on the map, the largest values first."""
+    geo = plot.load_geometry(geometry)
+    values = pd.Series(np.linspace(1.0, 2.0, len(geo.regions)), index=geo.regions)
+    fig = plot.choropleth(values, geo, annotate=len(geo.regions), figsize=(7.5, 8.0))
+    fig.savefig(io.BytesIO(), format="png")  # the final layout
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    labels = [t for t in ax.texts if "\n" in t.get_text()]
+    boxes = [t.get_window_extent(renderer) for t in labels]
+    assert 3 <= len(labels) <= len(geo.regions)
+    for i, a in enumerate(boxes):
+        assert all(not a.overlaps(b) for b in boxes[i + 1:]), labels[i].get_text()
+    names = [t.get_text().split("\n")[0] for t in labels]
+    assert names[0] == values.idxmax()  # the largest value is labelled first
+    if geometry == "corop":
+        assert len(labels) < len(geo.regions)  # 40 labels cannot all fit: some were passed over

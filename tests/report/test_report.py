@@ -129,7 +129,7 @@ def test_report_on_the_bundled_table_has_every_section(tmp_path):
     # one region: everything outside NL is exports (RoW); own + outside = 100 %
     rows = parsed.tables["dependency"][0]
     header, nl = rows[0], rows[-1]
-    assert header[:4] == ["", "own region", "other regions", "outside the system"]
+    assert header[:4] == ["region", "own region", "other regions", "outside the system"]
     assert nl[0] == "NL" and nl[2] == "0.0%"
     assert float(nl[1].rstrip("%")) + float(nl[3].rstrip("%")) == pytest.approx(100.0, abs=0.11)
 
@@ -149,7 +149,9 @@ def test_corop_report_maps_heat_map_and_scenario(corop_report):
     text = out.read_text(encoding="utf-8")
     assert "CBS/Kadaster (CC BY 4.0)" in text  # map attribution in the methods
     total = float(result.impact("value_added").iloc[:, 0].sum())
-    assert f"{total:,.1f}" in text
+    from mrio.report import plot
+
+    assert f"{plot._value_text(total, False, None)} million EUR" in text  # as the charts round it
 
 
 def test_reported_dependency_shares_match_a_dense_oracle(corop_report):
@@ -161,8 +163,9 @@ def test_reported_dependency_shares_match_a_dense_oracle(corop_report):
     origin = system.index.get_level_values("region")
     dest = system.Y.columns.get_level_values("region")
     rows = parse(out).tables["dependency"][0]
-    assert len(rows) == 1 + len(system.regions) + 1  # two header rows from pandas, one per region
-    reported = {r[0]: r[1:] for r in rows[2:]}
+    assert len(rows) == 1 + len(system.regions)  # one header row (the first cell names the rows), one per region
+    assert rows[0][0] == "region"
+    reported = {r[0]: r[1:] for r in rows[1:]}
     for region in system.regions:
         block = F[np.asarray(origin == region)]
         total = block.sum()
@@ -423,9 +426,9 @@ def test_cli_report_on_the_bundled_dutch_provinces(tmp_path):
                     "heat map of the region-by-region dependency matrix"]
     text = out.read_text(encoding="utf-8")
     assert "Sums over the 13 regions against the national table" in text  # 12 provinces and extra-regio
-    header = ["", "max relative error", "status"]
-    national = next(t for t in parsed.tables["methods"] if t and t[0][:3] == header)
-    assert len(national) > 5 and all(row[-1] == "ok" for row in national[2:])
+    national = next(t for t in parsed.tables["methods"] if t and t[0][1:3] == ["max relative error", "status"])
+    assert national[0][0]  # the row labels are named
+    assert len(national) > 5 and all(row[-1] == "ok" for row in national[1:])
     for province in ("Groningen", "Zuid-Holland", "Limburg"):
         assert f"<summary>{province}</summary>" in text
 
@@ -439,3 +442,90 @@ def test_report_has_a_jobs_measure_and_explains_the_columns(tmp_path):
     jobs = mrio.dependency_matrix(system, "jobs").split
     assert f"{jobs['total'].iloc[0]:,.1f}" in body or f"{jobs['total'].iloc[0]:,.0f}" in body
     assert "Columns: the share of the region's value added" in body
+
+
+class _TableParser(HTMLParser):
+    """Header cells and body rows of every <table> of a fragment."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[tuple[list[str], list[list[str]]]] = []
+        self._cell: list[str] | None = None
+        self._row: list[str] = []
+        self._in_head = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append(([], []))
+        elif tag == "thead":
+            self._in_head = True
+        elif tag == "tr":
+            self._row = []
+        elif tag in ("th", "td"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag == "thead":
+            self._in_head = False
+        elif tag in ("th", "td") and self._cell is not None:
+            self._row.append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "tr" and self.tables:
+            head, rows = self.tables[-1]
+            if self._in_head:
+                head.extend(self._row)
+            else:
+                rows.append(self._row)
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _tables(body: str) -> list[pd.DataFrame]:
+    parser = _TableParser()
+    parser.feed(body)
+    return [pd.DataFrame(rows, columns=head) if head and all(len(r) == len(head) for r in rows)
+            else pd.DataFrame(rows) for head, rows in parser.tables]
+
+
+def test_a_custom_regrouping_shows_every_region(tmp_path):
+    """25 groups on no map: the scenario's region chart shows 20 bars, so a table lists all 25."""
+    system = random_mrio(n_regions=25, n_sectors=2, seed=4)
+    groups = {r: f"Group {k:02d}" for k, r in enumerate(system.regions)}  # a custom regrouping
+    grouped = system.aggregate(regions=groups)
+    result = shocks.propagate_demand(grouped, shocks.final_demand_change(grouped, regions="Group 03", share=-0.3))
+    built = mrio.build_report(grouped, scenario=result)
+    body = next(s.body for s in built.sections if s.id == "scenario")
+    assert "Every region (25; the chart shows 20)" in body
+    listed = next(t for t in _tables(body) if t.columns[0] == "region")
+    assert sorted(listed["region"]) == sorted(grouped.regions)
+    dependency = next(s.body for s in built.sections if s.id == "dependency")
+    assert all(str(r) in dependency for r in grouped.regions)  # the split table lists every group
+
+
+def test_headline_numbers_are_the_charts_numbers(corop_report):
+    """The headline's most affected region is the top bar of "Most affected regions" (the largest
+    loss in the measure's unit), written with the charts' rounding, and the total is the sum."""
+    system, _, result = corop_report
+    view = report.scenario_view(system, result)
+    body = next(s.body for s in mrio.build_report(system, scenario=result).sections if s.id == "scenario")
+    worst = view.by_region.idxmin()
+    from mrio.report import plot
+
+    assert f"{worst}: {plot._value_text(float(view.by_region[worst]), False, None)} {view.unit}" in body
+    assert f"{plot._value_text(float(view.change.sum()), False, None)} {view.unit}" in body
+    assert view.by_region.sort_values().index[0] == worst  # the first bar of the chart ranked by -value
+
+
+def test_every_table_names_its_row_labels_and_the_index_columns_are_explained(corop_report):
+    system, _, result = corop_report
+    built = mrio.build_report(system, scenario=result)
+    for section in built.sections:
+        for table in _tables(section.body):
+            first = str(table.columns[0])
+            assert first and not first.startswith("Unnamed"), (section.id, list(table.columns))
+    regions = next(s.body for s in built.sections if s.id == "regions")
+    for column in ("krugman", "herfindahl_normalised", "entropy", "related_variety", "unrelated_variety",
+                   "external_share", "destination_herfindahl"):
+        assert f"<dt><code>{column}</code></dt>" in regions
