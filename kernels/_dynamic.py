@@ -34,6 +34,7 @@ __all__ = [
     "diim_transition",
     "diim_trajectory",
     "ario_run",
+    "thread_count",
     "ARIO_PARAMETERS",
     "EVENT_CAPITAL_RECOVER",
     "EVENT_CAPITAL_REBUILD",
@@ -198,6 +199,34 @@ def diim_trajectory(A, x, k, q0, q_inf, schedule, out, dt=1.0, trade=None, metho
 
 
 # ---------------------------------------------------------------------------------------- ARIO
+class thread_count:  # noqa: N801 - used as a function: ``with thread_count(1): ...``
+    """Context manager running the compiled parallel loops of the calling thread on ``count`` threads.
+
+    ``None`` leaves numba's setting alone. The previous count is restored on exit; the results of
+    :func:`ario_run` do not depend on it (every sum keeps its serial order).
+    """
+
+    def __init__(self, count=None):
+        self.count = count
+        self._before = None
+
+    def __enter__(self):
+        if self.count is not None:
+            import numba
+
+            self._before = numba.get_num_threads()
+            numba.set_num_threads(max(1, min(int(self.count), numba.config.NUMBA_NUM_THREADS)))
+        return self
+
+    def __exit__(self, *exc):
+        if self._before is not None:
+            import numba
+
+            numba.set_num_threads(self._before)
+            self._before = None
+        return False
+
+
 # Event status, in BoARIO's vocabulary.
 _PENDING, _HAPPENING, _RECOVERING, _REBUILDING, _FINISHED = 0, 1, 2, 3, 4
 # Columns per parallel block when updating reconstruction demand; order rows summed together.

@@ -402,13 +402,17 @@ def ario(system: MRIO, events: Sequence[ARIOEvent], steps: int = 365, *, alpha_b
     scratch = np.zeros((5, n, N))
     by_industry = np.zeros((3, N, n))
     chunk = max(1, int(chunk))  # chunks of steps: Ctrl-C is honoured between kernel calls
+    # the structured pass is O(n R^2 + n N) a step: too little work to share between threads (on a
+    # busy machine they mostly wait for each other); the pass over Z keeps the parallel loop
+    threads = kernels.thread_count(1 if trade is not None else None)
     for t0 in range(0, steps, chunk):
         t1 = min(steps, t0 + chunk)
-        kernels.ario_run(x0, Z0, Y0, tech, is_input, inv, restoration, k, params, kinds, times, recovery,
-                         functions, slots, damage, rebuild, rebuild_tau, rebuild_factor, fd_dest, len(dest),
-                         out_prod, out_cap, out_fd, out_fd_dest, out_reb, out_min, stock, gap, share_sum, work,
-                         status, current, active, scratch, by_industry, trade_share, national_use, share_total, trade_work,
-                         t0, t1)
+        with threads:
+            kernels.ario_run(x0, Z0, Y0, tech, is_input, inv, restoration, k, params, kinds, times, recovery,
+                             functions, slots, damage, rebuild, rebuild_tau, rebuild_factor, fd_dest, len(dest),
+                             out_prod, out_cap, out_fd, out_fd_dest, out_reb, out_min, stock, gap, share_sum,
+                             work, status, current, active, scratch, by_industry, trade_share, national_use,
+                             share_total, trade_work, t0, t1)
         if progress is not None:
             progress(t1, steps)
     steps_index = pd.RangeIndex(steps, name="step")
