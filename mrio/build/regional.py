@@ -56,7 +56,7 @@ from mrio.build.inputs import read_distances, read_indicators, read_national
 from mrio.build import tradability
 from mrio.build.national import CONSISTENCY_RTOL, NationalTable, write_national
 from mrio.build.tradability import TradeParameters
-from mrio.core.system import MRIO
+from mrio.core.system import MRIO, _check_identity
 from mrio.errors import (
     ConvergenceError,
     IdentityError,
@@ -559,6 +559,11 @@ def build_mrio(
     # column factors (R, n), each summing to 1 over regions: intermediate use and value added
     use, va_share = _regional_technology(value_added, regions, sectors, x_reg, VN[va_pos].sum(axis=0), share)
     va_reg = va_share * VN[va_pos].sum(axis=0)[np.newaxis, :]
+    negative_use = (use < 0) & (np.abs(ZN).sum(axis=0) > 0)[np.newaxis, :]
+    if negative_use.any():
+        r, j = np.argwhere(negative_use)[0]
+        raise InvalidTableError(f"value_added of ({regions[r]!r}, {sectors[j]!r}) exceeds its output, which would "
+                                f"give negative intermediate inputs ({int(negative_use.sum())} regional industries)")
     income_row = national.meta.get("income_row")
     income_reg = (va_share * VN[national.V.index.get_loc(income_row)][np.newaxis, :]
                   if income_row in national.V.index else va_reg)
@@ -727,20 +732,67 @@ def build_mrio(
     meta_out.update(meta or {})
     if national.rtol > CONSISTENCY_RTOL:  # the national table's own identities hold only to this tolerance
         meta_out["identity_rtol"] = float(national.rtol)
-    # the arrays are new: frames over them without copies (from_flows makes them read-only)
-    system = MRIO.from_flows(
-        pd.DataFrame(Z, index=index, columns=index, copy=False),
-        pd.DataFrame(Y, index=index, columns=y_cols, copy=False),
-        V=pd.DataFrame(V, index=pd.Index(national.V.index, name=lab.COMPONENT), columns=index,
-                       copy=False),
-        x=pd.Series(x, index=index), extensions=extensions, units=units, meta=meta_out,
-        value_added_components=national.value_added_components, rtol=max(CONSISTENCY_RTOL, national.rtol))
-    check = national_consistency(system, national)
-    worst = check["max_relative_error"].max()
+    rtol = max(CONSISTENCY_RTOL, national.rtol)
+    is_domestic = np.arange(len(y_cols)) < R * n_cat
+    y_categories = np.asarray(y_cols.get_level_values("category"), dtype=object)
+    rows, z_columns = _consistency(Z, Y, V, x, R, n, is_domestic, y_categories, national)
+    _check_regional_balance(x, z_columns, V, T, O, index, rtol)
+    worst = max(rows.values())
     if not worst <= CONSISTENCY_RTOL:
-        raise IdentityError(f"national consistency failed (max relative error {worst:.3g}):\n{check}")
-    return system.with_meta(national_consistency=check["max_relative_error"].to_dict(),
-                            national_consistency_max_relative_error=float(worst))
+        raise IdentityError(f"national consistency failed (max relative error {worst:.3g}):\n"
+                            f"{_consistency_frame(rows)}")
+    meta_out.update(national_consistency=rows, national_consistency_max_relative_error=float(worst))
+    # the arrays are new, finite and balanced by construction (checked above): wrapped without copies
+    # or the N x N passes of MRIO.from_flows; the trade structure of A travels with the table
+    technology = ZN[np.newaxis, :, :] * kernels.safe_divide(use, x_reg)[:, np.newaxis, :]  # (R, n, n): a^s
+    return MRIO._from_trusted_arrays(
+        Z, Y, V, x, index=index, y_columns=y_cols, components=national.V.index,
+        extensions=None if employment is None else employment.reshape(1, -1),
+        stressors=None if employment is None else pd.Index(["employment"]), units=units, meta=meta_out,
+        value_added_components=national.value_added_components, z_column_sums=z_columns,
+        trade_structure=(t, technology))
+
+
+def _check_regional_balance(x, z_columns, V, T, O, index, rtol) -> None:
+    """Every regional industry balances: ``x = i'Z + i'V`` and its trade meets its supply ``O = sum_s T^{rs}``.
+
+    The row balance ``x = Z i + Y i`` of a regional industry is ``x_i^r = O_i^r + e_i^r +
+    held_i^r`` with ``O_i^r = sum_s T_i^{rs}`` by construction of the assembly, so it is checked on
+    the trade flows ``T`` (n, R, R) and the supply ``O`` (n, R) instead of on ``Z``.
+    """
+    _check_identity(x, z_columns + V.sum(axis=0), index, rtol, "column balance x' = i'Z + i'V")
+    supplied = T.sum(axis=2).T.reshape(-1)  # (R n,): sum_s T_i^{rs}, region-major
+    rest = x - O.T.reshape(-1)  # exports and producer-held final demand
+    _check_identity(x, supplied + rest, index, rtol, "row balance x = Z i + Y i (trade meets each region's supply)")
+
+
+def _consistency(Z, Y, V, x, R, n, is_domestic, y_categories, national) -> tuple[dict[str, float], np.ndarray]:
+    """Relative errors of the regional table summed over regions, and the column sums ``i'Z``.
+
+    One pass over the ``N x N`` flows: the sum over selling regions (n, R n) gives both the
+    national flows (summed over buying regions) and the column sums. Items and errors as
+    :func:`national_consistency`.
+    """
+    by_buyer = Z.reshape(R, n, R * n).sum(axis=0)  # (n, R n): sum over the selling regions
+    rows = {"intermediate flows Z": _rel(by_buyer.reshape(n, R, n).sum(axis=1), national.Z.to_numpy())}
+    for c in national.final_demand.columns:
+        summed = Y[:, is_domestic & (y_categories == c)].sum(axis=1).reshape(R, n).sum(axis=0)
+        rows[f"final demand: {c}"] = _rel(summed, national.final_demand[c].to_numpy())
+    for e in national.exports.columns:
+        summed = Y[:, ~is_domestic & (y_categories == e)].sum(axis=1).reshape(R, n).sum(axis=0)
+        rows[f"exports: {e}"] = _rel(summed, national.exports[e].to_numpy())
+    Vs = V.reshape(V.shape[0], R, n).sum(axis=1)
+    VN = national.V.to_numpy()
+    for k, comp in enumerate(national.V.index):
+        rows[f"primary input: {comp}"] = _rel(Vs[k], VN[k])
+    rows["gross output x"] = _rel(x.reshape(R, n).sum(axis=0), national.x.to_numpy())
+    return rows, by_buyer.sum(axis=0)
+
+
+def _consistency_frame(rows: Mapping[str, float]) -> pd.DataFrame:
+    out = pd.DataFrame({"max_relative_error": pd.Series(dict(rows), dtype=float)})
+    out.index.name = "item"
+    return out
 
 
 def _rel(computed: np.ndarray, expected: np.ndarray) -> float:
@@ -762,25 +814,12 @@ def national_consistency(system: MRIO, national: NationalTable) -> pd.DataFrame:
     R, n = system.n_regions, system.n_sectors
     sectors = pd.Index(system.sectors)
     lab.check_same(sectors, pd.Index(national.sectors), "system sectors", "national sectors")
-    Z4 = system.Z.to_numpy().reshape(R, n, R, n)
-    rows = {"intermediate flows Z": _rel(Z4.sum(axis=(0, 2)), national.Z.to_numpy())}
-    Yc = system.Y
     regions = set(system.regions)
-    dom = np.array([r in regions for r in Yc.columns.get_level_values("region")])
-    cats = Yc.columns.get_level_values("category")
-    for c in national.final_demand.columns:
-        summed = Yc.loc[:, dom & (cats == c)].to_numpy().sum(axis=1).reshape(R, n).sum(axis=0)
-        rows[f"final demand: {c}"] = _rel(summed, national.final_demand[c].to_numpy())
-    for e in national.exports.columns:
-        summed = Yc.loc[:, ~dom & (cats == e)].to_numpy().sum(axis=1).reshape(R, n).sum(axis=0)
-        rows[f"exports: {e}"] = _rel(summed, national.exports[e].to_numpy())
-    Vs = system.V.to_numpy().reshape(len(system.V.index), R, n).sum(axis=1)
-    for k, comp in enumerate(system.V.index):
-        rows[f"primary input: {comp}"] = _rel(Vs[k], national.V.loc[comp].to_numpy())
-    rows["gross output x"] = _rel(system.x.to_numpy().reshape(R, n).sum(axis=0), national.x.to_numpy())
-    out = pd.DataFrame({"max_relative_error": pd.Series(rows)})
-    out.index.name = "item"
-    return out
+    is_domestic = np.array([r in regions for r in system.Y.columns.get_level_values("region")], dtype=bool)
+    y_categories = np.asarray(system.Y.columns.get_level_values("category"), dtype=object)
+    rows, _ = _consistency(system.Z.to_numpy(), system.Y.to_numpy(), system.V.to_numpy(), system.x.to_numpy(),
+                           R, n, is_domestic, y_categories, national)
+    return _consistency_frame(rows)
 
 
 def flq_sensitivity(national: NationalTable, indicators: pd.DataFrame, concordance: Mapping | pd.Series,

@@ -90,6 +90,19 @@ def _stored_frame(source: pd.DataFrame, values: np.ndarray, index: pd.Index,
     return shared
 
 
+class _LazyArrays(SimpleNamespace):
+    """:attr:`MRIO.arrays` of a system whose trade structure is known: ``A = Z x^-1`` formed on first access.
+
+    An analysis that goes through the trade structure (the Leontief products of
+    :meth:`MRIO.leontief_product`) never needs the ``N x N`` coefficients.
+    """
+
+    @cached_property
+    def A(self) -> np.ndarray:  # noqa: N802 - the field's name for the coefficient matrix
+        """Technical coefficients ``A = Z x^-1`` (read-only)."""
+        return _frozen_array(kernels.technical_coefficients(self.Z, self.x))
+
+
 class MRIO:
     """A validated multi-regional input-output system (immutable).
 
@@ -290,12 +303,7 @@ class MRIO:
             raise LabelError(f"units missing for stressors {lab._show(missing_units)}")
         va_rows = tuple(V.index) if value_added_components is None else tuple(value_added_components)
         lab.lookup(V.index, va_rows, "value-added components (rows of V)")
-        with np.errstate(all="ignore"):
-            colsum = np.where(xv > 0, Zv.sum(axis=0) / np.where(xv > 0, xv, 1.0), 0.0)
-        if (colsum >= 1.0).any():
-            warnings.warn(
-                f"columns of A sum to 1 or more (inputs >= output) for "
-                f"{lab._show(index[colsum >= 1.0])}: check the data", MRIOWarning, stacklevel=2)
+        _warn_full_columns(Zv.sum(axis=0), xv, index, stacklevel=2)
         return cls(
             Z=_stored_frame(Z, Zv, index, index),
             Y=_stored_frame(Y, Yv, index, Y.columns),
@@ -307,6 +315,66 @@ class MRIO:
             units=units, meta=meta or {}, value_added_components=va_rows,
             inactive=index[inactive],
         )
+
+    @classmethod
+    def _from_trusted_arrays(cls, Z: np.ndarray, Y: np.ndarray, V: np.ndarray, x: np.ndarray, *,
+                             index: pd.MultiIndex, y_columns: pd.MultiIndex, components: pd.Index,
+                             extensions: np.ndarray | None = None, stressors: pd.Index | None = None,
+                             units: Mapping[str, str], meta: Mapping[str, Any],
+                             value_added_components: Sequence[Hashable],
+                             z_column_sums: np.ndarray | None = None,
+                             trade_structure: tuple[np.ndarray, np.ndarray] | None = None) -> MRIO:
+        """Wrap arrays that satisfy every check of :meth:`from_flows` by construction, without checking them.
+
+        Internal: for a builder whose construction guarantees what :meth:`from_flows` checks
+        (region-major labels as given, finite non-negative ``Z`` and ``x``, ``x = Z i + Y i =
+        i'Z + i'V``, zero-output industries without sales or inputs), such as
+        :func:`mrio.build.regional.build_mrio`, which checks the national consistency of every
+        table it builds instead. Ensembles rebuild a table per draw, and the checks of the
+        public constructor cost several passes over the ``N x N`` flows; every public
+        constructor keeps validating.
+
+        Parameters
+        ----------
+        Z, Y, V, x : ndarray
+            New arrays (made read-only here, not copied).
+        index, y_columns, components : pandas.Index
+            Labels of Z's rows and columns, Y's columns, V's rows.
+        extensions : ndarray of shape (k, N), optional
+            With ``stressors`` (k labels).
+        units, meta, value_added_components
+            As :meth:`from_flows` (``units`` complete, ``"monetary"`` included).
+        z_column_sums : ndarray of shape (N,), optional
+            ``i'Z`` if the builder has it: the warning of :meth:`from_flows` on columns of ``A``
+            that sum to 1 or more is then given too.
+        trade_structure : (t, technology), optional
+            The trade shares ``t`` (n, R, R) and regional technologies (R, n, n) with
+            ``A^{rs} = diag(t^{rs}) a^s`` (docs/methods/leontief.md, section "Iterative
+            solvers"), known to the builder: stored as the system's detected structure, and
+            ``A`` itself is then formed only when asked for.
+        """
+        component_index = pd.Index(components, name=lab.COMPONENT)
+        F = None
+        if extensions is not None:
+            F = pd.DataFrame(_frozen_array(extensions), index=pd.Index(stressors, name=lab.STRESSOR),
+                             columns=index, copy=False)
+        xv = _frozen_array(x)
+        if z_column_sums is not None:
+            _warn_full_columns(z_column_sums, xv, index, stacklevel=2)
+        system = cls(
+            Z=pd.DataFrame(_frozen_array(Z), index=index, columns=index, copy=False),
+            Y=pd.DataFrame(_frozen_array(Y), index=index, columns=y_columns, copy=False),
+            V=pd.DataFrame(_frozen_array(V), index=component_index, columns=index, copy=False),
+            F=F, F_Y=None, x=pd.Series(xv, index=index, name="output", copy=False),
+            units=units, meta=meta, value_added_components=tuple(value_added_components),
+            inactive=index[np.flatnonzero(xv == 0)])
+        if trade_structure is not None:
+            arrays = _LazyArrays(Z=system._Z.to_numpy(), Y=system._Y.to_numpy(), V=system._V.to_numpy(), x=xv,
+                                 F=F.to_numpy() if F is not None else np.zeros((0, len(index))))
+            system.__dict__["arrays"] = arrays
+            if system.n_regions >= 2 and len(index) >= STRUCTURED_MIN_INDUSTRIES:
+                system.__dict__["_trade_structure"] = tuple(_frozen_array(a) for a in trade_structure)
+        return system
 
     @classmethod
     def from_coefficients(
@@ -889,6 +957,15 @@ def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.6g}"
     return str(value)
+
+
+def _warn_full_columns(column_sums: np.ndarray, x: np.ndarray, index: pd.Index, stacklevel: int) -> None:
+    """Warn about columns of ``A = Z x^-1`` that sum to 1 or more (inputs >= output)."""
+    with np.errstate(all="ignore"):
+        colsum = np.where(x > 0, column_sums / np.where(x > 0, x, 1.0), 0.0)
+    if (colsum >= 1.0).any():
+        warnings.warn(f"columns of A sum to 1 or more (inputs >= output) for {lab._show(index[colsum >= 1.0])}: "
+                      "check the data", MRIOWarning, stacklevel=stacklevel + 1)
 
 
 def _check_sums(values: np.ndarray, index: pd.Index, what: str) -> None:
