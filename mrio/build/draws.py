@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -187,13 +188,27 @@ class Uncertain:
     def value(self, value: Any) -> Any:
         """``value`` in the form the builder takes (float, array or labelled Series)."""
         value = np.asarray(value, dtype=float).reshape(self.shape)
+        if self.labels is not None and self.distribution not in ("choice", "integer"):
+            return pd.Series(value, index=self._label_index, name=self.name)
+        return self._plain(value)
+
+    def mapping_value(self, value: Any) -> Any:
+        """``value`` as :meth:`value`, with a labelled array as a ``{label: float}`` mapping (no Series)."""
+        value = np.asarray(value, dtype=float).reshape(self.shape)
+        if self.labels is not None and self.distribution not in ("choice", "integer"):
+            return dict(zip(self.labels, value.tolist(), strict=True))
+        return self._plain(value)
+
+    def _plain(self, value: np.ndarray) -> Any:
         if self.distribution == "choice":
             return self.choices[int(value)]
         if self.distribution == "integer":
             return int(value) if value.ndim == 0 else value.astype(int)
-        if self.labels is not None:
-            return pd.Series(value, index=pd.Index(self.labels), name=self.name)
         return float(value) if value.ndim == 0 else value
+
+    @cached_property
+    def _label_index(self) -> pd.Index:
+        return pd.Index(self.labels)
 
     def row(self) -> dict[str, Any]:
         """Return a summary row: name, default, low, high (scalars; array ranges by their extremes)."""
@@ -336,7 +351,8 @@ def _nl_build(national: NationalTable, year: int, regroup: str | None, params: M
     if trade:
         other["trade"] = fitted.with_values(trade)
     if placement:
-        placement = {k: dict(v.items()) if isinstance(v, pd.Series) else v for k, v in placement.items()}
+        placement = {k: dict(zip(v.index, v.tolist(), strict=True)) if isinstance(v, pd.Series) else v
+                     for k, v in placement.items()}
         other["assumptions"] = NLAssumptions(**placement)
     system = build_nl_corop(national=national, year=year, **other)
     return system if regroup is None else regroup_system(system, regions=regroup)
@@ -376,13 +392,18 @@ class TableDraws:
         if unknown:
             raise UnknownLabelError(f"{self.dataset}: no uncertain assumption {', '.join(unknown)}; "
                                     f"assumptions: {', '.join(a.name for a in self.assumptions)}")
-        values = {a.name: a.value(a.default) for a in self.assumptions}
-        values.update(params)
+        values = {a.name: params[a.name] if a.name in params else a.mapping_value(a.default)
+                  for a in self.assumptions}
         return _nl_build(self.national, self.year, self.regroup, values)
 
     def table(self, seed: int, index: int) -> MRIO:
-        """Draw ``index``: the table rebuilt with its drawn assumptions (national-consistent to 1e-9)."""
-        return self.build(**self.parameters(seed, index))
+        """Draw ``index``: the table rebuilt with its drawn assumptions (national-consistent to 1e-9).
+
+        The values are those of :meth:`parameters` (the same variates, in the same order), passed
+        to the builder as numbers and ``{label: value}`` mappings.
+        """
+        rng = draw_generator(seed, index)
+        return self.build(**{a.name: a.mapping_value(a.quantile(rng.random(a.size))) for a in self.assumptions})
 
     def point(self) -> MRIO:
         """Return the point estimate: the default table (``mrio.load(dataset, year)``)."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import warnings
+from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -107,6 +109,58 @@ def _commuting_with_extra_regio(folder: Path, regions: pd.Index, a: NLAssumption
     return jobs
 
 
+def _tidy(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """Regions x groups as tidy rows ``region, group, value, indicator`` (region-major, as ``frame.stack()``)."""
+    values = frame.to_numpy()
+    return pd.DataFrame({"region": np.repeat(frame.index.to_numpy(), values.shape[1]),
+                         "group": np.tile(frame.columns.to_numpy(), values.shape[0]),
+                         "value": values.reshape(-1), "indicator": kind})
+
+
+@dataclass(frozen=True)
+class _FixedInputs:
+    """What :func:`build_nl_corop` reads and derives from its folder independently of the assumptions.
+
+    Shared by every build of one folder, year and industry list in a process (ensembles rebuild the
+    table per draw); never modified.
+    """
+
+    distances: pd.DataFrame  # km, with extra-regio
+    internal: pd.Series  # internal distances (km), with extra-regio
+    regions: pd.Index
+    employment_by_group: pd.Series  # Eurostat A*10 employment (nearest year) by indicator group
+    groups: np.ndarray  # indicator group of each CBS industry, in table order
+    weights: dict  # final-demand weights by region (disposable income, population)
+    aliases: dict  # COROP aliases -> name
+    industry_indicators: dict  # CBS industry -> the indicator that places it
+
+
+def _fixed_inputs(folder: Path, year: int, sectors: pd.Index) -> _FixedInputs:
+    """The assumption-independent inputs of ``folder`` for ``year``, derived once per process.
+
+    Keyed by the folder, the name, size and modification time of its files, the year and the
+    industries, so a changed input file is read again.
+    """
+    stamp = tuple(sorted((e.name, e.stat().st_mtime_ns, e.stat().st_size) for e in os.scandir(folder) if e.is_file()))
+    return _fixed_inputs_cached(str(folder.resolve()), stamp, int(year), tuple(sectors))
+
+
+@lru_cache(maxsize=16)
+def _fixed_inputs_cached(folder: str, stamp: tuple, year: int, sectors: tuple) -> _FixedInputs:
+    path = Path(folder)
+    regions = read_csv_cached(path / "regions.csv")
+    distances = read_csv_cached(path / "distances_km.csv", index_col=0)
+    internal = pd.Series(regions["internal_distance_km"].to_numpy(), index=regions["region"])
+    distances, internal = _with_extra_regio(distances, internal)
+    region_index = pd.Index(distances.index, name="region")
+    eurostat = nl_indicators(path, year)
+    employment = eurostat[eurostat["indicator"] == "employment"].groupby("group")["value"].sum()
+    table = industry_indicators(pd.Index(sectors, name="sector"))
+    return _FixedInputs(distances, internal, region_index, employment, cbs_indicator_groups().to_numpy(),
+                        final_demand_weights(path, year, region_index), corop_aliases(),
+                        {row.sector: row.indicator for row in table.itertuples()})
+
+
 def build_nl_corop(national: NationalTable | None = None, folder: Path | None = None,
                    year: int = DEFAULT_YEAR, assumptions: NLAssumptions | None = None, **kwargs) -> MRIO:
     """Build the Dutch 40 COROP (+ extra-regio) x 81 industry table from ``data/nl_corop``.
@@ -144,35 +198,22 @@ def build_nl_corop(national: NationalTable | None = None, folder: Path | None = 
     a = assumptions or NLAssumptions()
     if national is None:
         national = read_national(folder / f"national_{year}")
-    regions = read_csv_cached(folder / "regions.csv")
-    distances = read_csv_cached(folder / "distances_km.csv", index_col=0)
-    internal = pd.Series(regions["internal_distance_km"].to_numpy(), index=regions["region"])
-    distances, internal = _with_extra_regio(distances, internal)
-    region_index = pd.Index(distances.index, name="region")
     national_year = int(national.meta.get("year", year) or year)
     x = national.x
+    fixed = _fixed_inputs(folder, national_year, x.index)
+    distances, internal, region_index = fixed.distances, fixed.internal, fixed.regions
     x_reg = place_output(x, folder, national_year, region_index, a)
     va_national = national.V.loc[list(national.value_added_components)].sum(axis=0)
     va_reg = place_value_added(x_reg, va_national, folder, national_year, a)
     # national jobs by industry: Eurostat A*10 employment (nearest year) split within a group by output
-    eurostat = nl_indicators(folder, national_year)
-    emp = eurostat[eurostat["indicator"] == "employment"]
-    groups = cbs_indicator_groups()
-    emp_group = emp.groupby("group")["value"].sum()
-    xg = x.groupby(groups.to_numpy()).sum()
-    jobs = (emp_group.reindex(groups.to_numpy()).to_numpy() * (x / xg.reindex(groups.to_numpy()).to_numpy())
-            .to_numpy())
+    groups = fixed.groups
+    xg = x.groupby(groups).sum()
+    jobs = fixed.employment_by_group.reindex(groups).to_numpy() * (x / xg.reindex(groups).to_numpy()).to_numpy()
     jobs_reg = place_employment(x_reg, folder, national_year, jobs)
-    tidy = []
-    for kind, frame in (("output", x_reg), ("employment", jobs_reg)):
-        long = frame.stack().rename("value").reset_index()
-        long.columns = ["region", "group", "value"]
-        long["indicator"] = kind
-        tidy.append(long)
-    indicators = pd.concat(tidy, ignore_index=True)
+    indicators = pd.concat([_tidy(x_reg, "output"), _tidy(jobs_reg, "employment")], ignore_index=True)
     extra_jobs = float(jobs_reg.loc[EXTRA_REGIO].sum()) if EXTRA_REGIO in jobs_reg.index else 0.0
     commuting = _commuting_with_extra_regio(folder, region_index, a, extra_jobs)
-    weights = final_demand_weights(folder, national_year, region_index)
+    weights = fixed.weights
     income = weights["disposable_income"].rename("households' disposable income (CBS 85342NED)")
     people = weights["population"].rename("population (CBS 03759ned)")
     proxies = {"household_consumption": income, "npish_consumption": people,
@@ -181,7 +222,6 @@ def build_nl_corop(national: NationalTable | None = None, folder: Path | None = 
                "gross_fixed_capital_formation": "output"}
     proxies = {c: p for c, p in proxies.items() if c in national.final_demand.columns}
     proxies.update(kwargs.pop("final_demand_proxies", {}) or {})
-    table = industry_indicators(x.index)
     meta = {
         "name": "nl-corop",
         "title": f"Netherlands {national_year}, 40 COROP regions and extra-regio x 81 industries",
@@ -196,13 +236,13 @@ def build_nl_corop(national: NationalTable | None = None, folder: Path | None = 
         "regions_source": "COROP regions (= NUTS-3 2024), CBS's official names (CBS 84929NED, e.g. "
                           "Groot-Amsterdam, Agglomeratie 's-Gravenhage); CBS and NUTS codes and other "
                           "spellings accepted as region_aliases",
-        "region_aliases": corop_aliases(),
+        "region_aliases": dict(fixed.aliases),
         "extra_regio": f"'{EXTRA_REGIO}' (NUTS NLZZZ, the continental shelf) is a region: CBS 84419NED national B "
                        "minus the 40 COROP regions (offshore gas and oil), and the services residual as public "
                        "administration (Eurostat books embassies and bases abroad there). Tables show it; maps "
                        "leave it out; regroupings keep it apart. For the gravity model it lies "
                        f"{EXTRA_REGIO_OFFSHORE_KM:g} km beyond {EXTRA_REGIO_ANCHOR}",
-        "industry_indicators": {row.sector: row.indicator for row in table.itertuples()},
+        "industry_indicators": dict(fixed.industry_indicators),
         "placement_source_choice": "CBS 84419NED (revision 2019, the revision of the input-output tables: its "
                                    "national output and value added equal the table's for 2015-2020) rather than "
                                    "85925NED (revision 2024: other levels, C for 31 COROP regions only, and "
