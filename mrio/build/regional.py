@@ -169,14 +169,21 @@ def _output_shares(ind: pd.DataFrame, regions: pd.Index, groups: pd.Index, prior
     """Per group: the preferred indicator covering all regions; regional shares (R, G)."""
     shares = np.zeros((len(regions), len(groups)))
     used: dict[Hashable, str] = {}
-    wide = {kind: sub.pivot(index="region", columns="group", values="value").reindex(index=regions, columns=groups)
-            for kind, sub in ind[ind["indicator"].isin(list(priority))].groupby("indicator")}
+    # (R, G) per indicator kind, NaN where a cell is not given (ind is validated: known labels, no repeats)
+    at = (regions.get_indexer(ind["region"]), groups.get_indexer(ind["group"]))
+    kinds, given = ind["indicator"].to_numpy(dtype=object), ind["value"].to_numpy(dtype=float)
+    wide = {}
+    for kind in dict.fromkeys(priority):
+        mask = kinds == kind
+        if mask.any():
+            wide[kind] = np.full((len(regions), len(groups)), np.nan)
+            wide[kind][at[0][mask], at[1][mask]] = given[mask]
     for g_pos, group in enumerate(groups):
         chosen = None
         for kind in priority:
             if kind not in wide:
                 continue
-            values = wide[kind][group].to_numpy(dtype=float)
+            values = np.ascontiguousarray(wide[kind][:, g_pos])
             if not np.isnan(values).any() and values.sum() > 0:
                 chosen = kind
                 break
@@ -633,13 +640,14 @@ def build_mrio(
     index = pd.MultiIndex.from_product([regions, sectors], names=list(lab.INDUSTRY_LEVELS))
     Z = kernels.chenery_moses_flows(np.ascontiguousarray(t), ZN, np.ascontiguousarray(use))
     n_cat, n_exp = len(categories), EN.shape[1]
-    Y = np.zeros((R * n, R * n_cat + n_exp))
-    for s in range(R):
-        # traded: Y[(r,i),(s,c)] = t_i^{rs} y_ic W_c^s
-        block = t[:, :, s].T[:, :, np.newaxis] * (FN_traded * W[:, s][np.newaxis, :])[np.newaxis]  # (R, n, c)
-        Y[:, s * n_cat:(s + 1) * n_cat] += block.reshape(R * n, n_cat)
-        # producer-held: stays in the producing region's own column
-        Y[s * n:(s + 1) * n, s * n_cat:(s + 1) * n_cat] += FN_held * share[s][:, np.newaxis]
+    # traded: Y[(r,i),(s,c)] = t_i^{rs} y_ic W_c^s, as (r, i, s, c); + 0.0 turns a -0.0 into 0.0
+    traded = t.transpose(1, 0, 2)[:, :, :, np.newaxis] * (FN_traded[:, np.newaxis, :] * W.T[np.newaxis])[np.newaxis]
+    traded += 0.0
+    # producer-held: stays in the producing region's own columns
+    own = np.arange(R)
+    traded[own, :, own, :] += FN_held[np.newaxis] * share[:, :, np.newaxis]
+    Y = np.empty((R * n, R * n_cat + n_exp))
+    Y[:, :R * n_cat] = traded.reshape(R * n, R * n_cat)
     Y[:, R * n_cat:] = (EN[np.newaxis, :, :] * share[:, :, np.newaxis]).reshape(R * n, n_exp)
     y_cols = pd.MultiIndex.from_tuples(
         [(r, c) for r in regions for c in categories] + [(export_region, e) for e in national.exports.columns],

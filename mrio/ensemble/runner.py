@@ -49,6 +49,10 @@ EVENT_TOPIC = "mrio-ensemble"
 #: Environment of every worker process: one BLAS / OpenMP / numba thread.
 ONE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                   "NUMBA_NUM_THREADS": "1", "VECLIB_MAXIMUM_THREADS": "1"}
+#: glibc allocator of a local worker process: freed memory is kept for the next draw (no mmap, no trim), so
+#: each draw's N x N arrays reuse pages instead of faulting ~90 MB of fresh pages in (about a third of the
+#: assembly's time); peak memory is unchanged, since every draw allocates the same arrays.
+WORKER_MALLOC_ENV = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": str(2**31)}
 
 
 class EnsembleError(ComputationError):
@@ -409,12 +413,30 @@ def _distributed(client, source, analysis, template, seed, draws, retries, progr
 
 
 def _one_thread_cluster(workers: int):
+    """A LocalCluster of one-thread workers; their environment is set before the processes start.
+
+    Thread counts and the allocator (:data:`ONE_THREAD_ENV`, :data:`WORKER_MALLOC_ENV`) only take
+    effect when set before a process starts, hence Dask's ``distributed.nanny.pre-spawn-environ``.
+    """
     import logging
 
+    import dask
     from distributed import LocalCluster
 
-    return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-                        silence_logs=logging.ERROR, env=dict(ONE_THREAD_ENV))
+    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", default=None) or {})
+    environ.update(ONE_THREAD_ENV)
+    environ.update(WORKER_MALLOC_ENV)
+    before = {k: os.environ.get(k) for k in environ}  # the nannies set them here to spawn the workers
+    try:
+        with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+            return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                silence_logs=logging.ERROR, env=dict(ONE_THREAD_ENV))
+    finally:
+        for key, value in before.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def run(analysis: Callable, draws: int = 100, seed: int = 0, *, source: Source | None = None,
