@@ -53,8 +53,14 @@ __all__ = [
 _NL_ASSUMPTION_FIELDS = frozenset(f.name for f in fields(NLAssumptions))
 
 #: Distributions of an uncertain assumption over its range: continuous uniform, triangular (mode =
-#: default), integer (each whole number low..high equally likely), choice (one of ``choices``).
-DISTRIBUTIONS = ("uniform", "triangular", "integer", "choice")
+#: default), integer (each whole number low..high equally likely), choice (one of ``choices``), and
+#: the two-piece forms whose median is the default (half the draws below it, half above, whatever
+#: its place in the range): two-piece triangular (mode = median = default), two-piece uniform
+#: (flat on each side) and two-piece integer (each side's whole numbers equally likely).
+DISTRIBUTIONS = ("uniform", "triangular", "integer", "choice", "two-piece-triangular", "two-piece-uniform",
+                 "two-piece-integer")
+#: Distributions of whole numbers (the value is an ``int``).
+_WHOLE = ("integer", "two-piece-integer", "choice")
 
 
 def draw_generator(seed: int, index: int) -> np.random.Generator:
@@ -85,10 +91,17 @@ class Uncertain:
         The value of the point estimate (the default table). Arrays: one value per label.
     low, high : float or array-like
         The range (``low <= default <= high``); equal bounds fix the assumption.
-    distribution : {"uniform", "triangular", "integer", "choice"}
+    distribution : {"uniform", "triangular", "integer", "choice", "two-piece-triangular", "two-piece-uniform", \
+"two-piece-integer"}
         Over ``[low, high]``; the triangular mode is ``default``; ``integer``: each whole number
         from ``low`` to ``high`` equally likely (e.g. a year); ``choice``: one of ``choices``
-        equally likely (``default``, ``low`` and ``high`` are then positions in ``choices``).
+        equally likely (``default``, ``low`` and ``high`` are then positions in ``choices``). The
+        two-piece forms put half the probability on ``[low, default]`` and half on ``[default,
+        high]``, so that the default is the median: ``two-piece-triangular`` with density rising
+        linearly to the default on each side (mode and median at the default), ``two-piece-uniform``
+        flat on each side, ``two-piece-integer`` with each whole number of ``low..default`` and of
+        ``default..high`` equally likely within its half. A default at a bound of the range keeps
+        half the draws (docs/methods/ensembles.md, section "Draws").
     description, source : str
         What is uncertain, and where the range comes from.
     labels : sequence, optional
@@ -173,6 +186,8 @@ class Uncertain:
         if self.distribution in ("integer", "choice"):
             return np.minimum(np.floor(a + u * (b - a + 1.0)), b)
         c = np.broadcast_to(np.asarray(self.default, dtype=float), self.shape)
+        if self.distribution.startswith("two-piece"):
+            return _two_piece_quantile(self.distribution, a, c, b, u)
         width = b - a
         with np.errstate(invalid="ignore", divide="ignore"):
             cut = np.where(width > 0, (c - a) / np.where(width > 0, width, 1.0), 0.0)
@@ -188,21 +203,21 @@ class Uncertain:
     def value(self, value: Any) -> Any:
         """``value`` in the form the builder takes (float, array or labelled Series)."""
         value = np.asarray(value, dtype=float).reshape(self.shape)
-        if self.labels is not None and self.distribution not in ("choice", "integer"):
+        if self.labels is not None and self.distribution not in _WHOLE:
             return pd.Series(value, index=self._label_index, name=self.name)
         return self._plain(value)
 
     def mapping_value(self, value: Any) -> Any:
         """``value`` as :meth:`value`, with a labelled array as a ``{label: float}`` mapping (no Series)."""
         value = np.asarray(value, dtype=float).reshape(self.shape)
-        if self.labels is not None and self.distribution not in ("choice", "integer"):
+        if self.labels is not None and self.distribution not in _WHOLE:
             return dict(zip(self.labels, value.tolist(), strict=True))
         return self._plain(value)
 
     def _plain(self, value: np.ndarray) -> Any:
         if self.distribution == "choice":
             return self.choices[int(value)]
-        if self.distribution == "integer":
+        if self.distribution in _WHOLE:
             return int(value) if value.ndim == 0 else value.astype(int)
         return float(value) if value.ndim == 0 else value
 
@@ -218,6 +233,24 @@ class Uncertain:
         return {"name": self.name, "default": show(self.default), "low": show(self.low),
                 "high": show(self.high), "distribution": self.distribution, "description": self.description,
                 "source": self.source}
+
+
+def _two_piece_quantile(distribution: str, a: np.ndarray, c: np.ndarray, b: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """``F^-1(u)`` of a two-piece distribution with median ``c``: ``u < 1/2`` maps to ``[a, c]``, the rest to ``[c, b]``.
+
+    With ``v = 2u`` below and ``w = 2(1 - u)`` above the median: triangular ``a + (c - a) sqrt(v)``
+    and ``b - (b - c) sqrt(w)``; uniform ``a + (c - a) v`` and ``b - (b - c) w``; integer
+    ``floor(a + v (c - a + 1))`` and ``floor(c + (1 - w)(b - c + 1))``, each capped at its side's end.
+    The upper pieces are evaluated from ``c`` (``c + (b - c)(1 - sqrt(w))``), so ``F^-1(1/2) = c`` exactly.
+    """
+    below = u < 0.5
+    v, w = 2.0 * u, 2.0 * (1.0 - u)
+    if distribution == "two-piece-triangular":
+        return np.where(below, a + (c - a) * np.sqrt(v), c + (b - c) * (1.0 - np.sqrt(w)))
+    if distribution == "two-piece-uniform":
+        return np.where(below, a + (c - a) * v, c + (b - c) * (1.0 - w))
+    return np.where(below, np.minimum(np.floor(a + v * (c - a + 1.0)), c),
+                    np.minimum(np.floor(c + (1.0 - w) * (b - c + 1.0)), b))
 
 
 def draw_values(assumptions: Sequence[Uncertain], seed: int, index: int) -> dict[str, Any]:
@@ -262,21 +295,28 @@ def nl_uncertain_assumptions(year: int = DEFAULT_YEAR) -> tuple[Uncertain, ...]:
 
     Notes
     -----
+    Every assumption is drawn so that its default, the value of the point estimate, is the median
+    of its draws (the two-piece distributions of :class:`Uncertain`): the point estimate is then
+    the centre of each assumption's draws, not a value off to one side of them.
+
     **Placement** (:class:`mrio.build.nl_placement.NLAssumptions`): the prior floor, the weight of
-    point data and the cargo weight of air transport, each triangular over its stated range with
-    the default as mode; every confidential CBS turnover cell (83796NED) uniform over its feasible
-    range given the published aggregates, independently (so a draw's cells need not add up to the
-    aggregates exactly; the placement uses turnover only for shares within the 84419NED totals);
-    every published 84419NED COROP output figure of ``year`` uniform within its rounding (+- 0.5
-    million EUR).
+    point data, the cargo weight of air transport and the commuting distance decay, each two-piece
+    triangular over its stated range with the default as mode and median (the weight of point data
+    is at its upper bound, 1 = point data alone, so half the draws keep it); the year of the
+    commuting matrix two-piece integer (half the draws keep December 2014, the nearest to the
+    table's year, half take one of 2010-2014); every confidential CBS turnover cell (83796NED)
+    two-piece uniform over its feasible range given the published aggregates with the estimate as
+    median, independently (so a draw's cells need not add up to the aggregates exactly; the
+    placement uses turnover only for shares within the 84419NED totals); every published 84419NED
+    COROP output figure of ``year`` uniform within its rounding (+- 0.5 million EUR).
 
     **Trade**: the parameters of the calibrated trade model (:class:`mrio.build.tradability.TradeParameters`,
     shipped in ``data/trade_parameters.json``): per tradability class the distance decay and the
-    home bias, and the region-size elasticity of the home bias, each triangular over its 95 %
-    range with the fitted value as mode: the 2.5-97.5 percentiles of a cluster bootstrap over the
-    regions of the calibration truths (the Japanese calibration half and WIOD 2000), which counts
-    residuals correlated within a region once per region. The border terms are left out: inside
-    one country they are zero by construction (see the methods page).
+    home bias, and the region-size elasticity of the home bias, each two-piece triangular over its
+    95 % range with the fitted value as mode and median: the 2.5-97.5 percentiles of a cluster
+    bootstrap over the regions of the calibration truths (the Japanese calibration half and WIOD
+    2000), which counts residuals correlated within a region once per region. The border terms are
+    left out: inside one country they are zero by construction (see the methods page).
     """
     fitted = TradeParameters.default()
     table = fitted.table()
@@ -285,7 +325,7 @@ def nl_uncertain_assumptions(year: int = DEFAULT_YEAR) -> tuple[Uncertain, ...]:
         value, low, high = (float(table.loc[name, k]) for k in ("value", "low", "high"))
         if not (np.isfinite(low) and np.isfinite(high)):
             low = high = value
-        out.append(Uncertain(name, value, min(low, value), max(high, value), "triangular",
+        out.append(Uncertain(name, value, min(low, value), max(high, value), "two-piece-triangular",
                              f"trade model: {name.replace('.', ' ').replace('_', ' ')}",
                              f"fitted 95 % range ({fitted.source})"))
     return tuple(_nl_placement_assumptions(year) + out)
@@ -311,12 +351,13 @@ _NL_PLACEMENT_PARAMETERS = {
 def _nl_placement_assumptions(year: int) -> list[Uncertain]:
     """Uncertain placement choices: scalar weights, confidential turnover cells, rounding of the accounts."""
     defaults = NLAssumptions()
-    out = [Uncertain(name, getattr(defaults, name), *NLAssumptions.RANGES[name], "triangular", text, source)
-           for name, (text, source) in _NL_PLACEMENT_PARAMETERS.items()]
+    out = [Uncertain(name, getattr(defaults, name), *NLAssumptions.RANGES[name], "two-piece-triangular", text,
+                     source) for name, (text, source) in _NL_PLACEMENT_PARAMETERS.items()]
     first, last = NLAssumptions.RANGES["commuting_year"]
-    out.append(Uncertain("commuting_year", defaults.commuting_year, first, last, "integer",
+    out.append(Uncertain("commuting_year", defaults.commuting_year, first, last, "two-piece-integer",
                          "commuting: year of the commuting matrix held for later years (81252NED ends in 2014)",
-                         f"each published December {first}-{last} equally likely"))
+                         f"half the draws December {defaults.commuting_year} (the default), half one of the "
+                         f"published Decembers {first}-{last}, equally likely"))
     with nl_inputs_folder() as folder:
         turnover = pd.read_csv(Path(folder) / "turnover.csv")
         accounts = pd.read_csv(Path(folder) / "regional_accounts.csv")
@@ -324,8 +365,8 @@ def _nl_placement_assumptions(year: int) -> list[Uncertain]:
     if len(cells):
         out.append(Uncertain(
             "turnover_cells", cells["value"].to_numpy(), cells["lower"].to_numpy(), cells["upper"].to_numpy(),
-            "uniform", f"placement: the {len(cells)} confidential CBS turnover cells (83796NED, "
-            f"{'-'.join(map(str, defaults.turnover_years))}), each independently",
+            "two-piece-uniform", f"placement: the {len(cells)} confidential CBS turnover cells (83796NED, "
+            f"{'-'.join(map(str, defaults.turnover_years))}), each independently, with the estimate as median",
             "feasible range given every published aggregate (mrio.kernels.estimate_suppressed; turnover.csv "
             "columns lower, upper)",
             labels=tuple(zip(cells["group"], cells["region"], cells["year"].astype(int), strict=True))))

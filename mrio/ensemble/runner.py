@@ -304,8 +304,13 @@ def _describe_assumption(name: str, a: pd.Series) -> str:
     if scalar and a["low"] == a["high"]:
         return f"{name} fixed at {show(a['default'])}"
     span = f"{show(a['low'])}-{show(a['high'])}" if scalar else show(a["low"])
-    shape = (f"triangular over {span} with mode {show(a['default'])}" if a["distribution"] == "triangular"
-             else f"uniform over {span} (default {show(a['default'])})")
+    shape = {"triangular": f"triangular over {span} with mode {show(a['default'])}",
+             "two-piece-triangular": f"two-piece triangular over {span} with mode and median {show(a['default'])}",
+             "two-piece-uniform": f"two-piece uniform over {span} with median at the default",
+             "two-piece-integer": f"whole numbers {span}, median {show(a['default'])} (half the draws at or "
+                                  "below it, half at or above)",
+             "integer": f"whole numbers {span}, each equally likely (default {show(a['default'])})",
+             }.get(a["distribution"], f"uniform over {span} (default {show(a['default'])})")
     source = f" [{a['source']}]" if a["source"] else ""
     return f"{name} ({a['description']}): {shape}{source}" if a["description"] else f"{name}: {shape}{source}"
 
