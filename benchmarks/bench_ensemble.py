@@ -12,6 +12,11 @@ this process with one BLAS thread, where one draw's CPU time goes (rebuilding th
 dependency split) and the split through the trade structure of the drawn table against the same
 split through an LU factorisation of ``I - A``, as a ratio measured on the same tables in one run.
 
+On a shared machine the wall times (and the ratio) follow the load: the CPU seconds per draw
+and the scheduling overhead per draw give the wall time projected for an idle 2-core machine
+(``projected_idle_2_workers_s`` = draws x (CPU per draw + overhead per draw) / 2; without the
+overhead: ``projected_idle_2_workers_compute_s``).
+
 Run: ``pytest -s benchmarks/bench_ensemble.py --run-slow --benchmark-enable`` (200 draws;
 ``MRIO_BENCH_DRAWS`` to change), or ``python benchmarks/bench_ensemble.py --draws 200``.
 """
@@ -44,6 +49,7 @@ def scaling(draws: int, seed: int = 1) -> dict[str, float]:
     load_after = os.getloadavg()[0]
     np.testing.assert_allclose(two.samples, one.samples, rtol=1e-12, atol=1e-12)
     wall1, wall2 = one.timing["wall_seconds"], two.timing["wall_seconds"]
+    cpu = (one.timing["cpu_seconds_per_draw"] + two.timing["cpu_seconds_per_draw"]) / 2
     return {
         "draws": draws,
         "cores": os.cpu_count() or 0,
@@ -64,14 +70,18 @@ def scaling(draws: int, seed: int = 1) -> dict[str, float]:
         "startup_2_workers_s": two.timing["startup_seconds"],
         "peak_memory_per_worker_mb": max(one.timing["peak_memory_per_worker_mb"],
                                          two.timing["peak_memory_per_worker_mb"]),
+        # an idle 2-core machine: the draws' CPU time shared by 2 workers, plus the scheduling overhead
+        "projected_idle_2_workers_s": draws * (cpu / 2 + two.timing["overhead_seconds_per_draw"] / 2),
+        "projected_idle_2_workers_compute_s": draws * cpu / 2,
     }
 
 
 def targets(figures: dict[str, float]) -> dict[str, bool]:
     """Which targets of issue 12 the figures meet (wall-time target scaled to the number of draws)."""
+    limit = TARGET_SECONDS_200 * figures["draws"] / 200
     return {
-        f"2 workers <= {TARGET_SECONDS_200 * figures['draws'] / 200:.3g} s":
-            figures["wall_2_workers_s"] <= TARGET_SECONDS_200 * figures["draws"] / 200,
+        f"2 workers <= {limit:.3g} s": figures["wall_2_workers_s"] <= limit,
+        f"2 workers <= {limit:.3g} s, idle machine (projected)": figures["projected_idle_2_workers_s"] <= limit,
         f"speed-up 2 vs 1 >= {TARGET_SPEEDUP}": figures["speedup_2_vs_1"] >= TARGET_SPEEDUP,
         f"memory per worker <= {TARGET_MEMORY_MB:.0f} MB":
             figures["peak_memory_per_worker_mb"] <= TARGET_MEMORY_MB,
@@ -106,11 +116,11 @@ def breakdown(draws: int = 4, seed: int = 1) -> dict[str, float]:
 
 
 def _report(figures: dict[str, float]) -> str:
-    return "\n".join(f"{k:>28}: {v:.4g}" for k, v in figures.items())
+    return "\n".join(f"{k:>36}: {v:.4g}" for k, v in figures.items())
 
 
 def _report_targets(figures: dict[str, float]) -> str:
-    return "\n".join(f"{k:>28}: {'met' if ok else 'NOT met'}" for k, ok in targets(figures).items())
+    return "\n".join(f"{k:>36}: {'met' if ok else 'NOT met'}" for k, ok in targets(figures).items())
 
 
 @pytest.mark.slow
