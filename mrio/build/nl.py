@@ -136,7 +136,7 @@ class _FixedInputs:
 
 
 def _fixed_inputs(folder: Path, year: int, sectors: pd.Index) -> _FixedInputs:
-    """The assumption-independent inputs of ``folder`` for ``year``, derived once per process.
+    """Return the assumption-independent inputs of ``folder`` for ``year``, derived once per process.
 
     Keyed by the folder, the name, size and modification time of its files, the year and the
     industries, so a changed input file is read again.

@@ -418,7 +418,7 @@ def _distributed(client, source, analysis, template, seed, draws, retries, progr
 
 
 def _one_thread_cluster(workers: int):
-    """A LocalCluster of one-thread workers; their environment is set before the processes start.
+    """Start a LocalCluster of one-thread workers, their environment set before the processes start.
 
     Thread counts and the allocator (:data:`ONE_THREAD_ENV`, :data:`WORKER_MALLOC_ENV`) only take
     effect when set before a process starts, hence Dask's ``distributed.nanny.pre-spawn-environ``.
