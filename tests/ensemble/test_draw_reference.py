@@ -77,6 +77,18 @@ def test_a_draw_is_built_from_its_drawn_parameters(source):
     np.testing.assert_array_equal(table.Y.to_numpy(), again.Y.to_numpy())
 
 
+def test_the_point_estimate_is_the_same_built_or_read_from_the_cache(tmp_path, monkeypatch):
+    """A fresh install builds the default table, the next run reads it: the same file whatever the order."""
+    from mrio.build.nl import load_nl
+
+    monkeypatch.setenv("MRIO_CACHE_DIR", str(tmp_path))
+    analysis = ensemble.DependencyTable("value-added", "split")
+    built = analysis(load_nl("nl-corop"))
+    read = analysis(load_nl("nl-corop"))
+    assert any(tmp_path.iterdir())  # the second one came from the cache
+    np.testing.assert_array_equal(built.to_numpy(), read.to_numpy())
+
+
 def _write_reference() -> None:  # pragma: no cover - run by hand for an intended change of the build
     source = table_draws("nl-corop")
     out = {}
