@@ -2,7 +2,7 @@
 
 ``data/draws_seed7.npz`` holds, for draws 0 and 1 of seed 7 (the drawn assumption values
 themselves, so that later changes of the distributions leave the reference valid), fingerprints
-of the table built by main at bf9c1ab: gross output, ``Z v``, ``w'Z``, ``Y u``, ``r'V`` and the
+of the table built by main at 167ed32 (before the speed-ups): gross output, ``Z v``, ``w'Z``, ``Y u``, ``r'V`` and the
 employment row for fixed random vectors, and the value-added dependency split. The faster build
 (trusted construction, assumption-independent inputs derived once, the trade structure carried
 with the table) must reproduce them to 1e-12. Regenerate only for an intended change of the
