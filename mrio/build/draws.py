@@ -301,8 +301,9 @@ def nl_uncertain_assumptions(year: int = DEFAULT_YEAR) -> tuple[Uncertain, ...]:
 
     **Placement** (:class:`mrio.build.nl_placement.NLAssumptions`): the prior floor, the weight of
     point data, the cargo weight of air transport and the commuting distance decay, each two-piece
-    triangular over its stated range with the default as mode and median (the weight of point data
-    is at its upper bound, 1 = point data alone, so half the draws keep it); the year of the
+    triangular over its stated range with the default as mode and median (the prior floor's default
+    0 and the weight of point data's 1, point data alone, are bounds of their ranges: half the draws
+    keep them); the year of the
     commuting matrix two-piece integer (half the draws keep December 2014, the nearest to the
     table's year, half take one of 2010-2014); every confidential CBS turnover cell (83796NED)
     two-piece uniform over its feasible range given the published aggregates with the estimate as
