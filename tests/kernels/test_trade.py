@@ -157,6 +157,20 @@ def test_bad_inputs_raise():
         trade.class_gravity_prior(O, D, D, np.array([[1.0, 0.0], [1.0, 1.0]]), [1.0], np.zeros((1, 2)))
     with pytest.raises(InfeasibleError, match="non-negative"):
         trade.constrain_totals(np.ones((1, 2, 2)), O, O, -np.ones((2, 2)), np.array([True]))
+    # infeasible although no row or column is empty: region 1 can only ship where there is no demand
     with pytest.raises(NotConvergedError, match="did not converge"):
-        trade.balance_products(np.array([[[1.0, 1e-12], [1e-12, 1.0]]]), np.array([[1.0, 1.0]]),
-                               np.array([[0.0 + 1.999999, 1e-6]]), max_iter=2)
+        trade.balance_products(np.array([[[1.0, 1.0], [0.0, 1.0]]]), np.array([[1.0, 1.0]]),
+                               np.array([[2.0, 0.0]]), max_iter=50)
+
+
+def test_newton_polish_finishes_a_stalled_ras():
+    """A nearly decomposable prior whose margins force flows through cells of 1e-12: RAS stalls, Newton meets them."""
+    prior = np.array([[[1.0, 1e-12], [1e-12, 1.0]]])
+    O, D = np.array([[1.0, 1.0]]), np.array([[1.999999, 1e-6]])
+    T, iterations = trade.balance_products(prior, O, D, tol=1e-13, max_iter=2)
+    assert iterations[0] > 2  # the RAS cap was reached and Newton steps followed
+    np.testing.assert_allclose(T[0].sum(axis=1), O[0], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(T[0].sum(axis=0), D[0], rtol=0, atol=1e-12)
+    # the same matrix as RAS run to convergence (the RAS solution is unique)
+    T_ras, _ = trade.balance_products(prior, O, D, tol=1e-13, max_iter=10 ** 6)
+    np.testing.assert_allclose(T, T_ras, rtol=1e-9, atol=1e-15)
