@@ -2,9 +2,13 @@
 
 Run from the repository root (takes a few minutes)::
 
-    python data/fit_trade_parameters.py [--shared ../shared/data] [--out data/trade_parameters.json] [--bootstrap 100]
+    python data/fit_trade_parameters.py [--shared ../shared/data] [--out data/trade_parameters.json] \
+        [--bootstrap 100] [--time-budget SECONDS]
 
-The shipped file was written with ``--bootstrap 25`` (7 minutes).
+The fit starts from the parameters in ``--out`` (when the file exists). Each bootstrap replicate is
+logged; a replicate whose trade balancing does not converge is skipped, logged and counted in the
+file (``fit.bootstrap_skipped``). ``--time-budget`` stops starting replicates after that many
+seconds of bootstrap (the file records how many were done).
 
 Calibration truths (read in place from the shared data folder, never copied here): the Japanese
 prefectural tables 2015 (calibration half) and WIOD 2000 with the EU-27 as regions of one nation.
@@ -19,6 +23,7 @@ errors and ranges, the fit diagnostics and the validation scores of the fitted s
 from __future__ import annotations
 
 import argparse
+import logging
 import time
 from pathlib import Path
 
@@ -33,7 +38,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="weight of the log region-to-region flow residuals (WIOD)")
     parser.add_argument("--bootstrap", type=int, default=0,
                         help="cluster-bootstrap replicates over regions for the ranges (0: Jacobian errors)")
+    parser.add_argument("--time-budget", type=float, default=None,
+                        help="seconds of bootstrap after which no new replicate is started")
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     from mrio.build.tradability import TradeParameters
     from mrio.build.validation import fit_trade_parameters, load_truth, validate
 
@@ -41,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     cases = [load_truth("japan", args.shared), load_truth("wiod2000", args.shared)]
     initial = TradeParameters.read(args.out) if args.out.is_file() else None
     fitted, diagnostics = fit_trade_parameters(cases, initial=initial, log_weight=args.log_weight,
-                                               bootstrap=args.bootstrap)
+                                               bootstrap=args.bootstrap, time_budget=args.time_budget)
     scores = validate("all", args.shared, trade=fitted)
     extra = {"fit": {**diagnostics, "truths": [c.name for c in cases], "seconds": round(time.time() - start, 1),
                      "script": "data/fit_trade_parameters.py"},
@@ -50,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     fitted.write(args.out, extra=extra)
     print(fitted.table().round(4).to_string())
     print(scores.to_string())
+    print(f"bootstrap: {diagnostics['bootstrap_replicates']} replicates kept, "
+          f"{diagnostics['bootstrap_skipped']} "
+          "skipped (trade balancing did not converge)")
     print(f"wrote {args.out} in {time.time() - start:.0f} s")
     return 0
 

@@ -281,8 +281,10 @@ def _check_unique(assumptions: Sequence[Uncertain]) -> tuple[Uncertain, ...]:
 
 # ------------------------------------------------------------------------------ the Dutch build
 #: Trade parameters that matter inside one country (the border terms act only between countries).
-_NL_TRADE_PARAMETERS = ("local.distance_decay", "local.home_bias", "services.distance_decay",
-                        "services.home_bias", "goods.distance_decay", "goods.home_bias", "size_elasticity")
+_NL_TRADE_PARAMETERS = ("local.distance_decay", "local.home_bias", "local.supply_led_demand",
+                        "services.distance_decay", "services.home_bias", "services.supply_led_demand",
+                        "goods.distance_decay", "goods.home_bias", "goods.supply_led_demand",
+                        "size_elasticity")
 
 
 def nl_uncertain_assumptions(year: int = DEFAULT_YEAR) -> tuple[Uncertain, ...]:
@@ -312,9 +314,9 @@ def nl_uncertain_assumptions(year: int = DEFAULT_YEAR) -> tuple[Uncertain, ...]:
     COROP output figure of ``year`` uniform within its rounding (+- 0.5 million EUR).
 
     **Trade**: the parameters of the calibrated trade model (:class:`mrio.build.tradability.TradeParameters`,
-    shipped in ``data/trade_parameters.json``): per tradability class the distance decay and the
-    home bias, and the region-size elasticity of the home bias, each two-piece triangular over its
-    95 % range with the fitted value as mode and median: the 2.5-97.5 percentiles of a cluster
+    shipped in ``data/trade_parameters.json``): per tradability class the distance decay, the
+    home bias and the supply-led share of final demand, and the region-size elasticity of the home
+    bias, each two-piece triangular over its 95 % range with the fitted value as mode and median: the 2.5-97.5 percentiles of a cluster
     bootstrap over the regions of the calibration truths (the Japanese calibration half and WIOD
     2000), which counts residuals correlated within a region once per region. The border terms are
     left out: inside one country they are zero by construction (see the methods page).

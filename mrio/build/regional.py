@@ -351,8 +351,13 @@ def _charm_intermediate_share(imports_by_product, national, sectors, A, x_reg, f
 
 def _class_trade(parameters, product_classes, countries, trade_totals, trade_totals_classes, imports_by_product,
                  tol, max_iter, O, Dint, Dfd, dist, regions, sectors, A, x_reg, basis_reg, basis_nat, national):
-    """Trade of the calibrated class model (:mod:`mrio.build.tradability`) and its metadata."""
-    classes, unclassified = tradability.product_classes(sectors, product_classes)
+    """Trade of the calibrated class model (:mod:`mrio.build.tradability`) and its metadata.
+
+    ``product_classes`` is the resolved ``(classes, unclassified)`` of
+    :func:`~mrio.build.tradability.product_classes`; ``Dfd`` the final demand as located by the build
+    (supply-led share applied).
+    """
+    classes, unclassified = product_classes
     cls = classes.to_numpy()
     cross = None
     if countries is not None:
@@ -478,7 +483,10 @@ def build_mrio(
         Default: ``national.meta["household_category"]`` by income (the V row
         ``national.meta["income_row"]``; by value added when the table has no such row, recorded
         in ``meta["assumptions"]``), ``producer_held`` categories by producer, every other category by
-        value added.
+        value added. With the calibrated trade model, the supply-led share of each class
+        (``supply_led_demand`` of :class:`~mrio.build.tradability.ClassParameters`) of each product's final
+        demand is then placed where the product is supplied net of intermediate use
+        (:func:`~mrio.build.tradability.supply_led_final_demand`).
     value_added : pandas.DataFrame (regions x sectors), optional
         Gross value added of every regional industry (e.g. placed from regional accounts); default
         the national value-added coefficient in every region. Each column must sum to the national
@@ -626,11 +634,19 @@ def build_mrio(
     # O_i^r = x_i^r - e_i^r - held_i^r = (Z i + traded final demand)_i share_i^r, computed as a sum of
     # non-negative terms so that no rounding makes it negative
     O = (ZN.sum(axis=1) + FN_traded.sum(axis=1))[:, np.newaxis] * share.T  # (n, R)
+    weights = None  # (n, c, R): regional shares of each product's final demand by category
+    if not uniform:  # final demand of (partly) supply-led classes follows supply net of intermediate use
+        classes, unclassified = tradability.product_classes(sectors, product_classes)
+        weights = tradability.supply_led_category_weights(O, ZN @ use.T, FN_traded, W, classes.to_numpy(),
+                                                           parameters)
+        fd_traded = np.einsum("ic,ics->is", FN_traded, weights)
+        D = ZN @ use.T + fd_traded
     if uniform:
         q = _intra_shares(method, float(delta), A, x_reg, fd_traded, D, basis_reg, basis_nat)
         T = _uniform_trade(O, D, q, dist, regions, sectors, beta, decay, ras_tol, ras_max_iter)
     else:
-        T, trade_meta = _class_trade(parameters, product_classes, countries, trade_totals, trade_totals_classes,
+        T, trade_meta = _class_trade(parameters, (classes, unclassified), countries, trade_totals,
+                                     trade_totals_classes,
                                      imports_by_product, ras_tol, ras_max_iter, O, ZN @ use.T, fd_traded,
                                      dist, regions, sectors, A, x_reg, basis_reg, basis_nat, national)
     t = np.zeros_like(T)
@@ -640,8 +656,10 @@ def build_mrio(
     index = pd.MultiIndex.from_product([regions, sectors], names=list(lab.INDUSTRY_LEVELS))
     Z = kernels.chenery_moses_flows(np.ascontiguousarray(t), ZN, np.ascontiguousarray(use))
     n_cat, n_exp = len(categories), EN.shape[1]
-    # traded: Y[(r,i),(s,c)] = t_i^{rs} y_ic W_c^s, as (r, i, s, c); + 0.0 turns a -0.0 into 0.0
-    traded = t.transpose(1, 0, 2)[:, :, :, np.newaxis] * (FN_traded[:, np.newaxis, :] * W.T[np.newaxis])[np.newaxis]
+    # traded: Y[(r,i),(s,c)] = t_i^{rs} y_ic W_ic^s, as (r, i, s, c), with the supply-led share
+    # phi_i: W_ic^s = (1 - phi_i) W_c^s + phi_i u_ic^s; + 0.0 turns a -0.0 into 0.0
+    w = W.T[np.newaxis] if weights is None else weights.transpose(0, 2, 1)  # (1 or n, s, c)
+    traded = t.transpose(1, 0, 2)[:, :, :, np.newaxis] * (FN_traded[:, np.newaxis, :] * w)[np.newaxis]
     traded += 0.0
     # producer-held: stays in the producing region's own columns
     own = np.arange(R)
@@ -686,7 +704,13 @@ def build_mrio(
                 f"{k}: beta {p.classes[k].distance_decay:.3g}, home bias {p.classes[k].home_bias:.3g}, border "
                 f"{p.classes[k].border:.3g}" for k in tradability.TRADE_CLASSES)
             + f"; size elasticity c = {p.size_elasticity:.3g} ({p.source}); balanced exactly to regional "
-            "supply and demand by RAS (Furness), per product",
+            "supply and demand by RAS (Furness, finished by Newton's method where it stalls), per product; "
+            "nontraded products (dwelling services) are supplied by the own region up to min(supply, demand), "
+            "only surpluses travel",
+            "final demand of non-tradables follows supply: a share phi_k of each product's final demand is "
+            "placed by the regions' supply net of their intermediate use instead of the category's proxy ("
+            + ", ".join(f"{k} {p.classes[k].supply_led_demand:.3g}" for k in tradability.TRADE_CLASSES)
+            + ", nontraded 1)",
             ("location quotient " + p.lq.upper() + f" (delta {p.delta:g})" * (p.lq in ("flq", "aflq"))
              + " on intermediate purchases of " + ", ".join(p.lq_classes) + " only") if p.lq != "none"
             else "no location quotient: the own-region share follows from the home bias and the margins",

@@ -1,9 +1,11 @@
 """Tradability classes and the calibrated interregional trade model (issue 11).
 
-Products differ in how far they travel. Every product belongs to one of three classes:
+Products differ in how far they travel. Every product belongs to one of four classes:
 
-* ``local``: non-tradables bought where they are produced (construction, imputed rents and real
-  estate, retail, food services, personal services, education, health, care, public administration);
+* ``nontraded``: dwelling services (imputed rents, real estate), consumed where the dwelling or
+  property stands: the own region supplies ``min(O, D)``, only surpluses travel (no parameters);
+* ``local``: non-tradables bought where they are produced (construction, retail, food services,
+  personal services, education, health, care, public administration);
 * ``services``: business, transport, information, financial and utility services, in between;
 * ``goods``: agriculture, mining and manufacturing, traded across regions with cross-hauling.
 
@@ -18,13 +20,16 @@ Trade model (per product ``i`` of class ``k``, origin ``r``, destination ``s``):
     W_i[r, s]  = Dfd_i^s + Dint_i^s                 (r != s)
 
 balanced per product by RAS to supply ``O`` and demand ``D = Dint + Dfd`` (doubly-constrained
-gravity, Wilson 1970), optionally with region-to-region totals imposed on a group of products by
+gravity, Wilson 1970; Newton's method finishes where RAS stalls), optionally with region-to-region
+totals imposed on a group of products by
 three-way fitting (:func:`mrio.kernels.constrain_totals`). ``b_k`` is a border effect between
 regions of different countries (zero inside one country; McCallum 1995), ``c`` a region-size
 elasticity of the home bias (the gravity analogue of Flegg & Tohmo's ``delta = a + b ln(size)``).
 The location-quotient share ``q`` (FLQ, AFLQ, CILQ, SLQ) applies to intermediate purchases of the
-classes in ``lq_classes`` only, never to final demand. See docs/methods/regional.md,
-section "Trade estimation".
+classes in ``lq_classes`` only, never to final demand. A share ``phi_k`` of each product's final
+demand is located where the product is supplied net of intermediate use rather than by its
+category's proxy (:func:`supply_led_final_demand`: non-tradables are consumed where supplied).
+See docs/methods/regional.md, section "Trade estimation".
 
 The defaults (:meth:`TradeParameters.default`) are fitted on survey truths by
 :func:`mrio.build.validation.fit_trade_parameters` (script ``data/fit_trade_parameters.py``) and
@@ -57,19 +62,31 @@ from mrio.errors import InvalidTableError, UnknownLabelError
 
 __all__ = [
     "TRADE_CLASSES",
+    "NONTRADED",
+    "PRODUCT_CLASSES",
+    "CLASS_FIELDS",
     "LQ_ON_INTERMEDIATES",
     "ClassParameters",
     "TradeParameters",
     "classification",
     "product_classes",
     "intermediate_lq_share",
+    "supply_led_final_demand",
+    "supply_led_category_weights",
     "estimate_trade",
 ]
 
-#: The tradability classes, from least to most traded.
+#: The tradability classes with fitted gravity parameters, from least to most traded.
 TRADE_CLASSES = ("local", "services", "goods")
+#: Products that are not traded at all: consumed where supplied (the dwelling services of imputed rents and
+#: real estate). No parameters: the own region supplies ``min(O, D)``, only surpluses travel.
+NONTRADED = "nontraded"
+#: Every class a product can have (``nontraded`` and the traded classes).
+PRODUCT_CLASSES = (NONTRADED, *TRADE_CLASSES)
 #: Location-quotient methods that can adjust intermediate purchases of tradables ("none": off).
 LQ_ON_INTERMEDIATES = ("none", "flq", "aflq", "cilq", "slq", "charm")
+#: Per-class fields of :class:`~mrio.build.tradability.ClassParameters` (flat names ``"<class>.<field>"``).
+CLASS_FIELDS = ("distance_decay", "home_bias", "border", "supply_led_demand")
 _PARAMETER_FILE = "trade_parameters.json"
 _CLASS_FILE = "tradability.csv"
 
@@ -86,11 +103,16 @@ class ClassParameters:
         Log weight of the own region in the gravity prior (before the size term).
     border : float
         Log border effect between regions of different countries (>= 0; unused within one country).
+    supply_led_demand : float
+        ``phi`` in [0, 1]: share of the class's final demand that is located where the product is
+        supplied (the region's supply net of its own intermediate use) rather than by the
+        final-demand proxy of its category (0: every product's final demand follows the proxies).
     """
 
     distance_decay: float
     home_bias: float
     border: float = 0.0
+    supply_led_demand: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -99,7 +121,7 @@ class TradeParameters:
 
     Attributes
     ----------
-    classes : Mapping[str, ClassParameters]
+    classes : Mapping[str, mrio.build.tradability.ClassParameters]
         One entry per class of :data:`~mrio.build.tradability.TRADE_CLASSES`.
     size_elasticity : float
         ``c``: the own-region log weight falls by ``c`` per unit of ``ln(x^s / x^N)``.
@@ -139,6 +161,10 @@ class TradeParameters:
             if p.distance_decay < 0 or p.border < 0:
                 raise InvalidTableError(f"trade parameters of class {k!r}: distance decay and border must be "
                                         f">= 0, got {p.distance_decay} and {p.border}")
+            if not (np.isfinite(p.supply_led_demand) and 0.0 <= p.supply_led_demand <= 1.0):
+                raise InvalidTableError(f"trade parameters of class {k!r}: supply_led_demand must be in "
+                                        "[0, 1], "
+                                        f"got {p.supply_led_demand!r}")
         if self.lq not in LQ_ON_INTERMEDIATES:
             raise InvalidTableError(f"unknown location quotient {self.lq!r} for intermediate purchases; use one "
                                     f"of {', '.join(LQ_ON_INTERMEDIATES)}")
@@ -153,8 +179,7 @@ class TradeParameters:
     # ------------------------------------------------------------------ flat names
     def values(self) -> dict[str, float]:
         """Flat parameter name -> value (``"<class>.<field>"`` and ``"size_elasticity"``)."""
-        out = {f"{k}.{f}": float(getattr(self.classes[k], f))
-               for k in TRADE_CLASSES for f in ("distance_decay", "home_bias", "border")}
+        out = {f"{k}.{f}": float(getattr(self.classes[k], f)) for k in TRADE_CLASSES for f in CLASS_FIELDS}
         out["size_elasticity"] = float(self.size_elasticity)
         if self.lq in ("flq", "aflq"):
             out["delta"] = float(self.delta)
@@ -167,8 +192,8 @@ class TradeParameters:
         if unknown:
             raise UnknownLabelError(f"unknown trade parameters {unknown}; known: {', '.join(current)}")
         current.update({k: float(v) for k, v in values.items()})
-        classes = {k: ClassParameters(current[f"{k}.distance_decay"], current[f"{k}.home_bias"],
-                                      current[f"{k}.border"]) for k in TRADE_CLASSES}
+        classes = {k: ClassParameters(**{f: current[f"{k}.{f}"] for f in CLASS_FIELDS})
+                   for k in TRADE_CLASSES}
         return replace(self, classes=classes, size_elasticity=current["size_elasticity"],
                        delta=current.get("delta", self.delta), source=f"{self.source} (modified)")
 
@@ -185,8 +210,7 @@ class TradeParameters:
     # ------------------------------------------------------------------ files
     def to_dict(self) -> dict[str, Any]:
         """Return the parameters as plain JSON-ready data (the inverse of :meth:`from_dict`)."""
-        return {"classes": {k: {"distance_decay": p.distance_decay, "home_bias": p.home_bias,
-                                "border": p.border} for k, p in self.classes.items()},
+        return {"classes": {k: {f: getattr(p, f) for f in CLASS_FIELDS} for k, p in self.classes.items()},
                 "size_elasticity": self.size_elasticity, "lq": self.lq, "delta": self.delta,
                 "lq_classes": list(self.lq_classes),
                 "standard_errors": dict(self.standard_errors),
@@ -197,7 +221,8 @@ class TradeParameters:
         """Build parameters from the data of :meth:`to_dict` (as stored in ``trade_parameters.json``)."""
         try:
             classes = {k: ClassParameters(float(v["distance_decay"]), float(v["home_bias"]),
-                                          float(v.get("border", 0.0))) for k, v in data["classes"].items()}
+                                          float(v.get("border", 0.0)), float(v.get("supply_led_demand", 0.0)))
+                       for k, v in data["classes"].items()}
         except (KeyError, TypeError, ValueError) as exc:
             raise InvalidTableError(f"trade parameters: malformed 'classes' entry ({exc})") from exc
         return cls(classes=classes, size_elasticity=float(data.get("size_elasticity", 0.0)),
@@ -295,7 +320,7 @@ def product_classes(sectors: Sequence[Hashable], classes: Mapping | pd.Series | 
     Raises
     ------
     InvalidTableError
-        A class that is not one of :data:`~mrio.build.tradability.TRADE_CLASSES`.
+        A class that is not one of :data:`~mrio.build.tradability.PRODUCT_CLASSES`.
     UnknownLabelError
         A mapping that names sectors not in ``sectors``.
     """
@@ -312,12 +337,12 @@ def product_classes(sectors: Sequence[Hashable], classes: Mapping | pd.Series | 
         if unknown:
             raise UnknownLabelError(f"the product classes name sectors that are not in the table: "
                                     f"{lab._show(unknown)}")
-    bad = {s: c for s, c in mapping.items() if c not in TRADE_CLASSES}
+    bad = {s: c for s, c in mapping.items() if c not in PRODUCT_CLASSES}
     if bad:
         raise InvalidTableError(f"unknown tradability classes {lab._show(list(bad.items()))}; use "
-                                f"{', '.join(TRADE_CLASSES)}")
-    if default not in TRADE_CLASSES:
-        raise InvalidTableError(f"default class {default!r} is not one of {', '.join(TRADE_CLASSES)}")
+                                f"{', '.join(PRODUCT_CLASSES)}")
+    if default not in PRODUCT_CLASSES:
+        raise InvalidTableError(f"default class {default!r} is not one of {', '.join(PRODUCT_CLASSES)}")
     unclassified = [s for s in index if s not in mapping]
     series = pd.Series([mapping.get(s, default) for s in index], index=index, name="trade_class")
     return series, unclassified
@@ -350,6 +375,87 @@ def intermediate_lq_share(method: str, delta: float, A: np.ndarray, x_reg: np.nd
     return kernels.safe_divide(own, total)
 
 
+def supply_led_final_demand(origin: np.ndarray, demand_intermediate: np.ndarray, demand_final: np.ndarray,
+                            classes: np.ndarray,
+                            parameters: TradeParameters) -> tuple[np.ndarray, np.ndarray]:
+    """Where each product's final demand is located: the proxies, or partly where it is supplied.
+
+    For a product ``i`` of class ``k`` with final demand ``y_i = sum_s Dfd_i^s`` (located by the
+    proxies of its categories)::
+
+        Dfd'_i^s = (1 - phi_k) Dfd_i^s + phi_k y_i u_i^s
+        u_i^s    = max(O_i^s - Dint_i^s, 0) / sum_r max(O_i^r - Dint_i^r, 0)
+
+    ``u`` is the region's supply left after its own intermediate use: for a non-tradable (an
+    owner-occupied dwelling's rent, a building, a school) consumption happens where the product is
+    supplied, so its final demand follows supply rather than the income or value added that locates
+    the category as a whole (the commodity balance of non-tradables, regional output = regional use;
+    Kronenberg 2009). ``phi_k`` (``supply_led_demand`` of :class:`~mrio.build.tradability.ClassParameters`)
+    is fitted with the other
+    trade parameters (1 for :data:`~mrio.build.tradability.NONTRADED` products). National final demand of every product and category is
+    unchanged. Where a
+    product has no supply left after intermediate use anywhere, ``u`` is the proxy distribution.
+    See docs/methods/regional.md, section "Trade estimation".
+
+    Parameters
+    ----------
+    origin, demand_intermediate, demand_final : ndarray (n, R)
+        ``O``, ``Dint`` and the proxy-located ``Dfd``.
+    classes : ndarray of str (n,)
+    parameters : TradeParameters
+
+    Returns
+    -------
+    phi : ndarray (n,)
+        ``phi`` of each product's class.
+    u : ndarray (n, R)
+        Supply-led distribution of each product's final demand (rows sum to 1 where ``y_i > 0``).
+    """
+    phi = np.array([1.0 if k == NONTRADED else parameters.classes[k].supply_led_demand for k in np.asarray(classes)],
+                   dtype=float)
+    left = np.clip(np.asarray(origin, dtype=float) - np.asarray(demand_intermediate, dtype=float), 0.0, None)
+    total = left.sum(axis=1, keepdims=True)
+    y = np.asarray(demand_final, dtype=float)
+    proxy = kernels.safe_divide(y, y.sum(axis=1, keepdims=True))
+    u = np.where(total > 0, kernels.safe_divide(left, total), proxy)
+    return phi, u
+
+
+def supply_led_category_weights(origin: np.ndarray, demand_intermediate: np.ndarray, final_demand: np.ndarray,
+                                category_weights: np.ndarray, classes: np.ndarray,
+                                parameters: TradeParameters) -> np.ndarray:
+    """Regional shares of every product's final demand by category, with the supply-led share applied.
+
+    ``w'_ic^s = (1 - phi_i) w_c^s + phi_i u_ic^s`` with ``u_ic^s`` the supply-led distribution of
+    :func:`supply_led_final_demand` restricted to the regions where the category has demand at all
+    (``w_c^s > 0``: no household consumption moves to a region without residents) and renormalised
+    (the proxy ``w_c`` where that leaves nothing). Where every category has demand in every region
+    this is exactly :func:`supply_led_final_demand`.
+
+    Parameters
+    ----------
+    origin, demand_intermediate : ndarray (n, R)
+    final_demand : ndarray (n, c)
+        National traded final demand by product and category.
+    category_weights : ndarray (c, R)
+        Proxy shares of each category by region (rows sum to 1).
+    classes : ndarray of str (n,)
+    parameters : TradeParameters
+
+    Returns
+    -------
+    ndarray (n, c, R)
+        Shares summing to 1 over regions for every (product, category).
+    """
+    W = np.asarray(category_weights, dtype=float)
+    phi, u = supply_led_final_demand(origin, demand_intermediate, np.asarray(final_demand, dtype=float) @ W,
+                                     classes, parameters)
+    uc = u[:, None, :] * (W[None, :, :] > 0)
+    norm = uc.sum(axis=2, keepdims=True)
+    uc = np.where(norm > 0, kernels.safe_divide(uc, norm), W[None, :, :])
+    return (1 - phi)[:, None, None] * W[None, :, :] + phi[:, None, None] * uc
+
+
 def estimate_trade(origin: np.ndarray, demand_intermediate: np.ndarray, demand_final: np.ndarray,
                    distances: np.ndarray, classes: np.ndarray, parameters: TradeParameters,
                    size: np.ndarray, cross: np.ndarray | None = None,
@@ -365,7 +471,9 @@ def estimate_trade(origin: np.ndarray, demand_intermediate: np.ndarray, demand_f
     distances : ndarray (R, R)
         Positive, diagonal = internal distances.
     classes : ndarray of str (n,)
-        Class of each product.
+        Class of each product (:data:`~mrio.build.tradability.PRODUCT_CLASSES`;
+        :data:`~mrio.build.tradability.NONTRADED` products keep ``min(O, D)``
+        in the own region and trade their surpluses by the local class's decay and border).
     parameters : TradeParameters
     size : ndarray (R,)
         ``x^s / x^N``, the region's share of national output (> 0 where it has demand).
@@ -385,6 +493,27 @@ def estimate_trade(origin: np.ndarray, demand_intermediate: np.ndarray, demand_f
     """
     classes = np.asarray(classes)
     n, R = origin.shape
+    untraded = classes == NONTRADED
+    original = origin, demand_intermediate, demand_final
+    # non-traded products: the own region supplies min(O, D); surpluses travel to deficits by the gravity of
+    # the local class (no cross-hauling; the own cell of the residual is zero, as one of its margins is)
+    own_supply = np.where(untraded[:, None], np.minimum(origin, demand_intermediate + demand_final), 0.0)
+    if untraded.any():
+        scale = np.maximum(origin.max(axis=1, initial=0.0), (demand_intermediate + demand_final).max(axis=1,
+                                                                                                       initial=0.0))
+        surplus = origin - own_supply
+        deficit = demand_intermediate + demand_final - own_supply
+        # rounding noise of the subtraction is no surplus (and one side alone cannot be traded)
+        surplus[surplus <= 1e-12 * scale[:, None]] = 0.0
+        deficit[deficit <= 1e-12 * scale[:, None]] = 0.0
+        none = (surplus.sum(axis=1) == 0) | (deficit.sum(axis=1) == 0)
+        surplus[none], deficit[none] = 0.0, 0.0
+        # equal totals: the margins' own rounding mismatch is large next to small surpluses
+        deficit *= kernels.safe_divide(surplus.sum(axis=1), deficit.sum(axis=1))[:, None]
+        origin = np.where(untraded[:, None], surplus, origin)
+        demand_intermediate = np.where(untraded[:, None], deficit, demand_intermediate)
+        demand_final = np.where(untraded[:, None], 0.0, demand_final)
+        classes = np.where(untraded, "local", classes)
     beta = np.array([parameters.classes[k].distance_decay for k in classes], dtype=float)
     home0 = np.array([parameters.classes[k].home_bias for k in classes], dtype=float)
     border = np.array([parameters.classes[k].border for k in classes], dtype=float)
@@ -393,12 +522,16 @@ def estimate_trade(origin: np.ndarray, demand_intermediate: np.ndarray, demand_f
     home = home0[:, None] - parameters.size_elasticity * log_size[None, :]
     q = None
     if local_intermediate is not None and parameters.lq != "none":
-        use = np.isin(classes, parameters.lq_classes)
+        use = np.isin(classes, parameters.lq_classes) & ~untraded
         q = np.where(use[:, None], local_intermediate, 1.0)
     prior = kernels.class_gravity_prior(origin, demand_intermediate, demand_final, distances, beta, home,
                                         border=border, cross=cross, local_intermediate=q)
     T, iterations = kernels.balance_products(prior, origin, demand_intermediate + demand_final, tol=tol,
                                              max_iter=max_iter)
+    if untraded.any():
+        idx = np.arange(R)
+        T[:, idx, idx] += own_supply
+        origin, demand_intermediate, demand_final = original  # (the margins of the totals constraint below)
     if totals is not None:
         mask = np.ones(n, dtype=bool) if totals_products is None else np.asarray(totals_products, dtype=bool)
         T, _ = kernels.constrain_totals(T, origin, demand_intermediate + demand_final, totals, mask,

@@ -42,7 +42,9 @@ See docs/methods/regional.md, section "Trade estimation".
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,7 +55,8 @@ import pandas as pd
 import scipy.linalg
 
 from mrio.core.system import MRIO
-from mrio.errors import FileFormatError, MRIOError, UnknownLabelError
+from mrio.errors import ConvergenceError, FileFormatError, MRIOError, UnknownLabelError
+from mrio.kernels import NotConvergedError
 
 from .regional import NationalTable, build_mrio
 from .tradability import (
@@ -62,6 +65,7 @@ from .tradability import (
     classification,
     estimate_trade,
     product_classes,
+    supply_led_final_demand,
 )
 
 __all__ = [
@@ -541,10 +545,18 @@ def _margins(case: TruthCase, system: MRIO):
 
 
 def _residuals(cases_data, parameters: TradeParameters, log_weight: float, weights=None):
-    """Stacked residuals of every case; ``weights[k]``: multiplicity of each scored region (bootstrap)."""
+    """Stacked residuals of every case; ``weights[k]``: multiplicity of each scored region (bootstrap).
+
+    ``Dfd`` of the prepared margins is located by the final-demand proxies; the supply-led share of
+    ``parameters`` relocates it as the build does (:func:`~mrio.build.tradability.supply_led_final_demand`;
+    every category of the truths has demand in every region, so the build's category weights,
+    :func:`~mrio.build.tradability.supply_led_category_weights`, give the same).
+    """
     parts = []
     for k_case, (case, (O, Dint, Dfd, size), classes, cross) in enumerate(cases_data):
         w_reg = np.ones(len(case.scored)) if weights is None else np.asarray(weights[k_case], dtype=float)
+        phi, u = supply_led_final_demand(O, Dint, Dfd, classes, parameters)
+        Dfd = (1 - phi)[:, None] * Dfd + (phi * Dfd.sum(axis=1))[:, None] * u
         T, _ = estimate_trade(O, Dint, Dfd, case.distances.to_numpy(), classes, parameters, size, cross=cross,
                               tol=1e-10)
         D = Dint + Dfd
@@ -583,69 +595,96 @@ def _residuals(cases_data, parameters: TradeParameters, log_weight: float, weigh
     return np.concatenate(parts)
 
 
-_FIT_NAMES = tuple(f"{k}.{f}" for f in ("distance_decay", "home_bias", "border") for k in TRADE_CLASSES) \
-    + ("size_elasticity",)
+_FIT_NAMES = tuple(f"{k}.{f}" for f in ("distance_decay", "home_bias", "border", "supply_led_demand")
+                   for k in TRADE_CLASSES) + ("size_elasticity",)
+_LOG = logging.getLogger(__name__)
+
+
+def _bounds(names: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds of the fitted parameters: decays and borders >= 0, supply-led shares in [0, 1]."""
+    low = np.array([0.0 if ("distance_decay" in k or "border" in k or "supply_led" in k) else -np.inf
+                    for k in names])
+    high = np.array([1.0 if "supply_led" in k else np.inf for k in names])
+    return low, high
 
 
 def fit_trade_parameters(cases: Sequence[TruthCase], initial: TradeParameters | None = None,
                          log_weight: float = 0.3, max_nfev: int = 200, bootstrap: int = 0,
-                         seed: int = 0) -> tuple[TradeParameters, dict]:
+                         seed: int = 0, time_budget: float | None = None) -> tuple[TradeParameters, dict]:
     """Fit the class parameters by non-linear least squares on truths (one setting for all regions).
 
     Residuals: (japan) use-weighted errors of every scored prefecture's local supply share by
     product; (wiod) per region and class the error of the own-region share of domestic use (regions
     weighted equally, classes by their use), the error of the origin shares of each product's
     imports from other regions (weighted by flow), and ``log_weight`` times the standardised error
-    of the log region-to-region flows. Standard errors from the Jacobian at the optimum,
-    ``(J'J)^-1 s^2``; residuals within a region are correlated, so they are a lower bound. Ranges:
-    value +- 1.96 standard errors (clipped at 0 for decays, borders). With ``bootstrap = B > 0`` the
-    scored regions of every truth are resampled with replacement B times (a cluster bootstrap:
-    every region keeps all its residuals) and the fit repeated from the optimum; standard errors
-    are then the bootstrap standard deviations and the ranges the 2.5 and 97.5 percentiles
-    (Efron & Tibshirani 1993), which account for residuals correlated within a region.
+    of the log region-to-region flows. Parameters: per class the distance decay, home bias, border
+    effect and supply-led share of final demand, and the size elasticity (bounded: decays and
+    borders >= 0, shares in [0, 1]; trust-region reflective least squares). Standard errors from
+    the Jacobian at the optimum, ``(J'J)^-1 s^2``; residuals within a region are correlated, so
+    they are a lower bound. Ranges: value +- 1.96 standard errors (clipped to the bounds). With
+    ``bootstrap = B > 0`` the scored regions of every truth are resampled with replacement B times
+    (a cluster bootstrap: every region keeps all its residuals) and the fit repeated from the
+    optimum; standard errors are then the bootstrap standard deviations and the ranges the 2.5 and
+    97.5 percentiles (Efron & Tibshirani 1993), which account for residuals correlated within a
+    region. A replicate whose trade balancing fails (RAS and its Newton polish do not converge for
+    one of the resampled parameter settings) is skipped, logged and counted
+    (``diagnostics["bootstrap_skipped"]``), never dropped silently; ``time_budget`` (seconds,
+    counted from the start of the bootstrap) stops starting new replicates.
 
     Returns
     -------
     (TradeParameters, dict)
         The fitted parameters (``source`` names the truths) and diagnostics (cost, residual count,
-        evaluations, correlation matrix).
+        evaluations, correlation matrix, bootstrap replicates done and skipped).
     """
     from scipy.optimize import least_squares
 
     start = initial or TradeParameters.default()
+    proxy_located = start.with_values({f"{k}.supply_led_demand": 0.0 for k in TRADE_CLASSES})
     prepared = []
     for case in cases:
-        system = rebuild(case, trade=start)
+        system = rebuild(case, trade=proxy_located)  # margins with final demand located by the proxies
         classes = case.product_classes.reindex(case.national.sectors).to_numpy()
         cross = None
         if case.countries is not None:
             c = np.array([case.countries[r] for r in case.regions])
             cross = c[:, None] != c[None, :]
         prepared.append((case, _margins(case, system), classes, cross))
-    p0 = np.array([start.values()[k] for k in _FIT_NAMES])
+    low_b, high_b = _bounds(_FIT_NAMES)
+    p0 = np.clip(np.array([start.values()[k] for k in _FIT_NAMES]), low_b, high_b)
 
     def params(p):
-        return start.with_values(dict(zip(_FIT_NAMES, np.where(_nonneg, np.abs(p), p), strict=True)))
+        return start.with_values(dict(zip(_FIT_NAMES, np.clip(p, low_b, high_b), strict=True)))
 
-    _nonneg = np.array([("distance_decay" in k) or ("border" in k) for k in _FIT_NAMES])
     sol = least_squares(lambda p: _residuals(prepared, params(p), log_weight), p0, diff_step=1e-3,
-                        max_nfev=max_nfev)
+                        bounds=(low_b, high_b), max_nfev=max_nfev)
     dof = max(1, len(sol.fun) - len(sol.x))
     s2 = 2 * sol.cost / dof
     cov = np.linalg.pinv(sol.jac.T @ sol.jac) * s2
     se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
-    values = np.where(_nonneg, np.abs(sol.x), sol.x)
-    low = np.where(_nonneg, np.maximum(values - 1.96 * se, 0.0), values - 1.96 * se)
-    high = values + 1.96 * se
-    draws = []
+    values = np.clip(sol.x, low_b, high_b)
+    low, high = np.clip(values - 1.96 * se, low_b, high_b), np.clip(values + 1.96 * se, low_b, high_b)
+    draws, skipped = [], []
     rng = np.random.default_rng(seed)
-    for _ in range(int(bootstrap)):
+    began = time.perf_counter()
+    for b in range(int(bootstrap)):
+        if time_budget is not None and time.perf_counter() - began > time_budget:
+            _LOG.warning("bootstrap: time budget of %.0f s reached after %d of %d replicates", time_budget, b,
+                         bootstrap)
+            break
         weights = [np.bincount(rng.integers(0, len(c.scored), len(c.scored)), minlength=len(c.scored))
                    for c, *_ in prepared]
-        rep = least_squares(lambda p, w=weights: _residuals(prepared, params(p), log_weight, w), sol.x,
-                            diff_step=1e-3, max_nfev=max_nfev)
-        draws.append(np.where(_nonneg, np.abs(rep.x), rep.x))
-    if draws:
+        try:
+            rep = least_squares(lambda p, w=weights: _residuals(prepared, params(p), log_weight, w), sol.x,
+                                diff_step=1e-3, bounds=(low_b, high_b), max_nfev=max_nfev)
+        except (NotConvergedError, ConvergenceError) as exc:
+            skipped.append({"replicate": b, "error": str(exc)})
+            _LOG.warning("bootstrap replicate %d skipped (trade balancing did not converge): %s", b, exc)
+            continue
+        draws.append(np.clip(rep.x, low_b, high_b))
+        _LOG.info("bootstrap replicate %d done (%d kept, %d skipped, %.0f s)", b, len(draws), len(skipped),
+                  time.perf_counter() - began)
+    if len(draws) >= 2:
         draws = np.array(draws)
         se = draws.std(axis=0, ddof=1)
         low, high = np.percentile(draws, 2.5, axis=0), np.percentile(draws, 97.5, axis=0)
@@ -659,13 +698,17 @@ def fit_trade_parameters(cases: Sequence[TruthCase], initial: TradeParameters | 
                                                                                     strict=True)},
                              source=f"fitted on {', '.join(names)} (mrio.build.validation.fit_trade_parameters)")
     sd = np.sqrt(np.clip(np.diag(cov), 1e-300, None))
+    kept = len(draws)
     diagnostics = {"cost": float(sol.cost), "residuals": int(len(sol.fun)), "evaluations": int(sol.nfev),
                    "log_weight": log_weight, "status": int(sol.status),
-                   "uncertainty": (f"cluster bootstrap over regions, {len(draws)} replicates, seed {seed}"
-                                   if len(draws) else "Jacobian (J'J)^-1 s^2 at the optimum"),
+                   "uncertainty": (f"cluster bootstrap over regions, {kept} replicates kept of "
+                                   f"{kept + len(skipped)} run ({len(skipped)} skipped: trade balancing did not "
+                                   f"converge), seed {seed}" if kept >= 2
+                                   else "Jacobian (J'J)^-1 s^2 at the optimum"),
+                   "bootstrap_replicates": kept, "bootstrap_skipped": len(skipped),
+                   "bootstrap_skipped_replicates": skipped,
                    "jacobian_standard_errors": dict(zip(_FIT_NAMES, np.sqrt(np.clip(np.diag(cov), 0, None)).tolist(),
                                                         strict=True)),
                    "correlation": {a: {b: float(cov[i, j] / sd[i] / sd[j]) for j, b in enumerate(_FIT_NAMES)}
                                    for i, a in enumerate(_FIT_NAMES)}}
     return fitted, diagnostics
-

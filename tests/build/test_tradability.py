@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from mrio.build.cbs import cbs_sector_labels
 from mrio.build.regional import build_mrio, national_consistency
 from mrio.build.tradability import (
+    NONTRADED,
+    PRODUCT_CLASSES,
     TRADE_CLASSES,
     ClassParameters,
     TradeParameters,
@@ -27,14 +29,16 @@ CLASSES = {"agri": "goods", "manuf": "goods", "energy": "services", "services": 
 # ------------------------------------------------------------------ classification
 def test_every_cbs_japanese_and_wiod_industry_is_classified_with_a_rationale():
     table = classification()
-    assert set(table["class"]) == set(TRADE_CLASSES)
+    assert set(table["class"]) == set(PRODUCT_CLASSES)
     assert table["rationale"].str.len().min() > 5
     cbs = classification("cbs")
     assert list(cbs["sector"]) == list(cbs_sector_labels()["sector"])  # the 81 CBS industries, in order
     assert len(classification("japan")) == 12 and len(classification("wiod")) == 35
     classes, unclassified = product_classes(cbs_sector_labels()["sector"], "cbs")
     assert not unclassified
-    for sector in ("Imputed rents of owner-occupied dwellings", "Retail trade", "Human health", "Education",
+    for sector in ("Imputed rents of owner-occupied dwellings", "Real estate services"):
+        assert classes[sector] == NONTRADED, sector
+    for sector in ("Retail trade", "Human health", "Education",
                    "Public administration and defence", "Construction of buildings", "Food and beverage services"):
         assert classes[sector] == "local", sector
     for sector in ("Food products", "Basic metals", "Chemicals and chemical products"):
@@ -86,6 +90,8 @@ def test_invalid_parameters_are_rejected():
         TradeParameters(classes=good, lq="lq")
     with pytest.raises(InvalidTableError, match="delta"):
         TradeParameters(classes=good, lq="flq", delta=1.2)
+    with pytest.raises(InvalidTableError, match="supply_led_demand must be in \\[0, 1\\]"):
+        TradeParameters(classes={**good, "local": ClassParameters(1.0, 0.0, 0.0, 1.5)})
 
 
 # ------------------------------------------------------------------ the build with calibrated trade
@@ -105,15 +111,17 @@ def _own_share(system, sector):
 
 @settings(max_examples=20, deadline=None)
 @given(seed=st.integers(0, 2**31 - 1), beta=st.floats(0.0, 3.0), home=st.floats(-2.0, 5.0),
-       border=st.floats(0.0, 3.0), size=st.floats(-1.0, 1.0), lq=st.sampled_from(["none", "flq", "cilq"]))
-def test_calibrated_build_is_nationally_consistent(seed, beta, home, border, size, lq):
+       border=st.floats(0.0, 3.0), size=st.floats(-1.0, 1.0), lq=st.sampled_from(["none", "flq", "cilq"]),
+       phi=st.floats(0.0, 1.0), untraded=st.booleans())
+def test_calibrated_build_is_nationally_consistent(seed, beta, home, border, size, lq, phi, untraded):
     rng = np.random.default_rng(seed)
     national = _national(seed % 7)
-    parameters = TradeParameters(classes={k: ClassParameters(beta * (1 + j), home - j, border)
+    parameters = TradeParameters(classes={k: ClassParameters(beta * (1 + j), home - j, border, phi * (j != 1))
                                           for j, k in enumerate(TRADE_CLASSES)}, size_elasticity=size, lq=lq)
     countries = {r: ("A" if k < 2 else "B") for k, r in enumerate(REGIONS)}
+    classes = {**CLASSES, "services": NONTRADED} if untraded else CLASSES
     system = build_mrio(national, _indicators(rng), CONCORDANCE, _distances(), trade=parameters,
-                        product_classes=CLASSES, countries=countries)
+                        product_classes=classes, countries=countries)
     assert national_consistency(system, national)["max_relative_error"].max() <= RTOL
     assert (system.Z.to_numpy() >= 0).all()
     assert system.meta["trade"]["border_effect"] and system.meta["regionalisation"]["trade"] == "calibrated"
@@ -131,6 +139,59 @@ def test_home_bias_and_border_act_on_the_own_region():
     # inside one country the border parameter changes nothing
     np.testing.assert_allclose(_build(trade=bordered).Z.to_numpy(), _build(trade=base).Z.to_numpy(), rtol=1e-9,
                                atol=1e-9)
+
+
+def _margins_of(system, sector):
+    """Supply O (by origin), domestic demand D (by destination) and the trade matrix of one product."""
+    R, n = system.n_regions, system.n_sectors
+    i = list(system.sectors).index(sector)
+    Z4 = system.Z.to_numpy().reshape(R, n, R, n)
+    Y = system.Y
+    dest = Y.columns.get_level_values("region")
+    traded = Y.columns.get_level_values("category") != "changes_in_inventories"
+    T = Z4[:, i].sum(axis=2).copy()
+    for k, r in enumerate(system.regions):
+        T[:, k] += Y.to_numpy()[:, (dest == r) & traded].sum(axis=1).reshape(R, n)[:, i]
+    return T.sum(axis=1), T.sum(axis=0), T
+
+
+def test_supply_led_final_demand_follows_supply_net_of_intermediate_use():
+    base = TradeParameters(classes={k: ClassParameters(1.0, 0.0, 0.0) for k in TRADE_CLASSES})
+    led = base.with_values({"local.supply_led_demand": 1.0})
+    a, b = _build(trade=base), _build(trade=led)
+    national = _national()
+    assert national_consistency(b, national)["max_relative_error"].max() <= RTOL
+    # national final demand of every product and category is unchanged; its regional split is not
+    ya = a.Y.T.groupby(level="category").sum().T.groupby(level="sector").sum()
+    yb = b.Y.T.groupby(level="category").sum().T.groupby(level="sector").sum()
+    np.testing.assert_allclose(ya.to_numpy(), yb.to_numpy(), rtol=1e-9)
+    O, D, _ = _margins_of(b, "services")
+    O_a, D_a, _ = _margins_of(a, "services")
+    # where supply exceeds intermediate use everywhere, demand at destination equals supply
+    R, n = b.n_regions, b.n_sectors
+    i = list(b.sectors).index("services")
+    Dint = b.Z.to_numpy().reshape(R, n, R, n)[:, i].sum(axis=(0, 2))
+    assert (O > Dint).all()
+    np.testing.assert_allclose(D, O, rtol=1e-9)
+    np.testing.assert_allclose(O_a, O, rtol=1e-9)
+    assert np.abs(D_a - O_a).max() > 1e-3 * O_a.max()  # (the proxies put demand elsewhere)
+    assert _own_share(b, "services") > _own_share(a, "services")
+    # only the class with phi > 0 moves: the goods keep the proxies' regional split
+    np.testing.assert_allclose(_margins_of(a, "manuf")[1], _margins_of(b, "manuf")[1], rtol=1e-9)
+
+
+def test_nontraded_products_are_supplied_by_their_own_region_first():
+    base = TradeParameters(classes={k: ClassParameters(1.0, -3.0, 0.0) for k in TRADE_CLASSES})
+    system = _build(trade=base, product_classes={**CLASSES, "services": NONTRADED})
+    assert national_consistency(system, _national())["max_relative_error"].max() <= RTOL
+    O, D, T = _margins_of(system, "services")
+    # the own region supplies min(O, D), whatever the (here negative) home bias of the local class
+    np.testing.assert_allclose(np.diag(T), np.minimum(O, D), rtol=1e-9)
+    # no cross-hauling: a region either ships its surplus or imports its deficit
+    off = T - np.diag(np.diag(T))
+    assert not ((off.sum(axis=1) > 1e-9 * O.max()) & (off.sum(axis=0) > 1e-9 * O.max())).any()
+    # and its final demand is supply-led: demand equals supply where supply exceeds intermediate use
+    assert system.meta["trade"]["classes"]["services"] == NONTRADED
 
 
 def test_location_quotient_only_for_intermediate_purchases_of_tradables():

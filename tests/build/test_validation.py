@@ -55,17 +55,16 @@ def test_japan_calibration_half_meets_the_targets(scores):
 @pytest.mark.parametrize("truth", ["wiod2000", "wiod2011"])
 def test_wiod_scores_of_the_shipped_defaults(scores, truth):
     wiod = scores[truth]
-    # Targets of issue 11: own-region multiplier share MAE <= 0.04, self-sufficiency MAE <= 0.06, value
-    # added on own final demand MAE <= 0.10, log trade correlation >= 0.93. Not reached: with national
-    # technology and proxy final demand the countries' product margins are far from WIOD's (e.g. Bulgaria's
-    # estimated demand for business services is 4x its true demand), and self-sufficiency cannot exceed
-    # sum_i min(O_i, D_i) / sum_i D_i whatever the trade model (bound: MAE 0.08). The bounds below are the
-    # measured figures of the shipped fit (2000: 0.053, 0.092, 0.125, 0.903; 2011: 0.050, 0.076, 0.105, 0.895)
-    # with a small margin, so that a regression fails.
-    assert wiod["own-region multiplier share MAE"] <= 0.06
-    assert wiod["self-sufficiency MAE"] <= 0.10
-    assert wiod["value added on own final demand MAE"] <= 0.135
-    assert wiod["log trade correlation"] >= 0.88
+    # Targets of issue 11: own-region multiplier share MAE <= 0.04 and value added on own final demand
+    # MAE <= 0.10 are met (2000: 0.034, 0.064; 2011: 0.034, 0.063). Self-sufficiency MAE <= 0.06 and log
+    # trade correlation >= 0.93 are not: self-sufficiency (0.076, 0.071) is carried by a few countries whose
+    # openness no common setting gives (Luxembourg +0.27 / +0.29, Bulgaria -0.20 / -0.18, Hungary, Ireland;
+    # docs/methods/regional.md, "What the remaining WIOD errors are"); the log correlation is 0.916 in both
+    # years. Their bounds are the measured figures with a small margin, so that a regression fails.
+    assert wiod["own-region multiplier share MAE"] <= 0.04
+    assert wiod["value added on own final demand MAE"] <= 0.10
+    assert wiod["self-sufficiency MAE"] <= 0.08
+    assert wiod["log trade correlation"] >= 0.91
 
 
 def test_defaults_beat_the_single_decay_model(scores, before):
@@ -135,10 +134,9 @@ def test_nl_corop_households_buy_local_services_at_home():
     shares = household_local_shares(nl.load_nl("nl-corop"))
     assert shares["Retail trade"] >= 0.75
     assert shares["Human health"] >= 0.75
-    # Target >= 0.95 for imputed rents: not reachable by trade alone. Rents are placed by the regions'
-    # real-estate value added and household consumption by their wages (placement, issue 10), so supply
-    # and demand differ by region (0.6 to 2 times); even all-local trade gives at most 0.946. Measured 0.90.
-    assert shares["Imputed rents of owner-occupied dwellings"] >= 0.88
+    # imputed rents are nontraded: supplied by the own region up to min(supply, demand), with final
+    # demand located by supply (before: 0.917 with the local class's gravity and income-placed demand)
+    assert shares["Imputed rents of owner-occupied dwellings"] >= 0.95
 
 
 def test_stored_scores_are_those_of_the_shipped_parameters(scores):
@@ -159,3 +157,34 @@ def test_shipped_parameters_are_the_fit(shared_data):
     fitted, diagnostics = fit_trade_parameters(cases, initial=shipped)
     for name, value in shipped.values().items():
         assert fitted.values()[name] == pytest.approx(value, abs=max(1e-3, shipped.standard_errors.get(name, 0)))
+
+
+def test_bootstrap_skips_and_counts_replicates_whose_balancing_fails(shared_data, monkeypatch, caplog):
+    """A replicate whose RAS does not converge is skipped, logged and counted, never dropped silently."""
+    import logging
+
+    from mrio.build import validation
+    from mrio.kernels import NotConvergedError
+
+    residuals = validation._residuals
+    failed = []
+
+    def flaky(cases_data, parameters, log_weight, weights=None):
+        if weights is not None and not failed:  # the first bootstrap replicate fails
+            failed.append(True)
+            raise NotConvergedError("product 3: RAS did not converge in 20000 sweeps", iterations=20000,
+                                    residual=1.26e-10)
+        return residuals(cases_data, parameters, log_weight, weights)
+
+    monkeypatch.setattr(validation, "_residuals", flaky)
+    cases = [load_truth("japan", shared_data)]
+    with caplog.at_level(logging.WARNING, logger="mrio.build.validation"):
+        fitted, diagnostics = validation.fit_trade_parameters(cases, max_nfev=1, bootstrap=3)
+    assert diagnostics["bootstrap_skipped"] == 1 and diagnostics["bootstrap_replicates"] == 2
+    assert diagnostics["bootstrap_skipped_replicates"][0]["replicate"] == 0
+    assert "2 replicates kept of 3 run (1 skipped" in diagnostics["uncertainty"]
+    assert "replicate 0 skipped" in caplog.text
+    assert all(lo <= fitted.values()[k] <= hi for k, (lo, hi) in fitted.ranges.items())
+    # a time budget of zero starts no replicate: the Jacobian errors stand, and the log says so
+    _, none = validation.fit_trade_parameters(cases, max_nfev=1, bootstrap=3, time_budget=0.0)
+    assert none["bootstrap_replicates"] == 0 and none["uncertainty"].startswith("Jacobian")
