@@ -66,7 +66,9 @@ def test_shipped_parameters_have_ranges_and_round_trip(tmp_path):
     table = p.table()
     assert set(table.index) >= {f"{k}.{f}" for k in TRADE_CLASSES for f in ("distance_decay", "home_bias", "border")}
     assert "fitted on" in p.source
-    assert (table["standard_error"] > 0).all()
+    # every parameter varies over the bootstrap unless its every replicate sits on a bound (phi_local = 1)
+    at_bound = np.isclose(table["low"], table["high"], rtol=0, atol=1e-9)
+    assert ((table["standard_error"] > 0) | at_bound).all() and at_bound.sum() <= 1
     assert ((table["low"] <= table["value"]) & (table["value"] <= table["high"])).all()
     # local products are the least traded: steepest decay and most home bias of the three classes
     assert p.classes["local"].distance_decay > p.classes["goods"].distance_decay
