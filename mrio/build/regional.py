@@ -483,10 +483,11 @@ def build_mrio(
         Default: ``national.meta["household_category"]`` by income (the V row
         ``national.meta["income_row"]``; by value added when the table has no such row, recorded
         in ``meta["assumptions"]``), ``producer_held`` categories by producer, every other category by
-        value added. With the calibrated trade model, the supply-led share of each class
-        (``supply_led_demand`` of :class:`~mrio.build.tradability.ClassParameters`) of each product's final
-        demand is then placed where the product is supplied net of intermediate use
-        (:func:`~mrio.build.tradability.supply_led_final_demand`).
+        value added. With the calibrated trade model, each category's regional split of each product
+        then leans, by the supply-led share of its class (``supply_led_demand`` of
+        :class:`~mrio.build.tradability.ClassParameters`), towards where the product is supplied net
+        of intermediate use, within the proxy's regional totals of the category
+        (:func:`~mrio.build.tradability.supply_led_category_weights`).
     value_added : pandas.DataFrame (regions x sectors), optional
         Gross value added of every regional industry (e.g. placed from regional accounts); default
         the national value-added coefficient in every region. Each column must sum to the national
@@ -707,8 +708,9 @@ def build_mrio(
             "supply and demand by RAS (Furness, finished by Newton's method where it stalls), per product; "
             "nontraded products (dwelling services) are supplied by the own region up to min(supply, demand), "
             "only surpluses travel",
-            "final demand of non-tradables follows supply: a share phi_k of each product's final demand is "
-            "placed by the regions' supply net of their intermediate use instead of the category's proxy ("
+            "final demand of non-tradables follows supply: each category's regional split of each product "
+            "leans by a share phi_k towards the regions' supply net of their intermediate use, within the "
+            "proxy's regional totals of the category (RAS); nontraded products are bought where supplied ("
             + ", ".join(f"{k} {p.classes[k].supply_led_demand:.3g}" for k in tradability.TRADE_CLASSES)
             + ", nontraded 1)",
             ("location quotient " + p.lq.upper() + f" (delta {p.delta:g})" * (p.lq in ("flq", "aflq"))

@@ -26,9 +26,10 @@ three-way fitting (:func:`mrio.kernels.constrain_totals`). ``b_k`` is a border e
 regions of different countries (zero inside one country; McCallum 1995), ``c`` a region-size
 elasticity of the home bias (the gravity analogue of Flegg & Tohmo's ``delta = a + b ln(size)``).
 The location-quotient share ``q`` (FLQ, AFLQ, CILQ, SLQ) applies to intermediate purchases of the
-classes in ``lq_classes`` only, never to final demand. A share ``phi_k`` of each product's final
-demand is located where the product is supplied net of intermediate use rather than by its
-category's proxy (:func:`supply_led_final_demand`: non-tradables are consumed where supplied).
+classes in ``lq_classes`` only, never to final demand. Each category's regional split of each
+product leans, by a share ``phi_k``, towards where the product is supplied net of intermediate use,
+within the proxy's regional totals of the category (:func:`supply_led_category_weights`:
+non-tradables are consumed where supplied).
 See docs/methods/regional.md, section "Trade estimation".
 
 The defaults (:meth:`TradeParameters.default`) are fitted on survey truths by
@@ -378,24 +379,22 @@ def intermediate_lq_share(method: str, delta: float, A: np.ndarray, x_reg: np.nd
 def supply_led_final_demand(origin: np.ndarray, demand_intermediate: np.ndarray, demand_final: np.ndarray,
                             classes: np.ndarray,
                             parameters: TradeParameters) -> tuple[np.ndarray, np.ndarray]:
-    """Where each product's final demand is located: the proxies, or partly where it is supplied.
+    """Supply-led share and distribution of each product's final demand.
 
-    For a product ``i`` of class ``k`` with final demand ``y_i = sum_s Dfd_i^s`` (located by the
-    proxies of its categories)::
+    For a product ``i`` of class ``k``::
 
-        Dfd'_i^s = (1 - phi_k) Dfd_i^s + phi_k y_i u_i^s
-        u_i^s    = max(O_i^s - Dint_i^s, 0) / sum_r max(O_i^r - Dint_i^r, 0)
+        phi_i = phi_k                      (1 for nontraded products)
+        u_i^s = max(O_i^s - Dint_i^s, 0) / sum_r max(O_i^r - Dint_i^r, 0)
 
     ``u`` is the region's supply left after its own intermediate use: for a non-tradable (an
     owner-occupied dwelling's rent, a building, a school) consumption happens where the product is
     supplied, so its final demand follows supply rather than the income or value added that locates
     the category as a whole (the commodity balance of non-tradables, regional output = regional use;
     Kronenberg 2009). ``phi_k`` (``supply_led_demand`` of :class:`~mrio.build.tradability.ClassParameters`)
-    is fitted with the other
-    trade parameters (1 for :data:`~mrio.build.tradability.NONTRADED` products). National final demand of every product and category is
-    unchanged. Where a
-    product has no supply left after intermediate use anywhere, ``u`` is the proxy distribution.
-    See docs/methods/regional.md, section "Trade estimation".
+    is fitted with the other trade parameters. Where a product has no supply left after intermediate
+    use anywhere, ``u`` is the proxy distribution. The build combines ``phi`` and ``u`` with the
+    proxies' category totals in :func:`supply_led_category_weights`. See docs/methods/regional.md,
+    section "Trade estimation".
 
     Parameters
     ----------
@@ -423,37 +422,74 @@ def supply_led_final_demand(origin: np.ndarray, demand_intermediate: np.ndarray,
 
 def supply_led_category_weights(origin: np.ndarray, demand_intermediate: np.ndarray, final_demand: np.ndarray,
                                 category_weights: np.ndarray, classes: np.ndarray,
-                                parameters: TradeParameters) -> np.ndarray:
+                                parameters: TradeParameters, tol: float = 1e-12,
+                                max_iter: int = 5000) -> np.ndarray:
     """Regional shares of every product's final demand by category, with the supply-led share applied.
 
-    ``w'_ic^s = (1 - phi_i) w_c^s + phi_i u_ic^s`` with ``u_ic^s`` the supply-led distribution of
-    :func:`supply_led_final_demand` restricted to the regions where the category has demand at all
-    (``w_c^s > 0``: no household consumption moves to a region without residents) and renormalised
-    (the proxy ``w_c`` where that leaves nothing). Where every category has demand in every region
-    this is exactly :func:`supply_led_final_demand`.
+    The proxy ``w_c^s`` says how much of category ``c`` each region's buyers spend (households by
+    income...); supply says where they buy the non-tradables. For each category the matrix
+    ``M_ic^s = y_ic ((1 - phi_i) w_c^s + phi_i u_i^s [w_c^s > 0])`` (``u`` of
+    :func:`supply_led_final_demand`, restricted to regions where the category has demand) is
+    balanced by RAS to the national final demand of every product (rows, ``y_ic``) and to the
+    proxy's regional totals of the category (columns, ``y_c w_c^s``): the region's spending stays
+    the proxy's, its mix leans towards the non-tradables supplied there (and away from tradables),
+    and what a region supplies beyond its own residents' demand is traded to other regions.
+    :data:`~mrio.build.tradability.NONTRADED` products are bought where they are supplied (an
+    owner-occupier's rent is paid where the dwelling stands): their rows are ``y_ic u_i^s`` and
+    the other products meet what is left of each region's spending. With ``phi = 0`` and no
+    nontraded product the result is ``w_c^s``.
 
     Parameters
     ----------
     origin, demand_intermediate : ndarray (n, R)
     final_demand : ndarray (n, c)
-        National traded final demand by product and category.
+        National traded final demand by product and category (non-negative).
     category_weights : ndarray (c, R)
         Proxy shares of each category by region (rows sum to 1).
     classes : ndarray of str (n,)
     parameters : TradeParameters
+    tol, max_iter :
+        RAS tolerance (relative to the category's largest margin) and iteration cap.
 
     Returns
     -------
     ndarray (n, c, R)
-        Shares summing to 1 over regions for every (product, category).
+        ``M_ic^s / y_ic``: shares summing to 1 over regions for every (product, category) with
+        final demand (``w_c^s`` where ``y_ic = 0``).
     """
     W = np.asarray(category_weights, dtype=float)
-    phi, u = supply_led_final_demand(origin, demand_intermediate, np.asarray(final_demand, dtype=float) @ W,
-                                     classes, parameters)
-    uc = u[:, None, :] * (W[None, :, :] > 0)
-    norm = uc.sum(axis=2, keepdims=True)
-    uc = np.where(norm > 0, kernels.safe_divide(uc, norm), W[None, :, :])
-    return (1 - phi)[:, None, None] * W[None, :, :] + phi[:, None, None] * uc
+    y = np.asarray(final_demand, dtype=float)
+    phi, u = supply_led_final_demand(origin, demand_intermediate, y @ W, classes, parameters)
+    shares = np.broadcast_to(W[None, :, :], (len(phi), *W.shape)).copy()
+    if not (phi > 0).any():
+        return shares
+    for c in range(W.shape[0]):
+        rows = y[:, c]
+        if not (rows > 0).any():
+            continue
+        support = W[c] > 0
+        prior = rows[:, None] * ((1 - phi)[:, None] * W[c][None, :] + phi[:, None] * u * support[None, :])
+        # a product whose supply-led prior misses every region of the category keeps the proxy
+        lost = (prior.sum(axis=1) <= 0) & (rows > 0)
+        prior[lost] = rows[lost, None] * W[c][None, :]
+        # nontraded products are bought where supplied: their rows stay, the others meet what is left
+        # of each region's spending
+        pinned = (np.asarray(classes) == NONTRADED) & ~lost & (rows > 0)
+        fixed = np.where(pinned[:, None], kernels.safe_divide(prior, prior.sum(axis=1, keepdims=True))
+                         * rows[:, None], 0.0)
+        free = ~pinned & (rows > 0)
+        M = fixed.copy()
+        if free.any():
+            left = np.clip(rows.sum() * W[c] - fixed.sum(axis=0), 0.0, None)
+            left *= rows[free].sum() / left.sum() if left.sum() > 0 else 0.0
+            M[free] = kernels.ras(prior[free], rows[free], left, tol=tol, tol_factors=np.inf,
+                                  max_iter=max_iter).X
+        # rows normalised exactly (national final demand of every product kept to the last bit; the
+        # category's regional totals then hold to the RAS tolerance)
+        total = M.sum(axis=1, keepdims=True)
+        shares[:, c, :] = np.where((rows[:, None] > 0) & (total > 0), kernels.safe_divide(M, total),
+                                   W[c][None, :])
+    return shares
 
 
 def estimate_trade(origin: np.ndarray, demand_intermediate: np.ndarray, demand_final: np.ndarray,

@@ -65,7 +65,7 @@ from .tradability import (
     classification,
     estimate_trade,
     product_classes,
-    supply_led_final_demand,
+    supply_led_category_weights,
 )
 
 __all__ = [
@@ -350,7 +350,7 @@ def rebuild(case: TruthCase, **options: Any) -> MRIO:
     countries are used unless given.
     """
     options.setdefault("product_classes", case.product_classes)
-    options.setdefault("ras_max_iter", 20000)  # the class model needs ~9,000 sweeps on WIOD
+    options.setdefault("ras_max_iter", 200000)  # RAS can crawl on WIOD (strong home bias)
     if case.countries is not None:
         options.setdefault("countries", case.countries)
     return build_mrio(case.national, case.indicators, case.concordance, case.distances,
@@ -519,7 +519,11 @@ def household_local_shares(system: MRIO, category: str | None = None) -> pd.Seri
 
 # ---------------------------------------------------------------------------------- fitting
 def _margins(case: TruthCase, system: MRIO):
-    """Trade margins of a built truth: O, Dint, Dfd (n, R), the regions' output shares and distances."""
+    """Trade margins of a truth built with proxy-located final demand.
+
+    ``O``, ``Dint`` (n, R), national traded final demand by product and category ``FN`` (n, c), the
+    proxies' regional shares of each category ``W`` (c, R) and the regions' output shares.
+    """
     Z4, _, _, x, _ = _blocks(system, case.national)
     R, n = x.shape
     national = case.national
@@ -528,7 +532,7 @@ def _margins(case: TruthCase, system: MRIO):
     Y = system.Y
     dest = Y.columns.get_level_values("region")
     cats = Y.columns.get_level_values("category")
-    Dfd = np.zeros((n, R))
+    Ycat = np.zeros((n, len(national.final_demand.columns), R))
     Ofd = np.zeros((n, R))
     for s, r in enumerate(system.regions):
         for c_pos, c in enumerate(national.final_demand.columns):
@@ -536,27 +540,28 @@ def _margins(case: TruthCase, system: MRIO):
             if not len(col):
                 continue
             block = Y.to_numpy()[:, col[0]].reshape(R, n) * (~held[:, c_pos])[None, :]
-            Dfd[:, s] += block.sum(axis=0)
+            Ycat[:, c_pos, s] = block.sum(axis=0)
             Ofd += block.T
+    FN = Ycat.sum(axis=2)
+    W = np.divide(Ycat.sum(axis=0), FN.sum(axis=0)[:, None], out=np.zeros(Ycat.shape[1:]),
+                  where=FN.sum(axis=0)[:, None] > 0)
     Dint = np.ascontiguousarray(Z4.sum(axis=(0, 3)))  # (n, R): sum over origin and buying sector
     O = Z4.sum(axis=(2, 3)).T + Ofd
     size = x.sum(axis=1) / x.sum()
-    return O, Dint, Dfd, size
+    return O, Dint, FN, W, size
 
 
 def _residuals(cases_data, parameters: TradeParameters, log_weight: float, weights=None):
     """Stacked residuals of every case; ``weights[k]``: multiplicity of each scored region (bootstrap).
 
-    ``Dfd`` of the prepared margins is located by the final-demand proxies; the supply-led share of
-    ``parameters`` relocates it as the build does (:func:`~mrio.build.tradability.supply_led_final_demand`;
-    every category of the truths has demand in every region, so the build's category weights,
-    :func:`~mrio.build.tradability.supply_led_category_weights`, give the same).
+    The prepared margins hold national final demand by product and category ``FN`` and the proxies'
+    regional shares ``W``; the supply-led share of ``parameters`` locates final demand as the build
+    does (:func:`~mrio.build.tradability.supply_led_category_weights`).
     """
     parts = []
-    for k_case, (case, (O, Dint, Dfd, size), classes, cross) in enumerate(cases_data):
+    for k_case, (case, (O, Dint, FN, W, size), classes, cross) in enumerate(cases_data):
         w_reg = np.ones(len(case.scored)) if weights is None else np.asarray(weights[k_case], dtype=float)
-        phi, u = supply_led_final_demand(O, Dint, Dfd, classes, parameters)
-        Dfd = (1 - phi)[:, None] * Dfd + (phi * Dfd.sum(axis=1))[:, None] * u
+        Dfd = np.einsum("ic,ics->is", FN, supply_led_category_weights(O, Dint, FN, W, classes, parameters))
         T, _ = estimate_trade(O, Dint, Dfd, case.distances.to_numpy(), classes, parameters, size, cross=cross,
                               tol=1e-10)
         D = Dint + Dfd
@@ -626,10 +631,11 @@ def fit_trade_parameters(cases: Sequence[TruthCase], initial: TradeParameters | 
     (a cluster bootstrap: every region keeps all its residuals) and the fit repeated from the
     optimum; standard errors are then the bootstrap standard deviations and the ranges the 2.5 and
     97.5 percentiles (Efron & Tibshirani 1993), which account for residuals correlated within a
-    region. A replicate whose trade balancing fails (RAS and its Newton polish do not converge for
-    one of the resampled parameter settings) is skipped, logged and counted
-    (``diagnostics["bootstrap_skipped"]``), never dropped silently; ``time_budget`` (seconds,
-    counted from the start of the bootstrap) stops starting new replicates.
+    region. A trial step of the optimiser whose trade balancing fails (RAS and its Newton polish do
+    not converge: an extreme parameter setting) gets a large constant residual, so the trust region
+    rejects it (counted, ``diagnostics["rejected_trial_steps"]``); a replicate that fails otherwise is
+    skipped, logged and counted (``diagnostics["bootstrap_skipped"]``), never dropped silently;
+    ``time_budget`` (seconds, counted from the start of the bootstrap) stops starting new replicates.
 
     Returns
     -------
@@ -656,8 +662,19 @@ def fit_trade_parameters(cases: Sequence[TruthCase], initial: TradeParameters | 
     def params(p):
         return start.with_values(dict(zip(_FIT_NAMES, np.clip(p, low_b, high_b), strict=True)))
 
-    sol = least_squares(lambda p: _residuals(prepared, params(p), log_weight), p0, diff_step=1e-3,
-                        bounds=(low_b, high_b), max_nfev=max_nfev)
+    size = len(_residuals(prepared, params(p0), log_weight))
+    rejected = []
+
+    def residuals(p, weights=None):
+        # a trial step whose trade balancing fails (an extreme home bias leaves regions that must
+        # import with cells of 1e-300) gets a large constant residual: the trust region rejects it
+        try:
+            return _residuals(prepared, params(p), log_weight, weights)
+        except (NotConvergedError, ConvergenceError) as exc:
+            rejected.append(str(exc))
+            return np.full(size, 10.0)
+
+    sol = least_squares(residuals, p0, diff_step=1e-3, bounds=(low_b, high_b), max_nfev=max_nfev)
     dof = max(1, len(sol.fun) - len(sol.x))
     s2 = 2 * sol.cost / dof
     cov = np.linalg.pinv(sol.jac.T @ sol.jac) * s2
@@ -675,8 +692,9 @@ def fit_trade_parameters(cases: Sequence[TruthCase], initial: TradeParameters | 
         weights = [np.bincount(rng.integers(0, len(c.scored), len(c.scored)), minlength=len(c.scored))
                    for c, *_ in prepared]
         try:
-            rep = least_squares(lambda p, w=weights: _residuals(prepared, params(p), log_weight, w), sol.x,
-                                diff_step=1e-3, bounds=(low_b, high_b), max_nfev=max_nfev)
+            _residuals(prepared, params(sol.x), log_weight, weights)  # the start must balance
+            rep = least_squares(lambda p, w=weights: residuals(p, w), sol.x, diff_step=1e-3,
+                                bounds=(low_b, high_b), max_nfev=max_nfev)
         except (NotConvergedError, ConvergenceError) as exc:
             skipped.append({"replicate": b, "error": str(exc)})
             _LOG.warning("bootstrap replicate %d skipped (trade balancing did not converge): %s", b, exc)
@@ -706,6 +724,7 @@ def fit_trade_parameters(cases: Sequence[TruthCase], initial: TradeParameters | 
                                    f"converge), seed {seed}" if kept >= 2
                                    else "Jacobian (J'J)^-1 s^2 at the optimum"),
                    "bootstrap_replicates": kept, "bootstrap_skipped": len(skipped),
+                   "rejected_trial_steps": len(rejected),
                    "bootstrap_skipped_replicates": skipped,
                    "jacobian_standard_errors": dict(zip(_FIT_NAMES, np.sqrt(np.clip(np.diag(cov), 0, None)).tolist(),
                                                         strict=True)),
