@@ -102,7 +102,9 @@ def balance_products(prior, origin, destination, tol=1e-12, max_iter=5000):
     most on ``nl-corop``), so sweeping every product until the slowest one converges would do
     ten times the work. The stopping rule is that of :func:`mrio.kernels.ras`: after the column
     step of a sweep, the row residual of every product is at most ``tol * max(1, max O_i, max D_i)``
-    (Bacharach 1970; docs/methods/balancing.md).
+    (Bacharach 1970; docs/methods/balancing.md). A product on which RAS stalls (a nearly
+    decomposable prior) is finished by Newton's method on the log scaling factors, at most
+    ``min(60, max_iter)`` steps (:func:`_newton_scaling`).
 
     Parameters
     ----------
@@ -112,7 +114,7 @@ def balance_products(prior, origin, destination, tol=1e-12, max_iter=5000):
     tol : float
         Tolerance relative to each product's largest margin.
     max_iter : int
-        Cap on sweeps.
+        Cap on RAS sweeps, and on the Newton steps that follow where RAS did not converge.
 
     Returns
     -------
@@ -151,7 +153,7 @@ def balance_products(prior, origin, destination, tol=1e-12, max_iter=5000):
     _ras_products(T, np.ascontiguousarray(origin), np.ascontiguousarray(destination), scale, float(tol),
                   int(max_iter), iterations, gap)
     for i in np.flatnonzero(iterations == 0):  # RAS stalled (a nearly decomposable prior): Newton polish
-        steps = _newton_scaling(T[i], origin[i], destination[i], tol * scale[i])
+        steps = _newton_scaling(T[i], origin[i], destination[i], tol * scale[i], max_steps=min(60, int(max_iter)))
         if steps:
             iterations[i] = max_iter + steps
     if (iterations > 0).all():

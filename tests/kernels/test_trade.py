@@ -164,13 +164,21 @@ def test_bad_inputs_raise():
 
 
 def test_newton_polish_finishes_a_stalled_ras():
-    """A nearly decomposable prior whose margins force flows through cells of 1e-12: RAS stalls, Newton meets them."""
-    prior = np.array([[[1.0, 1e-12], [1e-12, 1.0]]])
-    O, D = np.array([[1.0, 1.0]]), np.array([[1.999999, 1e-6]])
-    T, iterations = trade.balance_products(prior, O, D, tol=1e-13, max_iter=2)
-    assert iterations[0] > 2  # the RAS cap was reached and Newton steps followed
-    np.testing.assert_allclose(T[0].sum(axis=1), O[0], rtol=0, atol=1e-12)
-    np.testing.assert_allclose(T[0].sum(axis=0), D[0], rtol=0, atol=1e-12)
-    # the same matrix as RAS run to convergence (the RAS solution is unique)
-    T_ras, _ = trade.balance_products(prior, O, D, tol=1e-13, max_iter=10 ** 6)
-    np.testing.assert_allclose(T, T_ras, rtol=1e-9, atol=1e-15)
+    """Margins that force flows through a cell of 1e-12: RAS stalls, Newton meets the known answer.
+
+    For the prior ``[[1, 1], [1, e]]`` and unit margins the balanced matrix is ``[[a, 1-a], [1-a, a]]``
+    (symmetry) with the prior's cross ratio kept, ``a^2 / (1-a)^2 = e``: ``a = sqrt(e) / (1 + sqrt(e))``.
+    RAS converges sublinearly here (not within 10^6 sweeps at tol 1e-13).
+    """
+    e = 1e-12
+    prior = np.array([[[1.0, 1.0], [1.0, e]]])
+    O = D = np.array([[1.0, 1.0]])
+    T, iterations = trade.balance_products(prior, O, D, tol=1e-13, max_iter=60)
+    assert iterations[0] > 60  # the RAS cap was reached and Newton steps followed
+    np.testing.assert_allclose(T[0].sum(axis=1), O[0], rtol=0, atol=1e-13)
+    np.testing.assert_allclose(T[0].sum(axis=0), D[0], rtol=0, atol=1e-13)
+    a = np.sqrt(e) / (1 + np.sqrt(e))
+    np.testing.assert_allclose(T[0], [[a, 1 - a], [1 - a, a]], rtol=1e-9, atol=0)
+    # the cap also bounds the Newton steps: 2 sweeps and 2 steps do not get there
+    with pytest.raises(NotConvergedError):
+        trade.balance_products(prior, O, D, tol=1e-13, max_iter=2)
