@@ -104,7 +104,7 @@ def balance_products(prior, origin, destination, tol=1e-12, max_iter=5000):
     step of a sweep, the row residual of every product is at most ``tol * max(1, max O_i, max D_i)``
     (Bacharach 1970; docs/methods/balancing.md). A product on which RAS stalls (a nearly
     decomposable prior) is finished by Newton's method on the log scaling factors, at most
-    ``min(60, max_iter)`` steps (:func:`_newton_scaling`).
+    ``min(60, max_iter)`` steps (Knight & Ruiz 2013).
 
     Parameters
     ----------
