@@ -171,3 +171,25 @@ def test_cli_paths_budget_is_an_input_error(tmp_path):
     result = CliRunner().invoke(main, ["paths", str(tmp_path / "t"), "--threshold", "0", "--depth", "8",
                                        "--max-paths", "10000"])
     assert result.exit_code == 2 and "max_paths" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("threshold", [0.0, 1e-3])
+def test_dense_columns_equal_the_compressed_route(threshold):
+    """A dense A read by columns in place gives the CSC route's paths and sums bit for bit."""
+    import scipy.sparse as sp
+
+    system = random_mrio(3, 4, 5)
+    A = system.arrays.A.copy()
+    A[A < np.quantile(A, 0.3)] = 0.0  # explicit zeros: skipped as the CSC route drops them
+    assert np.count_nonzero(A) > kernels._spa.DENSE_SHARE * A.size
+    f = measure_intensity(system, "value-added").intensity
+    y = system.arrays.Y.sum(axis=1)
+    m = np.linalg.solve((np.eye(len(A)) - A).T, f)
+    threshold = threshold * float(m @ y)
+    outs = [kernels.structural_paths(B, f, m, y, threshold, 3, top=40)
+            for B in (A, np.asfortranarray(A), sp.csc_array(A))]
+    assert kernels._spa._children(A)[0] and not kernels._spa._children(sp.csc_array(A))[0]
+    for o in outs[1:]:
+        assert np.array_equal(o.values, outs[0].values) and np.array_equal(o.paths, outs[0].paths)
+        assert (o.extracted, o.pruned, o.truncated, o.visited) == (
+            outs[0].extracted, outs[0].pruned, outs[0].truncated, outs[0].visited)
