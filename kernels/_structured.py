@@ -133,7 +133,7 @@ def trade_structured_rmatvec(t, technology, W):
     return out.reshape(R * n, -1)
 
 
-def trade_structured_solve(t, technology, Y, tol=1e-14, max_iter=1_000):
+def trade_structured_solve(t, technology, Y, tol=1e-14, max_iter=1_000, transposed=False):
     """Solve ``(I - A) X = Y`` for trade-structured ``A`` by the Neumann iteration ``X <- Y + A X``.
 
     Parameters
@@ -145,6 +145,9 @@ def trade_structured_solve(t, technology, Y, tol=1e-14, max_iter=1_000):
         Stop when every column's residual ``max |Y - (I - A) X|`` is at most ``tol`` times the
         column's ``max |Y|``.
     max_iter : int
+    transposed : bool, default False
+        Solve ``(I - A)' X = Y`` instead (``X <- Y + A' X`` with :func:`trade_structured_rmatvec`):
+        the rows ``Y' L`` of total intensities.
 
     Returns
     -------
@@ -170,8 +173,9 @@ def trade_structured_solve(t, technology, Y, tol=1e-14, max_iter=1_000):
     scale = np.where(scale > 0, scale, 1.0)
     X = Y2.copy()
     residual = np.inf
+    product = trade_structured_rmatvec if transposed else trade_structured_matvec
     for it in range(1, max_iter + 1):
-        nxt = Y2 + trade_structured_matvec(t, technology, X)
+        nxt = Y2 + product(t, technology, X)
         residual = float((np.abs(nxt - X).max(axis=0, initial=0.0) / scale).max(initial=0.0))
         X = nxt
         if not np.isfinite(residual):

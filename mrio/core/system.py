@@ -686,17 +686,30 @@ class MRIO:
         "Iterative solvers".
         """
         rhs = np.asarray(rhs, dtype=np.float64)
+        solved = self._structured_solve(rhs, transposed=False)
+        return self.factor.solve(rhs) if solved is None else solved
+
+    def leontief_row_product(self, rows: np.ndarray) -> np.ndarray:
+        """``rows L`` for an array of shape (N,) or (k, N), without forming L.
+
+        Through the stored LU factors (transposed solves) when they exist; before any
+        factorisation, on a large trade-structured table with at most ``N / 8`` rows, by the
+        transposed Neumann iteration ``m' <- s' + m' A`` on that structure, as
+        :meth:`leontief_product` does for columns.
+        """
+        rows = np.asarray(rows, dtype=np.float64)
+        solved = self._structured_solve(rows.T, transposed=True)
+        return self.factor.solve_transposed(rows) if solved is None else solved.T
+
+    def _structured_solve(self, rhs: np.ndarray, transposed: bool) -> np.ndarray | None:
+        """``L rhs`` (``L' rhs`` if ``transposed``) on the trade structure, or ``None`` for the LU path."""
         k = 1 if rhs.ndim == 1 else rhs.shape[1]
         if "factor" not in self.__dict__ and k <= len(self) // 8 and self._trade_structure is not None:
             try:
-                return kernels.trade_structured_solve(*self._trade_structure, rhs)[0]
+                return kernels.trade_structured_solve(*self._trade_structure, rhs, transposed=transposed)[0]
             except kernels.NotConvergedError:
                 pass  # not productive, or too slow: the LU path certifies or explains
-        return self.factor.solve(rhs)
-
-    def leontief_row_product(self, rows: np.ndarray) -> np.ndarray:
-        """``rows L`` for an array of shape (N,) or (k, N), through transposed LU solves."""
-        return self.factor.solve_transposed(rows)
+        return None
 
     def solve(self, final_demand: pd.Series | pd.DataFrame | None = None, method: str = "auto",
               tol: float = 1e-12, max_iter: int = 10_000) -> SolveResult:

@@ -131,3 +131,31 @@ def test_bad_input(random_mrio):
         variety(random_mrio, groups={"s0": "a"})
     with pytest.raises(UnknownLabelError, match="unknown measure"):
         krugman_specialisation(random_mrio, "water")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(3, 30), st.integers(0, 10_000), st.integers(2, 8))
+def test_rank_correlation_equals_scipy_spearman(n, seed, levels):
+    """The report's rank correlation (no scipy.stats import) is scipy's Spearman, ties included."""
+    from scipy.stats import spearmanr
+
+    from mrio.analysis.structure import _rank_correlation
+
+    rng = np.random.default_rng(seed)
+    a, b = rng.integers(0, levels, n).astype(float), rng.normal(size=n)
+    b[: n // 3] = b[0]  # ties in both
+    if np.unique(a).size < 2:
+        a[0] += 1.0
+    assert _rank_correlation(a, b) == pytest.approx(spearmanr(a, b).statistic, rel=1e-12, abs=1e-15)
+    assert np.isnan(_rank_correlation(np.ones(n), b))
+
+
+@pytest.mark.parametrize("measure", ["value-added", "jobs"])
+def test_exposure_matrix_equals_the_dependency_matrix_route(measure):
+    """One right-hand side per destination (dependency_split) gives the former route's shares."""
+    system = random_mrio(4, 5, 8)
+    former = mrio.dependency_matrix(system, measure, by="region").by_destination
+    former = former.div(former.sum(axis=1), axis=0)
+    new = exposure_matrix(system, measure)
+    assert new.index.equals(former.index) and new.columns.equals(former.columns)
+    np.testing.assert_allclose(new.to_numpy(), former.to_numpy(), rtol=1e-12, atol=1e-15)

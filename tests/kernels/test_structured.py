@@ -45,6 +45,9 @@ def test_structure_recovered_and_solve_matches_dense(R, n, seed, same):
     vector, _, _ = kernels.trade_structured_solve(*found, Y[:, 0])
     assert vector.shape == (R * n,)
     np.testing.assert_allclose(vector, expected[:, 0], rtol=1e-12)
+    rows, _, residual = kernels.trade_structured_solve(*found, Y, transposed=True)  # Y' L
+    np.testing.assert_allclose(rows, np.linalg.solve((np.eye(R * n) - A).T, Y), rtol=1e-12)
+    assert residual <= 1e-14
 
 
 def test_zero_right_hand_side_and_unbought_products():
@@ -78,6 +81,7 @@ def test_not_productive_raises():
 
 
 def test_system_leontief_product_uses_the_structure_before_any_factorisation():
+    """``L Y`` and ``S L`` by the structured iteration equal the LU route (the former one)."""
     R, n = 8, 64  # N = 512: large enough for the structured path
     A, _, _ = _structured(R, n, 5)
     index = pd.MultiIndex.from_product([[f"r{r}" for r in range(R)], [f"s{i}" for i in range(n)]],
@@ -89,6 +93,12 @@ def test_system_leontief_product_uses_the_structure_before_any_factorisation():
                                   pd.DataFrame(Y, index=index, columns=cols))
     assert system._trade_structure is not None
     product = system.leontief_product(Y)
+    S = np.random.default_rng(7).random((3, R * n))
+    rows, row = system.leontief_row_product(S), system.leontief_row_product(S[0])
     assert "factor" not in vars(system)  # no LU was needed
     np.testing.assert_allclose(product, system.factor.solve(Y), rtol=1e-12)
+    np.testing.assert_allclose(rows, system.factor.solve_transposed(S), rtol=1e-12)
+    assert row.shape == (R * n,)
+    np.testing.assert_allclose(row, system.factor.solve_transposed(S[0]), rtol=1e-12)
+    np.testing.assert_array_equal(system.leontief_row_product(S), system.factor.solve_transposed(S))  # LU once formed
     np.testing.assert_allclose(system.leontief_product(Y[:, 0]), system.factor.solve(Y[:, 0]), rtol=1e-12)
