@@ -12,10 +12,11 @@ stops at ``max_depth``. Every unit of the total is booked exactly once:
 because ``m_i u_i = f_i u_i + sum_c m_c a_ci u_i`` at every node (accounting completeness).
 
 Children are read from the compressed columns of A (``scipy.sparse`` CSC), so a node costs the
-number of its non-zero inputs, or, for a dense A (:data:`DENSE_SHARE`), from its columns in place
-(compressing a table that is 85 % non-zero cost more than the enumeration); zero coefficients are
-skipped either way, so both visit the same children in the same order. Roots are split into chunks run in parallel (``prange``), each
-with its own explicit stack and a bounded min-heap of the largest paths, merged at the end.
+number of its non-zero inputs, or, for a dense A (:data:`DENSE_SHARE`), from the rows of ``A'``
+(compressing a table that is 85 % non-zero cost more than the whole enumeration); zero
+coefficients are skipped either way, so both visit the same children in the same order. Roots are
+split into chunks run in parallel (``prange``), each with its own explicit stack and a bounded
+min-heap of the largest paths, merged at the end.
 """
 
 from __future__ import annotations
@@ -284,8 +285,8 @@ def structural_paths(A, f, m, y, threshold, max_depth, top=1000, n_chunks=None, 
     for start in range(0, max(roots_all.size, 1), ROOTS_PER_CALL):
         roots = roots_all[start:start + ROOTS_PER_CALL]
         budget = (int(max_paths) - visited) // n_chunks + 1
-        e, p, t, vis, hv, hp, hs = _spa(dense, columns, indptr, indices, data, f, m, y, roots, float(threshold),
-                                        int(max_depth), int(top), n_chunks, budget)
+        e, p, t, vis, hv, hp, hs = _spa(dense, columns, indptr, indices, data, f, m, y, roots,
+                                        float(threshold), int(max_depth), int(top), n_chunks, budget)
         visited += int(vis.sum())
         if visited > max_paths:
             raise PathBudgetExceeded(f"more than {int(max_paths):,} paths", visited)

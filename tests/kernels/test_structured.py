@@ -100,5 +100,6 @@ def test_system_leontief_product_uses_the_structure_before_any_factorisation():
     np.testing.assert_allclose(rows, system.factor.solve_transposed(S), rtol=1e-12)
     assert row.shape == (R * n,)
     np.testing.assert_allclose(row, system.factor.solve_transposed(S[0]), rtol=1e-12)
-    np.testing.assert_array_equal(system.leontief_row_product(S), system.factor.solve_transposed(S))  # LU once formed
+    # once the LU factors exist, every product uses them
+    np.testing.assert_array_equal(system.leontief_row_product(S), system.factor.solve_transposed(S))
     np.testing.assert_allclose(system.leontief_product(Y[:, 0]), system.factor.solve(Y[:, 0]), rtol=1e-12)
