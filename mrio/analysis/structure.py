@@ -203,8 +203,8 @@ def exposure_matrix(system: MRIO, measure: str = "value-added") -> pd.DataFrame:
 
     Entry ``(r, s) = VA(r <- s) / VA(r)``: a uniform 1 % fall of final demand in s lowers r's value
     added (or jobs...) by this share of 1 % (the demand model is linear). Rows sum to one.
-    From :func:`~mrio.analysis.dependency.dependency_split` (one right-hand side per destination;
-    equal to the :func:`~mrio.analysis.dependency.dependency_matrix` route up to rounding).
+    From :func:`mrio.dependency_split` (one right-hand side per destination;
+    equal to the :func:`mrio.dependency_matrix` route up to rounding).
     """
     by_destination, _ = dependency_split(system, measure, by="region")
     totals = by_destination.sum(axis=1)
