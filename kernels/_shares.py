@@ -10,9 +10,11 @@ cannot all hold, so :func:`fit_share_targets` solves the convex quadratic progra
 .. math::
 
     \min_{x, z}\; \tfrac12 \sum_k w_k \bigl(g_k x - z_k\bigr)^2
-    \quad\text{s.t.}\quad E x = b,\; x \ge 0,\; lo_k \le z_k \le hi_k ,
+    \quad\text{s.t.}\quad E x = b,\; F x \ge f,\; x \ge 0,\; lo_k \le z_k \le hi_k ,
 
-i.e. the weighted squared distance of every expression to its band (zero inside the band). With
+i.e. the weighted squared distance of every expression to its band (zero inside the band); the
+optional floors ``F x >= f`` are hard lower bounds on other linear expressions (e.g. a published
+cell at least half its share). With
 ``g_k x`` a share (output of the group in a region over its national output) and ``w_k`` the
 group's national output, the deviation that the margins force on a region is shared by the
 groups in equal share points (the minimax split), not in proportion to their size as a
@@ -57,11 +59,11 @@ class ShareFit:
     margin_residual: float
 
 
-def fit_share_targets(G, lo, hi, w, E, b, tol: float = 1e-10) -> ShareFit:
+def fit_share_targets(G, lo, hi, w, E, b, tol: float = 1e-10, F=None, f=None) -> ShareFit:
     """Non-negative cells closest to linear share targets under exact linear margins.
 
-    Minimises ``0.5 sum_k w_k dist(g_k x, [lo_k, hi_k])^2`` subject to ``E x = b`` and ``x >= 0``
-    (module docstring).
+    Minimises ``0.5 sum_k w_k dist(g_k x, [lo_k, hi_k])^2`` subject to ``E x = b``, ``F x >= f``
+    and ``x >= 0`` (module docstring).
 
     Parameters
     ----------
@@ -77,6 +79,10 @@ def fit_share_targets(G, lo, hi, w, E, b, tol: float = 1e-10) -> ShareFit:
         Margin values.
     tol : float, default 1e-10
         Clarabel's gap and feasibility tolerances.
+    F : sparse matrix of shape (p, n), optional
+        Floor expressions, one row each (default: none).
+    f : array_like of shape (p,), optional
+        Their lower bounds (``F x >= f``, met to the solver's tolerance).
 
     Returns
     -------
@@ -85,7 +91,7 @@ def fit_share_targets(G, lo, hi, w, E, b, tol: float = 1e-10) -> ShareFit:
     Raises
     ------
     InfeasibleError
-        No non-negative ``x`` meets the margins.
+        No non-negative ``x`` meets the margins and the floors.
     NotConvergedError
         The solver stopped without reaching optimality.
     ValueError
@@ -99,6 +105,10 @@ def fit_share_targets(G, lo, hi, w, E, b, tol: float = 1e-10) -> ShareFit:
     if E.shape[1] != n or lo.size != k or hi.size != k or w.size != k or b.size != m:
         raise ValueError(f"shapes: G {G.shape}, lo {lo.size}, hi {hi.size}, w {w.size}, E {E.shape}, "
                          f"b {b.size}")
+    F = sp.csr_array((0, n)) if F is None else sp.csr_array(F, dtype=np.float64)
+    f = np.zeros(0) if f is None else np.asarray(f, dtype=np.float64).ravel()
+    if F.shape != (f.size, n):
+        raise ValueError(f"shapes: F {F.shape}, f {f.size}, cells {n}")
     if (lo > hi).any():
         raise ValueError(f"lo > hi in target rows {np.flatnonzero(lo > hi)[:10].tolist()}")
     if not (w > 0).all():
@@ -116,16 +126,18 @@ def fit_share_targets(G, lo, hi, w, E, b, tol: float = 1e-10) -> ShareFit:
     nv = n + nb
     Y = sp.csr_array((-np.ones(n), (np.arange(n), np.arange(n))), shape=(n, nv))  # -y <= 0
     Zu = sp.csr_array((np.ones(nb), (np.arange(nb), n + np.arange(nb))), shape=(nb, nv))
-    A = sp.vstack([sp.hstack([E, sp.csr_array((m, nb))]), Y, Zu, -Zu], format="csc")
-    rhs = np.concatenate([b / s, np.zeros(n), hi[banded], -lo[banded]])
+    p = F.shape[0]
+    A = sp.vstack([sp.hstack([E, sp.csr_array((m, nb))]), Y, Zu, -Zu,
+                   sp.hstack([-F, sp.csr_array((p, nb))])], format="csc")  # -F y <= -f / s
+    rhs = np.concatenate([b / s, np.zeros(n), hi[banded], -lo[banded], -f / s])
     settings = clarabel.DefaultSettings()
     settings.verbose = False
     settings.tol_gap_abs = settings.tol_gap_rel = settings.tol_feas = tol
-    cones = [clarabel.ZeroConeT(m), clarabel.NonnegativeConeT(n + 2 * nb)]
+    cones = [clarabel.ZeroConeT(m), clarabel.NonnegativeConeT(n + 2 * nb + p)]
     solution = clarabel.DefaultSolver(sp.triu(P).tocsc(), q, A, rhs, cones, settings).solve()
     status = str(solution.status)
     if status in ("PrimalInfeasible", "AlmostPrimalInfeasible"):
-        raise InfeasibleError("no non-negative cells meet the margins")
+        raise InfeasibleError("no non-negative cells meet the margins" + (" and the floors" if p else ""))
     if status not in ("Solved", "AlmostSolved"):
         raise NotConvergedError(f"share-target fit did not converge: {status}")
     v = np.asarray(solution.x)

@@ -81,3 +81,47 @@ def test_bad_input_is_refused():
         fit_share_targets(G, s, s, np.zeros(4), E, b)
     with pytest.raises(ValueError, match="shapes"):
         fit_share_targets(G, s[:3], s, np.ones(4), E, b)
+
+
+def test_a_floor_binds_at_its_value():
+    """The fit of the first test with the floor x_11 >= 0.4 (the fit puts 0.3125 there): one degree of
+    freedom (x_11 = t, the margins give the rest), a convex objective, so t = 0.4."""
+    X, T = np.array([1.0, 3.0]), np.array([2.0, 2.0])
+    E, b = _two_way(X, T)
+    s = np.array([0.5, 0.5, 0.75, 0.25])
+    F = sp.csr_array(np.array([[1.0, 0.0, 0.0, 0.0]]))
+    fit = fit_share_targets(_share_rows(X, 2), s, s, np.repeat(X, 2), E, b, F=F, f=[0.4])
+    np.testing.assert_allclose(fit.x, [0.4, 0.6, 1.6, 1.4], atol=1e-7)
+    # a floor that the fit meets anyway changes nothing
+    free = fit_share_targets(_share_rows(X, 2), s, s, np.repeat(X, 2), E, b, F=F, f=[0.2])
+    np.testing.assert_allclose(free.x, [0.3125, 0.6875, 1.6875, 1.3125], atol=1e-7)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), C=st.integers(1, 4), R=st.integers(2, 5))
+def test_floors_that_some_cells_meet_hold(seed, C, R):
+    """Floors at a fraction of a feasible placement's cells hold, with the margins, in the fit."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(0.5, 10.0, C)
+    feasible = rng.dirichlet(np.ones(R), size=C) * X[:, np.newaxis]  # one placement meeting the margins
+    T = feasible.sum(axis=0)
+    E, b = _two_way(X, T)
+    s = rng.dirichlet(np.ones(R), size=C).ravel()
+    F = sp.identity(C * R, format="csr")
+    f = rng.uniform(0.0, 0.9, C * R) * feasible.ravel()
+    fit = fit_share_targets(_share_rows(X, R), s, s, np.repeat(X, R), E, b, F=F, f=f)
+    assert (fit.x >= f - 1e-7 * X.sum()).all()
+    np.testing.assert_allclose(E @ fit.x, b, atol=1e-7 * X.sum())
+
+
+def test_floors_beyond_the_margins_are_infeasible():
+    from mrio.kernels import InfeasibleError
+
+    X, T = np.array([1.0, 3.0]), np.array([2.0, 2.0])
+    E, b = _two_way(X, T)
+    s = np.array([0.5, 0.5, 0.75, 0.25])
+    F = sp.csr_array(np.array([[1.0, 0.0, 0.0, 0.0]]))
+    with pytest.raises(InfeasibleError, match="floors"):
+        fit_share_targets(_share_rows(X, 2), s, s, np.repeat(X, 2), E, b, F=F, f=[1.5])  # child 1 has 1
+    with pytest.raises(ValueError, match="shapes: F"):
+        fit_share_targets(_share_rows(X, 2), s, s, np.repeat(X, 2), E, b, F=F, f=[0.4, 0.1])
