@@ -21,9 +21,14 @@ assumptions: ``data/README.md``, section ``nl_corop``):
   Nederland > 4 parts > 12 provinces > 40 COROP), each published cell rounded to a unit (tolerance
   0.5), with columns ``estimated``, ``lower``, ``upper`` (feasible range).
 * ``point_indicators.csv``: point data by COROP and year for industries that a turnover group
-  places too coarsely: EU ETS verified emissions (t CO2-eq) by NACE division 19, 20, 23, 24, 35
+  places too coarsely: EU ETS verified emissions (t CO2-eq) by NACE division 19, 20, 21, 22, 23, 24, 35
   (installations located by city -> CBS place -> municipality -> COROP, falling back to the nearest
-  municipality centroid by coordinates); airport passengers and cargo (CBS 37478hvv).
+  municipality centroid by coordinates); airport passengers and cargo (CBS 37478hvv). Divisions 21
+  (pharmaceuticals: Delft, Oss, Weesp) and 22 (rubber and plastics: Enschede, Weert, Assendelft) have
+  three installations each, combustion plants of the few energy-intensive sites: too few to place the
+  two industries (the placement gives them the remainder of 19-22's turnover after refining and
+  chemicals, ``mrio.build.nl_placement.REMAINDER_19_22``); they are kept to check that the remainder
+  gives every region holding one of them output of 21-22.
 * ``population.csv``: population on 1 January (03759ned), private households and mean disposable
   household income (85342NED, 1000 EUR) by COROP and year 2015-2021; ``disposable_income`` =
   households x mean disposable income (million EUR).
@@ -52,7 +57,7 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 YEARS = range(2015, 2022)
-ETS_DIVISIONS = ("19", "20", "23", "24", "35")
+ETS_DIVISIONS = ("19", "20", "21", "22", "23", "24", "35")
 ACCOUNT_VARIABLES = {
     "ProductieBasisprijzen_1": "output",
     "BrutoToegevoegdeWaardeBasisprijzen_3": "gva",

@@ -146,6 +146,14 @@ class NLAssumptions:
 
 
 # ---------------------------------------------------------------------------------- the tree
+#: Turnover groups split by point data: group -> the industries placed by their point data (CBS number,
+#: ETS division), in order; the group's other industries take the remainder (:meth:`_Indicators.group_split`).
+#: 19-22: pharmaceuticals (CBS 16, NACE 21) and rubber and plastics (CBS 17, NACE 22) have no regional
+#: statistic of their own (83796NED publishes 19-22 whole, Eurostat A*10 has C whole; the EU ETS lists three
+#: NACE 21 and three NACE 22 installations, too few to place either), so they take what is left of the
+#: group's turnover after refining (19) and chemicals (20) are placed by their ETS emissions.
+GROUP_SPLITS = {"19-22": ((14, "19"), (15, "20"))}
+REMAINDER_19_22 = ("remainder", "19-22")
 # node -> (children, indicator of each child). A child is a CBS industry number (leaf) or a node name.
 # Indicators: ("turnover", group), ("eurostat", A*10 group), ("ets", NACE division), ("airports",),
 # ("households",), None (national structure inside the node).
@@ -160,7 +168,8 @@ TREE: dict[str, list[tuple[Any, Any]]] = {
     "13-15": [(10, None)],
     "16+23": [(11, None), (18, ("ets", "23"))],
     "17-18": [(12, None), (13, None)],
-    "19-22": [(14, ("ets", "19")), (15, ("ets", "20")), (16, None), (17, None)],
+    "19-22": [(14, ("within", "19-22", "19")), (15, ("within", "19-22", "20")), (16, REMAINDER_19_22),
+              (17, REMAINDER_19_22)],
     "24-25": [(19, ("ets", "24")), (20, None)],
     "26-28": [(21, None), (22, None), (23, None)],
     "29-30": [(24, None), (25, None)],
@@ -219,6 +228,11 @@ INDICATOR_TEXT = {
     "gas": "CBS 84419NED output of B (mining) incl. extra-regio (continental shelf)",
     "onshore": "CBS 84419NED output of B (mining) of the 40 COROP regions (none offshore)",
     "public": "the O-Q group's regional distribution; extra-regio's services (public administration abroad)",
+    "within": "EU ETS verified emissions of NACE division {1} installations by COROP, within what is left of "
+              "group {0}'s turnover in each region (2017, at the group's national output); what does not fit "
+              "follows the group's remainder",
+    "remainder": "what is left of group {0}'s turnover in each region (2017, at the group's national output) "
+                 "after the industries placed by ETS emissions inside it (refining, chemicals)",
 }
 
 
@@ -332,6 +346,7 @@ class _Indicators:
         self.population, self.households = base["population"], base["households"]
         self.turnover = base["turnover"] if not a.turnover_cells else \
             _turnover_with_cells(base, a.turnover_cells, folder / "turnover.csv")
+        self.published = base["published"]
         self.a = a
         self.year = year
 
@@ -376,6 +391,9 @@ class _Indicators:
                           + w * _shares(self.points["airport_cargo_tonnes"]))
         if kind == "households":
             return _point(_shares(self.households))
+        if kind in ("within", "remainder"):
+            split = self.group_split(ind[1])
+            return None if split is None else _point(split[ind[2] if kind == "within" else "remainder"])
         if kind in ("gas", "public"):
             return None  # the node's distribution (which holds the extra-regio part)
         if kind == "onshore":
@@ -383,6 +401,44 @@ class _Indicators:
             share[self.regions.get_loc(EXTRA_REGIO)] = 0.0
             return _point(share / share.sum()) if share.sum() > 0 else None
         raise InvalidTableError(f"unknown placement indicator {ind!r}")
+
+
+    def group_split(self, group: str) -> dict[str, np.ndarray] | None:
+        r"""Target shares inside a turnover group of :data:`GROUP_SPLITS` that add up to its turnover.
+
+        With ``T_r = t_r X_G`` the group's turnover shares ``t`` at its national output ``X_G``, each
+        point-placed industry ``c`` (in order, national output ``X_c``, point shares ``e_c`` blended
+        with the group's, ``e'_c = w e_c + (1 - w) t``, ``w`` = ``point_weight``) takes what its point
+        data ask for within what the group has left in the region,
+
+        .. math:: p_{c,r} = \min\bigl(e'_{c,r} X_c,\; T_r - \textstyle\sum_{c' < c} p_{c',r}\bigr),
+                  \qquad L_r = T_r - \textstyle\sum_c p_{c,r} \ge 0 ,
+
+        and what does not fit anywhere, ``X_c - sum_r p_{c,r}``, follows the remainder ``L``, as do the
+        group's other industries (their shares ``L_r / sum L``). The targets then sum to ``T_r`` in
+        every region. Returns ETS division -> shares and ``"remainder"`` -> shares; None without the
+        group's turnover or national output (set by :func:`place_output`).
+        """
+        group_share = self.share(("turnover", group))
+        output = getattr(self, "output", None)
+        if group_share is None or output is None:
+            return None
+        t = group_share[0]
+        w = self.a.point_weight
+        left = t * float(output[np.array(TURNOVER_INDUSTRIES[group], dtype=np.int64) - 1].sum())
+        placed = {}
+        for no, division in GROUP_SPLITS[group]:
+            e = self.share(("ets", division))
+            ask = (t if e is None else w * e[0] + (1 - w) * t) * float(output[no - 1])
+            placed[division] = (np.minimum(ask, left), float(output[no - 1]))
+            left = left - placed[division][0]
+        left = np.clip(left, 0.0, None)
+        if left.sum() <= 0:
+            return None
+        out = {"remainder": left / left.sum()}
+        for division, (p, X) in placed.items():
+            out[division] = (p + (X - p.sum()) * out["remainder"]) / X if X > 0 else out["remainder"]
+        return out
 
 
 @functools.lru_cache(maxsize=32)
@@ -435,8 +491,13 @@ def _indicator_tables(folder: str, stamps: tuple, year: int, regions: tuple, yea
                                                              "disposable_income"])
     population = pop[pop["year"] == year].set_index("region")
     households = population["households_1000"].reindex(list(regions)).fillna(0.0).to_numpy(dtype=float)
+    # a (group, region) cell is published when it is not estimated in any year held
+    shown = np.zeros((len(years), len(groups), len(regions)), dtype=bool)
+    shown[yi[on], gi[on], ri[on]] = ~estimated[on]
+    published = {g: shown[:, k].all(axis=0) for k, g in enumerate(groups)}
     return {"accounts": accounts, "groups": groups, "wide": wide, "cells": cells, "ranged": ranged,
-            "turnover": _turnover_groups(wide, groups), "eurostat": eurostat, "points": points,
+            "turnover": _turnover_groups(wide, groups), "published": published, "eurostat": eurostat,
+            "points": points,
             "population": population, "households": households}
 
 
@@ -597,6 +658,118 @@ def _hard_constraints(xv: np.ndarray, ind: _Indicators, regions: pd.Index) -> di
     return {"groups": leaves, "root_totals": roots, "allowed": allowed.T}
 
 
+#: A published turnover cell (83796NED, not confidential) whose share of its group exceeds
+#: ``FLOOR_MIN_SHARE`` is placed at no less than ``FLOOR_FRACTION`` of that share (a hard floor of the
+#: fit; the share of the top of the cell's rounding, so that it holds for the share of the published
+#: national total too), unless the hard constraints (a) and (b) allow no placement where every such
+#: cell reaches it: then every floor is lowered to the largest common fraction of the shares they allow
+#: (a linear programme). In 2015-2021 they allow 0.51-0.61, so no floor is lowered.
+FLOOR_FRACTION = 0.5
+FLOOR_MIN_SHARE = 0.005
+#: Largest gap, in share points, between a group's regional output share and a published turnover
+#: share (issue 10's acceptance target 0.02, less a margin for the shares of the regions' sum against
+#: those of the published national total, up to 4e-4 of a share), a hard cap of the fit for every
+#: group whose published cells the hard constraints and the floors let reach it; a group they do not
+#: is capped at the smallest largest gap they allow (lexicographic minimax, :func:`_share_caps`).
+MAX_SHARE_GAP = 0.0195
+#: Slack on a cap fixed at a level of the progressive filling (share points; the LP's feasibility tolerance).
+CAP_SLACK = 1e-6
+
+
+def _published_cells(ind: _Indicators, xv: np.ndarray, cell: np.ndarray) -> dict[str, Any]:
+    """One row per published turnover cell (group, region) over the placed cells.
+
+    ``cell``: (industries, regions) -> position of the placed cell (-1: not allowed). Returns ``P``
+    (k x cells, the group's industries in the region), ``share`` (the cell over the group's regional
+    sum), ``X`` (the group's national output), ``owner`` (group number) and ``floor`` (the cell's
+    floor in million EUR, 0 for a cell at or below ``FLOOR_MIN_SHARE``).
+    """
+    rows, cols, share, X, owner, floor = [], [], [], [], [], []
+    for k, (g, industries) in enumerate(TURNOVER_INDUSTRIES.items()):
+        if g not in ind.turnover:
+            continue
+        value, upper = ind.turnover[g][0].clip(min=0.0), ind.turnover[g][2].clip(min=0.0)
+        total = value.sum()
+        J = np.array(industries, dtype=np.int64) - 1
+        Xg = float(xv[J].sum())
+        if total <= 0 or Xg <= 0:
+            continue
+        for r in np.flatnonzero(ind.published[g]):
+            c = cell[J, r]
+            c = c[c >= 0]
+            rows.append(np.full(c.size, len(share)))
+            cols.append(c)
+            share.append(value[r] / total)
+            X.append(Xg)
+            owner.append(k)
+            above = value[r] / total > FLOOR_MIN_SHARE
+            floor.append(FLOOR_FRACTION * upper[r] / total * Xg if above else 0.0)
+    n = int((cell >= 0).sum())
+    P = sp.csr_array((np.ones(sum(r.size for r in rows)), (np.concatenate(rows), np.concatenate(cols))),
+                     shape=(len(share), n))
+    return {"P": P, "share": np.array(share), "X": np.array(X), "owner": np.array(owner),
+            "floor": np.array(floor)}
+
+
+def _share_caps(E: sp.csr_array, b: np.ndarray, cells: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    r"""Floors and gap caps of the published turnover cells that some placement meets.
+
+    Progressive filling (lexicographic minimax; linear programmes, HiGHS): ``min z`` subject to the
+    hard constraints ``E x = b``, ``x >= 0``, the floors ``P_k x >= f_k`` and
+    ``|P_k x / X_k - s_k| <= z`` for the cells of the groups not yet fixed (the fixed ones within
+    their cap). While ``z`` exceeds ``MAX_SHARE_GAP``, the groups with a binding cell (a non-zero
+    dual) cannot do better and are capped at ``z``; every other group is capped at
+    ``MAX_SHARE_GAP``. If no placement meets the floors, every floor is first lowered to the largest
+    common fraction ``t`` of the floors that one meets (``max t: P_k x >= t f_k``).
+
+    Returns
+    -------
+    floor, cap : ndarray of shape (k,)
+        The floors (million EUR) and caps (share points) of the cells, met together by some placement.
+    """
+    from scipy.optimize import linprog
+
+    P, share, X, owner, floor = (cells[k] for k in ("P", "share", "X", "owner", "floor"))
+    k, n = P.shape
+    A_eq = sp.hstack([E, sp.csr_array((E.shape[0], 1))], format="csr")
+    objective = np.zeros(n + 1)
+    objective[-1] = 1.0
+    Ps = sp.diags_array(1.0 / X) @ P
+    floored = np.flatnonzero(floor > 0)
+    floor_rows = sp.hstack([-P[floored], sp.csr_array((floored.size, 1))], format="csr")
+
+    def solve(cap: np.ndarray, floor: np.ndarray):
+        free = np.isnan(cap)
+        z = sp.csr_array(-free.astype(float)[:, np.newaxis])
+        A_ub = sp.vstack([sp.hstack([Ps, z]), sp.hstack([-Ps, z]), floor_rows], format="csr")
+        fixed = np.where(free, 0.0, cap)
+        b_ub = np.concatenate([share + fixed, fixed - share, -floor[floored]])
+        return linprog(objective, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b, bounds=(0, None), method="highs")
+
+    cap = np.full(k, np.nan)
+    res = solve(cap, floor)
+    if res.status == 2:  # the floors contradict the hard constraints: lower them all to a common fraction
+        objective_t = np.zeros(n + 1)
+        objective_t[-1] = -1.0
+        A_ub = sp.hstack([-P[floored], sp.csr_array(floor[floored][:, np.newaxis])], format="csr")
+        lp = linprog(objective_t, A_ub=A_ub, b_ub=np.zeros(floored.size), A_eq=A_eq, b_eq=b, bounds=(0, None),
+                     method="highs")
+        floor = floor * (min(1.0, float(lp.x[-1]) * (1 - 1e-6)) if lp.status == 0 else 0.0)
+        res = solve(cap, floor)
+    while res.status == 0 and res.x[-1] > MAX_SHARE_GAP:
+        level = float(res.x[-1])
+        dual = np.abs(res.ineqlin.marginals[:2 * k])
+        binding = np.isnan(cap) & ((dual[:k] > 1e-9) | (dual[k:] > 1e-9))
+        groups = np.unique(owner[binding])
+        if groups.size == 0:
+            break
+        cap[np.isin(owner, groups)] = level + CAP_SLACK
+        res = solve(cap, floor)
+    if res.status != 0:
+        raise InvalidTableError(f"the turnover caps of the Dutch placement are infeasible: {res.message}")
+    return floor, np.where(np.isnan(cap), MAX_SHARE_GAP, cap)
+
+
 def place_output(x: pd.Series, folder: Path, year: int, regions: pd.Index,
                  assumptions: NLAssumptions | None = None) -> pd.DataFrame:
     r"""Regional output ``x_j^r`` (regions x industries) following the module's order (a)-(e).
@@ -640,6 +813,7 @@ def place_output(x: pd.Series, folder: Path, year: int, regions: pd.Index,
     hard = _hard_constraints(xv, ind, regions)
     roots, allowed, leaves = hard["root_totals"], hard["allowed"].T, hard["groups"]
     ind.node_b = roots["B"] / roots["B"].sum() if roots["B"].sum() > 0 else roots["B"]
+    ind.output = xv
     R, N = len(regions), xv.size
     root_of = np.empty(N, dtype=object)
     for g, cols in leaves.items():
@@ -711,8 +885,15 @@ def place_output(x: pd.Series, folder: Path, year: int, regions: pd.Index,
         k0 += live.size
     G = sp.csr_array((np.concatenate(G_data), (np.concatenate(G_rows), np.concatenate(G_cols))),
                      shape=(k0, n))
+    # published turnover cells: each at least FLOOR_FRACTION of its share, each group's gap within its cap
+    cells = _published_cells(ind, xv, cell)
+    floor, cap = _share_caps(E, b, cells)
+    P, share, X = cells["P"], cells["share"], cells["X"]
+    F = sp.vstack([P, -P], format="csr")
+    f = np.concatenate([np.maximum(floor, (share - cap) * X), -(share + cap) * X])
     with kernel_errors():
-        fit = kernels.fit_share_targets(G, np.concatenate(lo), np.concatenate(hi), np.concatenate(w), E, b)
+        fit = kernels.fit_share_targets(G, np.concatenate(lo), np.concatenate(hi), np.concatenate(w), E, b,
+                                        F=F, f=f)
     placed = np.zeros((N, R))
     placed[jj, rr] = fit.x
     # exact national totals (the interior point meets the margins to ~1e-10)

@@ -172,7 +172,7 @@ def _published_turnover_shares(shared_data, folder, regions, year=2017):
     return out
 
 
-def minimax_share_bounds(hard, x_national, targets, industries, stop):
+def minimax_share_bounds(hard, x_national, targets, industries, stop, floors=None):
     """Lower bounds on each group's largest share gap implied by the hard constraints alone.
 
     Lexicographic minimax by progressive filling: the linear programme ``min z`` subject to the
@@ -181,7 +181,9 @@ def minimax_share_bounds(hard, x_national, targets, industries, stop):
     ``(g, r)`` gives the smallest largest gap ``z*`` any placement can reach; the groups whose
     constraints carry a positive dual at ``z*`` cannot go below it (complementary slackness) and are
     fixed at ``z*``; the others are filled further. Returns group -> bound for the groups fixed at a
-    level above ``stop`` (every other group's bound is below ``stop``).
+    level above ``stop`` (every other group's bound is below ``stop``). ``floors``: optional
+    ``(group, region position, lower bound)`` rows, ``sum_{j in J_g} x_j^r >= lower bound``, as hard
+    constraints.
     """
     import scipy.sparse as sp
     from scipy.optimize import linprog
@@ -222,6 +224,17 @@ def minimax_share_bounds(hard, x_national, targets, industries, stop):
                 k += 1
     G = sp.csr_array((gv, (gr, gc)), shape=(k, n + 1))
     gb, owner, scale = np.array(gb), np.array(owner), np.array(scale)
+    if floors:
+        fr, fc, fb = [], [], []
+        for i, (g, r, lower) in enumerate(floors):
+            c = cell[r, industries[g]]
+            c = c[c >= 0]
+            fr += [i] * c.size
+            fc += c.tolist()
+            fb.append(-lower)
+        floor_rows = sp.csr_array((-np.ones(len(fc)), (fr, fc)), shape=(len(floors), n + 1))
+    else:
+        floor_rows, fb = sp.csr_array((0, n + 1)), []
     fixed: dict[str, float] = {}
     active = np.ones(len(names), dtype=bool)
     objective = np.zeros(n + 1)
@@ -231,11 +244,11 @@ def minimax_share_bounds(hard, x_national, targets, industries, stop):
         level_column = sp.csr_array((-scale * on, (np.arange(k), np.full(k, n))), shape=(k, n + 1))
         held = np.array([fixed.get(names[o], 0.0) for o in owner])
         ub = gb + np.where(on, 0.0, held * scale * (1 + 1e-7) + 1e-6)
-        res = linprog(objective, A_ub=(G + level_column).tocsr(), b_ub=ub, A_eq=A_eq, b_eq=b_eq,
-                      bounds=(0, None), method="highs")
+        res = linprog(objective, A_ub=sp.vstack([G + level_column, floor_rows], format="csr"),
+                      b_ub=np.concatenate([ub, fb]), A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method="highs")
         assert res.status == 0, res.message
         level = float(res.x[-1])
-        saturated = np.unique(owner[on & (np.abs(res.ineqlin.marginals) > 1e-9)])
+        saturated = np.unique(owner[on & (np.abs(res.ineqlin.marginals[:k]) > 1e-9)])
         if level <= stop or saturated.size == 0:
             break
         for t in saturated:
@@ -251,12 +264,68 @@ TURNOVER_SHARE_TARGET = 0.02
 BOUND_TOLERANCE = 1e-3
 
 
+#: The relative floor of a published turnover cell: above ``FLOOR_MIN_SHARE`` of its group, at least
+#: ``FLOOR_FRACTION`` of its share unless the hard constraints force it lower.
+FLOOR_FRACTION, FLOOR_MIN_SHARE = 0.5, 0.005
+
+
+def _floors(targets, industries, x_national, fraction=FLOOR_FRACTION):
+    """``(group, region position, lower bound)``: fraction x the published share x the group's output."""
+    return [(g, r, fraction * share[r] * float(x_national[industries[g]].sum()))
+            for g, share in targets.items()
+            for r in np.flatnonzero(np.isfinite(share) & (share > FLOOR_MIN_SHARE))]
+
+
+def largest_common_floor_fraction(hard, x_national, targets, industries):
+    """Largest ``t`` such that some placement meeting the hard constraints puts every published cell
+    above ``FLOOR_MIN_SHARE`` at ``t`` of its share or more (linear programme, from the shared data)."""
+    import scipy.sparse as sp
+    from scipy.optimize import linprog
+
+    allowed = hard["allowed"]
+    R, N = allowed.shape
+    rr, jj = np.nonzero(allowed)
+    n = rr.size
+    cell = np.full((R, N), -1)
+    cell[rr, jj] = np.arange(n)
+    rows, b, first = [jj], [x_national], N
+    for g, pos in hard["groups"].items():
+        sel = np.isin(jj, pos)
+        rows.append(first + rr[sel])
+        b.append(hard["root_totals"][g])
+        first += R
+    cols = np.concatenate([np.arange(n)] + [np.flatnonzero(np.isin(jj, p)) for p in hard["groups"].values()])
+    A_eq = sp.csr_array((np.ones(cols.size), (np.concatenate(rows), cols)), shape=(first, n + 1))
+    fr, fc, fv = [], [], []
+    floors = _floors(targets, industries, x_national, fraction=1.0)
+    for i, (g, r, share_output) in enumerate(floors):
+        c = cell[r, industries[g]]
+        c = c[c >= 0]
+        fr += [i] * (c.size + 1)
+        fc += c.tolist() + [n]
+        fv += [-1.0] * c.size + [share_output]
+    A_ub = sp.csr_array((fv, (fr, fc)), shape=(len(floors), n + 1))
+    objective = np.zeros(n + 1)
+    objective[-1] = -1.0
+    res = linprog(objective, A_ub=A_ub, b_ub=np.zeros(len(floors)), A_eq=A_eq, b_eq=np.concatenate(b),
+                  bounds=(0, None), method="highs")
+    assert res.status == 0, res.message
+    return float(res.x[-1])
+
+
+def _placed_over_published(x, targets, industries):
+    """Placed regional share / published share of every floored cell (group, region)."""
+    return {(g, r): float(x[:, industries[g]].sum(axis=1)[r] / x[:, industries[g]].sum() / targets[g][r])
+            for g, r, _ in _floors(targets, industries, x.sum(axis=0))}
+
+
 def test_turnover_shares_of_the_35_groups(built, shared_data, folder):
     """Regional shares of each turnover group's industries against the published (not suppressed)
     turnover shares (83796NED, 2017): every group within 0.02, or, where the hard constraints (the
     national table, 84419NED's regional totals of A, B, C, D+E and the total, no onshore industry
-    offshore) make 0.02 impossible, within 1e-3 of the proven lower bound on its largest gap (the
-    lexicographic minimax over all 35 groups; figures in data/README.md)."""
+    offshore) and the floors of the published cells (half their share) make 0.02 impossible, within
+    1e-3 of the proven lower bound on its largest gap (the lexicographic minimax over all 35 groups;
+    figures in data/README.md)."""
     from mrio.build.nl_placement import TURNOVER_INDUSTRIES, output_constraints
 
     system = built[2017]
@@ -270,7 +339,9 @@ def test_turnover_shares_of_the_35_groups(built, shared_data, folder):
         worst[group] = float(np.nanmax(np.abs(out / out.sum() - share)))
     hard = output_constraints(x.sum(axis=0), folder, 2017, system.regions)
     industries = {g: np.array(TURNOVER_INDUSTRIES[g]) - 1 for g in targets}
-    bounds = minimax_share_bounds(hard, x.sum(axis=0).to_numpy(), targets, industries, TURNOVER_SHARE_TARGET)
+    x_national = x.sum(axis=0).to_numpy()
+    bounds = minimax_share_bounds(hard, x_national, targets, industries, TURNOVER_SHARE_TARGET,
+                                  floors=_floors(targets, industries, x_national))
     for group, gap in worst.items():
         allowed = max(TURNOVER_SHARE_TARGET, bounds.get(group, 0.0) + BOUND_TOLERANCE)
         assert gap <= allowed, (group, gap, bounds.get(group))
@@ -279,6 +350,104 @@ def test_turnover_shares_of_the_35_groups(built, shared_data, folder):
     # a bound on the largest gap of the groups fixed together, which the placement cannot beat
     for level in set(bounds.values()):
         assert max(worst[g] for g, b in bounds.items() if b == level) >= level - 1e-6, (bounds, worst)
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_published_turnover_cells_keep_half_their_share(built, shared_data, folder, year):
+    """No published turnover cell above 0.5 % of its group is placed below half its share (83796NED,
+    2017, against every year's table): the hard constraints allow 0.51-0.61 of every share at once
+    (linear programme), so none is forced below half, and the placement meets every floor."""
+    from mrio.build.nl_placement import TURNOVER_INDUSTRIES, output_constraints
+
+    system = built[year]
+    x = system.x.unstack("sector").reindex(index=system.regions, columns=system.sectors).to_numpy()
+    targets = _published_turnover_shares(shared_data, folder, system.regions)
+    industries = {g: np.array(TURNOVER_INDUSTRIES[g]) - 1 for g in targets}
+    hard = output_constraints(pd.Series(x.sum(axis=0), index=system.sectors), folder, year, system.regions)
+    assert largest_common_floor_fraction(hard, x.sum(axis=0), targets, industries) >= 0.51
+    ratios = _placed_over_published(x, targets, industries)
+    assert len(ratios) == 1035
+    worst = min(ratios, key=ratios.get)
+    assert ratios[worst] >= FLOOR_FRACTION * (1 - 1e-7), (worst, ratios[worst])
+
+
+def test_floors_the_constraints_force_are_lowered_to_a_common_fraction(shared_data, folder, monkeypatch):
+    """Floors at 0.7 of every share: the hard constraints of 2017 allow 0.604 at most (the test's own
+    linear programme proves it), so every floor is lowered to that common fraction and the
+    placement still meets the national table and 84419NED."""
+    from mrio.build import nl_placement
+    from mrio.build.nl_placement import TURNOVER_INDUSTRIES, output_constraints, place_output
+    from mrio.regional import read_national
+
+    x = read_national(folder / "national_2017").x
+    regions = pd.Index(pd.read_csv(folder / "regions.csv")["region"].tolist() + [EXTRA_REGIO], name="region")
+    targets = _published_turnover_shares(shared_data, folder, regions)
+    industries = {g: np.array(TURNOVER_INDUSTRIES[g]) - 1 for g in targets}
+    hard = output_constraints(x, folder, 2017, regions)
+    t = largest_common_floor_fraction(hard, x.to_numpy(), targets, industries)
+    assert 0.6 < t < 0.61
+    monkeypatch.setattr(nl_placement, "FLOOR_FRACTION", 0.7)
+    placed = place_output(x, folder, 2017, regions).to_numpy()
+    ratios = _placed_over_published(placed, targets, industries)
+    assert min(ratios.values()) == pytest.approx(t, abs=2e-3)  # the common fraction, within the rounding
+    np.testing.assert_allclose(placed.sum(axis=0), x.to_numpy(), rtol=1e-12)
+    for g, cols in hard["groups"].items():
+        np.testing.assert_allclose(placed[:, cols].sum(axis=1), hard["root_totals"][g], rtol=1e-7, atol=1e-3)
+
+
+@pytest.mark.parametrize("point_weight", [1.0, 0.5])
+def test_pharmaceuticals_and_plastics_take_the_remainder_of_19_22(folder, point_weight):
+    """Inside 19-22 (2017 turnover at the group's output ``T``), refining (CBS 14) and then chemicals
+    (15) take their ETS targets (``point_weight`` of the ETS shares, the rest the group's) within what
+    the region has left, pharmaceuticals (16) and rubber and plastics (17) the remainder ``L``, and
+    what did not fit follows ``L``: a known answer from the compact inputs; the four targets add up to
+    ``T`` in every region; every region with an ETS installation of NACE 21 or 22 gets a part;
+    Groot-Rijnmond, 0.43 of the group's turnover (most of it refining), no longer holds 0.43 of
+    either industry."""
+    from mrio.build.nl_placement import REMAINDER_19_22, NLAssumptions, _Indicators, place_output
+    from mrio.regional import read_national
+
+    x = read_national(folder / "national_2017").x.to_numpy()
+    regions = pd.Index(pd.read_csv(folder / "regions.csv")["region"].tolist() + [EXTRA_REGIO], name="region")
+    turnover = pd.read_csv(folder / "turnover.csv")
+    turnover = turnover[(turnover["group"] == "19-22") & (turnover["year"] == 2017)]
+    group = turnover.set_index("region")["value"].reindex(regions).fillna(0.0)
+    group = group / group.sum()
+    points = pd.read_csv(folder / "point_indicators.csv")
+    points = points[points["year"] == 2017]
+
+    def ets(division):
+        s = points[points["indicator"] == f"ets_emissions_nace_{division}"].groupby("region")["value"].sum()
+        return s.reindex(regions).fillna(0.0) / s.sum()
+
+    T = group * x[13:17].sum()
+    left, placed = T.copy(), {}
+    for j, division in ((13, "19"), (14, "20")):
+        placed[j] = np.minimum(((1 - point_weight) * group + point_weight * ets(division)) * x[j], left)
+        left -= placed[j]
+    remainder = left / left.sum()
+    a = NLAssumptions(point_weight=point_weight)
+    ind = _Indicators(folder, 2017, regions, a)
+    ind.output = x
+    np.testing.assert_allclose(ind.share(REMAINDER_19_22)[0], remainder.to_numpy(), atol=1e-12)
+    targets = {}
+    for j, division in ((13, "19"), (14, "20")):
+        targets[j] = (placed[j] + (x[j] - placed[j].sum()) * remainder) / x[j]
+        within = ind.share(("within", "19-22", division))[0]
+        np.testing.assert_allclose(within, targets[j].to_numpy(), atol=1e-12)
+    assert (left >= 0).all()
+    np.testing.assert_allclose(targets[13] * x[13] + targets[14] * x[14] + remainder * x[15:17].sum(), T,
+                               rtol=1e-12, atol=1e-9)
+    placed_output = place_output(pd.Series(x), folder, 2017, regions, a)
+    share = placed_output / placed_output.sum()
+    np.testing.assert_allclose(share.iloc[:, 15], share.iloc[:, 16], atol=1e-4)  # one target for both
+    holders = set(points.loc[points["indicator"].isin(["ets_emissions_nace_21", "ets_emissions_nace_22"])
+                             & (points["value"] > 0), "region"])
+    assert len(holders) == 6
+    for region in holders:
+        assert remainder[region] > 0 and share.iloc[:, 15][region] > 1e-3, region
+    rijnmond = "Groot-Rijnmond"
+    assert group[rijnmond] > 0.42 and share.iloc[:, 15][rijnmond] < 0.35
 
 
 def _corop_rows(shared_data, name, year):
