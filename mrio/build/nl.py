@@ -24,7 +24,10 @@ from mrio.build.inputs import read_csv_cached, read_national
 from mrio.build.national import NationalTable
 from mrio.build.nl_placement import (
     EXTRA_REGIO,
+    FLOOR_FRACTION,
+    FLOOR_MIN_SHARE,
     INPUT_FLOOR,
+    MAX_SHARE_GAP,
     VA_FLOOR,
     NLAssumptions,
     commuting_matrix,
@@ -243,6 +246,19 @@ def build_nl_corop(national: NationalTable | None = None, folder: Path | None = 
                        "leave it out; regroupings keep it apart. For the gravity model it lies "
                        f"{EXTRA_REGIO_OFFSHORE_KM:g} km beyond {EXTRA_REGIO_ANCHOR}",
         "industry_indicators": dict(fixed.industry_indicators),
+        "placement_floors": f"every published (not confidential) 83796NED turnover cell above {FLOOR_MIN_SHARE:g} of "
+                            f"its group is placed at >= {FLOOR_FRACTION:g} of its share (the share of the top of its "
+                            "rounding), and every turnover group's regional shares within "
+                            f"{MAX_SHARE_GAP:g} of its published ones, hard constraints of the fit; where the "
+                            "national table and 84419NED allow no placement meeting them, a group's cap is the "
+                            "smallest largest gap they allow (lexicographic minimax, linear programmes: D and E "
+                            "in every year) and the floors are lowered to the largest common fraction of the "
+                            "shares (none in 2015-2021)",
+        "placement_19_22": "inside 19-22, refining (19) and then chemicals (20) take their ETS-emission shares of "
+                           "their national output within what is left of the group's turnover (2017, at the "
+                           "group's output) in each region; pharmaceuticals (21) and rubber and plastics (22), "
+                           "which no regional statistic separates from the group, and what of 19 and 20 does "
+                           "not fit, follow the remainder",
         "placement_source_choice": "CBS 84419NED (revision 2019, the revision of the input-output tables: its "
                                    "national output and value added equal the table's for 2015-2020) rather than "
                                    "85925NED (revision 2024: other levels, C for 31 COROP regions only, and "

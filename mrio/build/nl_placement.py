@@ -17,6 +17,12 @@ each level consistent with the one above (issue 10's order (a)-(e)):
 (e) inside a turnover group still too coarse, point data: EU ETS verified emissions by NACE
     division for refining (19), chemicals (20), building materials (23), basic metals (24); airport
     passengers and cargo for air transport; households for imputed rents; 84419NED's B for gas.
+    Inside 19-22 the point data place refining and chemicals within the group's turnover of each
+    region, and pharmaceuticals and rubber/plastics take the remainder (``GROUP_SPLITS``).
+
+Every published turnover cell above ``FLOOR_MIN_SHARE`` of its group keeps at least
+``FLOOR_FRACTION`` of its share, and every turnover group stays within ``MAX_SHARE_GAP`` of its
+published shares (or the smallest largest gap (a) and (b) allow): hard constraints of the fit.
 
 (a) and (b) are constraints; every child of every node of the tree has a share target (its
 indicator's regional shares, or its parent's distribution where it has none), and
@@ -789,7 +795,11 @@ def place_output(x: pd.Series, folder: Path, year: int, regions: pd.Index,
     its feasible range; a point otherwise), ``f_c`` the weight of the parent's own distribution
     (``prior_floor``; 1 for a child without an indicator, which follows its parent), ``X_g^r``
     the 84419NED regional totals of A, B, C, D+E and the services. Extra-regio holds only the
-    industries of ``OFFSHORE_INDICATORS``. See docs/methods/regional.md, 'Dutch regional table'.
+    industries of ``OFFSHORE_INDICATORS``. Besides, every published turnover cell (group ``g``,
+    region ``r``) above ``FLOOR_MIN_SHARE`` is held at ``x_g^r >= FLOOR_FRACTION s_g^r X_g`` and within
+    a cap of its share, ``|x_g^r / X_g - s_g^r| <= c_g`` (``c_g`` = ``MAX_SHARE_GAP``, or the group's
+    lexicographic minimax bound where (a) and (b) allow no less, ``_share_caps``). See
+    docs/methods/regional.md, 'Dutch regional table'.
 
     Parameters
     ----------

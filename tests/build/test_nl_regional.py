@@ -659,6 +659,8 @@ def test_every_industry_has_a_documented_indicator(built):
     assert system.meta["industry_indicators"]["Basic metals"].count("ETS") == 1
     assert "84419NED" in system.meta["placement_source_choice"]
     assert system.meta["nl_assumptions"]["commuting_year"] == 2014
+    assert "what is left of group 19-22" in system.meta["industry_indicators"]["Pharmaceutical products"]
+    assert "0.5" in system.meta["placement_floors"] and "remainder" in system.meta["placement_19_22"]
 
 
 def test_assumptions_are_checked_against_their_ranges(folder):
