@@ -172,6 +172,31 @@ def _published_turnover_shares(shared_data, folder, regions, year=2017):
     return out
 
 
+def _hard_equalities(hard, x_national):
+    """The hard constraints (a) and (b) as ``A_eq [x, z] = b_eq`` over the allowed (region, industry) cells.
+
+    Returns ``cell`` ((R, N) -> position of the cell, -1 where not allowed), the number of cells ``n``,
+    ``A_eq`` (one spare column for an LP's extra variable ``z``) and ``b_eq``.
+    """
+    import scipy.sparse as sp
+
+    allowed = hard["allowed"]
+    R, N = allowed.shape
+    rr, jj = np.nonzero(allowed)
+    n = rr.size
+    cell = np.full((R, N), -1)
+    cell[rr, jj] = np.arange(n)
+    rows, b, first = [jj], [x_national], N  # national output of every industry
+    for g, pos in hard["groups"].items():
+        sel = np.isin(jj, pos)
+        rows.append(first + rr[sel])
+        b.append(hard["root_totals"][g])
+        first += R
+    cols = np.concatenate([np.arange(n)] + [np.flatnonzero(np.isin(jj, p)) for p in hard["groups"].values()])
+    A_eq = sp.csr_array((np.ones(cols.size), (np.concatenate(rows), cols)), shape=(first, n + 1))
+    return cell, n, A_eq, np.concatenate(b)
+
+
 def minimax_share_bounds(hard, x_national, targets, industries, stop, floors=None):
     """Lower bounds on each group's largest share gap implied by the hard constraints alone.
 
@@ -188,23 +213,7 @@ def minimax_share_bounds(hard, x_national, targets, industries, stop, floors=Non
     import scipy.sparse as sp
     from scipy.optimize import linprog
 
-    allowed = hard["allowed"]
-    R, N = allowed.shape
-    rr, jj = np.nonzero(allowed)
-    n = rr.size
-    cell = np.full((R, N), -1)
-    cell[rr, jj] = np.arange(n)
-    rows = [jj]  # national output of every industry
-    b = [x_national]
-    first = N
-    for g, pos in hard["groups"].items():
-        sel = np.isin(jj, pos)
-        rows.append(first + rr[sel])
-        b.append(hard["root_totals"][g])
-        first += R
-    cols = np.concatenate([np.arange(n)] + [np.flatnonzero(np.isin(jj, p)) for p in hard["groups"].values()])
-    A_eq = sp.csr_array((np.ones(cols.size), (np.concatenate(rows), cols)), shape=(first, n + 1))
-    b_eq = np.concatenate(b)
+    cell, n, A_eq, b_eq = _hard_equalities(hard, x_national)
     gr, gc, gv, gb, owner, scale = [], [], [], [], [], []
     k = 0
     names = list(targets)
@@ -282,20 +291,7 @@ def largest_common_floor_fraction(hard, x_national, targets, industries):
     import scipy.sparse as sp
     from scipy.optimize import linprog
 
-    allowed = hard["allowed"]
-    R, N = allowed.shape
-    rr, jj = np.nonzero(allowed)
-    n = rr.size
-    cell = np.full((R, N), -1)
-    cell[rr, jj] = np.arange(n)
-    rows, b, first = [jj], [x_national], N
-    for g, pos in hard["groups"].items():
-        sel = np.isin(jj, pos)
-        rows.append(first + rr[sel])
-        b.append(hard["root_totals"][g])
-        first += R
-    cols = np.concatenate([np.arange(n)] + [np.flatnonzero(np.isin(jj, p)) for p in hard["groups"].values()])
-    A_eq = sp.csr_array((np.ones(cols.size), (np.concatenate(rows), cols)), shape=(first, n + 1))
+    cell, n, A_eq, b_eq = _hard_equalities(hard, x_national)
     fr, fc, fv = [], [], []
     floors = _floors(targets, industries, x_national, fraction=1.0)
     for i, (g, r, share_output) in enumerate(floors):
@@ -307,7 +303,7 @@ def largest_common_floor_fraction(hard, x_national, targets, industries):
     A_ub = sp.csr_array((fv, (fr, fc)), shape=(len(floors), n + 1))
     objective = np.zeros(n + 1)
     objective[-1] = -1.0
-    res = linprog(objective, A_ub=A_ub, b_ub=np.zeros(len(floors)), A_eq=A_eq, b_eq=np.concatenate(b),
+    res = linprog(objective, A_ub=A_ub, b_ub=np.zeros(len(floors)), A_eq=A_eq, b_eq=b_eq,
                   bounds=(0, None), method="highs")
     assert res.status == 0, res.message
     return float(res.x[-1])
