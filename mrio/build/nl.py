@@ -205,6 +205,8 @@ def build_nl_corop(national: NationalTable | None = None, folder: Path | None = 
     x = national.x
     fixed = _fixed_inputs(folder, national_year, x.index)
     distances, internal, region_index = fixed.distances, fixed.internal, fixed.regions
+    if a.internal_distance_scale != 1.0:
+        internal = internal * a.internal_distance_scale
     x_reg = place_output(x, folder, national_year, region_index, a)
     va_national = national.V.loc[list(national.value_added_components)].sum(axis=0)
     va_reg = place_value_added(x_reg, va_national, folder, national_year, a)

@@ -103,6 +103,12 @@ class NLAssumptions:
         regions of residence, each fitted to the province's published mean home-work distances
         (:func:`commuting_matrix`); the range covers the decays that score best on the published
         COROP rows of Groningen and Friesland (0.95-1.1 of the fitted ones over 2010-2014).
+    internal_distance_scale : float, default 1.0, range [1.0, 1.36]
+        Factor on the regions' internal distances (disc formula ``(2/3) sqrt(area / pi)``) in the
+        trade model. The trade parameters are fitted on population-weighted mean distances between
+        the cities of a region, 1.28 of the disc formula for the median EU country (0.8-2.1) and
+        1.36 for points spread evenly over a disc; the range covers that difference of definition
+        (docs/methods/regional.md, section "Distances").
     turnover_years : tuple, default (2017,)
         Turnover years averaged (one or both of 2016, 2017; default the latest, the year the
         placement is scored on).
@@ -120,11 +126,13 @@ class NLAssumptions:
     account_offsets: Mapping = field(default_factory=dict)
     commuting_year: int = 2014
     commuting_decay_scale: float = 1.0
+    internal_distance_scale: float = 1.0
     turnover_years: tuple = (2017,)
     service_groups_by: str = "turnover"
 
     RANGES = {"prior_floor": (0.0, 0.2), "point_weight": (0.5, 1.0), "airport_cargo_weight": (0.0, 1.0),
-              "commuting_year": (2010, 2014), "commuting_decay_scale": (0.9, 1.1)}
+              "commuting_year": (2010, 2014), "commuting_decay_scale": (0.9, 1.1),
+              "internal_distance_scale": (1.0, 1.36)}
 
     def __post_init__(self) -> None:
         for name, (lo, hi) in self.RANGES.items():
@@ -146,6 +154,7 @@ class NLAssumptions:
         return {"prior_floor": self.prior_floor, "point_weight": self.point_weight,
                 "airport_cargo_weight": self.airport_cargo_weight, "commuting_year": self.commuting_year,
                 "commuting_decay_scale": self.commuting_decay_scale,
+                "internal_distance_scale": self.internal_distance_scale,
                 "turnover_years": list(self.turnover_years), "service_groups_by": self.service_groups_by,
                 "turnover_cells_overridden": len(self.turnover_cells),
                 "account_offsets": len(self.account_offsets), "ranges": {k: list(v) for k, v in self.RANGES.items()}}

@@ -15,7 +15,7 @@ from mrio.build.regional import national_consistency
 from mrio.errors import InputError, InvalidTableError, UnknownLabelError
 
 _PLACEMENT = ("prior_floor", "point_weight", "airport_cargo_weight", "turnover_cells", "account_offsets",
-              "commuting_year", "commuting_decay_scale")
+              "commuting_year", "commuting_decay_scale", "internal_distance_scale")
 
 
 def test_generator_is_a_pure_function_of_seed_and_index():

@@ -703,3 +703,24 @@ def test_malformed_regional_file_names_file_row_and_expectation(folder, tmp_path
         target.write_text(edit(target.read_text()))
     with pytest.raises(FileFormatError, match=match):
         nl.build_nl_corop(folder=copy, year=2018)
+
+
+def test_internal_distance_scale_moves_trade_home_and_keeps_the_national_table(folder):
+    """Longer internal distances (the city-pair definition the trade parameters are fitted on) lower
+    every own-region share of value added; national consistency and placed output are unchanged;
+    out of its range it is refused."""
+    import mrio
+    from mrio.build.regional import national_consistency
+
+    base = nl.build_nl_corop(folder=folder)
+    longer = nl.build_nl_corop(folder=folder, assumptions=NLAssumptions(internal_distance_scale=1.28))
+    national = nl.read_national(folder / "national_2018")
+    assert national_consistency(longer, national)["max_relative_error"].max() <= 1e-9
+    np.testing.assert_allclose(longer.x.to_numpy(), base.x.to_numpy(), rtol=1e-12)
+    own = [mrio.dependency_split(t, measure="value-added")[1] for t in (base, longer)]
+    share = [s.iloc[:, 0] / s.iloc[:, :3].sum(axis=1) for s in own]
+    regions = [r for r in base.regions if r != EXTRA_REGIO]
+    assert (share[1][regions] < share[0][regions]).all()
+    assert longer.meta["nl_assumptions"]["internal_distance_scale"] == 1.28
+    with pytest.raises(InvalidTableError, match="internal_distance_scale"):
+        NLAssumptions(internal_distance_scale=0.5)

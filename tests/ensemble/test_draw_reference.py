@@ -36,14 +36,16 @@ def fingerprint(system) -> dict[str, np.ndarray]:
 
 
 def _parameters(source, stored, index: int) -> dict:
-    """The stored values of draw ``index``; assumptions added since (commuting only) at their defaults.
+    """The stored values of draw ``index``; assumptions added since at their defaults.
 
-    The commuting assumptions change the commuting matrix in ``meta``, never the flows fingerprinted.
+    The commuting assumptions change the commuting matrix in ``meta``, never the flows fingerprinted;
+    ``internal_distance_scale`` at its default 1 leaves the distances as they were.
     """
     params = {}
     for a in source.assumptions:
         if f"{index}:{a.name}" not in stored:
-            assert a.name.startswith("commuting_"), f"{a.name} is not in the reference"
+            assert a.name.startswith("commuting_") or a.name == "internal_distance_scale", \
+                f"{a.name} is not in the reference"
             continue
         value = stored[f"{index}:{a.name}"]
         if a.labels is not None:
