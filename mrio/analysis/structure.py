@@ -241,16 +241,13 @@ def exposure(system: MRIO, measure: str = "value-added") -> pd.DataFrame:
 
 
 def _rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
-    """Spearman's rank correlation: Pearson's correlation of the ranks (ties get their mean rank).
+    """Spearman's rank correlation: pandas' Pearson correlation of the ranks (ties get their mean rank).
 
     The value of ``scipy.stats.spearmanr(a, b).statistic``, without importing ``scipy.stats``
-    (0.6 s, a twelfth of the whole report). NaN when either input is constant.
+    (0.6 s, a twelfth of the whole report; pandas' own ``method="spearman"`` imports it). NaN when
+    either input is constant.
     """
-    ra = pd.Series(a).rank(method="average").to_numpy()
-    rb = pd.Series(b).rank(method="average").to_numpy()
-    ra, rb = ra - ra.mean(), rb - rb.mean()
-    scale = np.sqrt((ra @ ra) * (rb @ rb))
-    return float(ra @ rb / scale) if scale > 0 else np.nan
+    return float(pd.Series(a).rank(method="average").corr(pd.Series(b).rank(method="average")))
 
 
 def specialisation_and_exposure(system: MRIO, measure: str = "value-added",

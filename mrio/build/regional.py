@@ -631,24 +631,23 @@ def build_mrio(
     FN_held = np.where(held, FN, 0.0)
     fd_traded = FN_traded @ W  # (n, R) traded final demand at destination
     # ---- 3. trade margins and balancing
-    D = ZN @ use.T + fd_traded  # (n, R): sum_j a_ij^s x_j^s + y_i^s
+    Dint = ZN @ use.T  # (n, R): sum_j a_ij^s x_j^s, intermediate demand at destination
     # O_i^r = x_i^r - e_i^r - held_i^r = (Z i + traded final demand)_i share_i^r, computed as a sum of
     # non-negative terms so that no rounding makes it negative
     O = (ZN.sum(axis=1) + FN_traded.sum(axis=1))[:, np.newaxis] * share.T  # (n, R)
     weights = None  # (n, c, R): regional shares of each product's final demand by category
     if not uniform:  # final demand of (partly) supply-led classes follows supply net of intermediate use
         classes, unclassified = tradability.product_classes(sectors, product_classes)
-        weights = tradability.supply_led_category_weights(O, ZN @ use.T, FN_traded, W, classes.to_numpy(),
-                                                           parameters)
+        weights = tradability.supply_led_category_weights(O, Dint, FN_traded, W, classes.to_numpy(), parameters)
         fd_traded = np.einsum("ic,ics->is", FN_traded, weights)
-        D = ZN @ use.T + fd_traded
+    D = Dint + fd_traded  # (n, R): sum_j a_ij^s x_j^s + y_i^s
     if uniform:
         q = _intra_shares(method, float(delta), A, x_reg, fd_traded, D, basis_reg, basis_nat)
         T = _uniform_trade(O, D, q, dist, regions, sectors, beta, decay, ras_tol, ras_max_iter)
     else:
         T, trade_meta = _class_trade(parameters, (classes, unclassified), countries, trade_totals,
                                      trade_totals_classes,
-                                     imports_by_product, ras_tol, ras_max_iter, O, ZN @ use.T, fd_traded,
+                                     imports_by_product, ras_tol, ras_max_iter, O, Dint, fd_traded,
                                      dist, regions, sectors, A, x_reg, basis_reg, basis_nat, national)
     t = np.zeros_like(T)
     np.divide(T, D[:, np.newaxis, :], out=t, where=D[:, np.newaxis, :] > 0)

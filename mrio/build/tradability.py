@@ -221,8 +221,8 @@ class TradeParameters:
     def from_dict(cls, data: Mapping[str, Any]) -> TradeParameters:
         """Build parameters from the data of :meth:`to_dict` (as stored in ``trade_parameters.json``)."""
         try:
-            classes = {k: ClassParameters(float(v["distance_decay"]), float(v["home_bias"]),
-                                          float(v.get("border", 0.0)), float(v.get("supply_led_demand", 0.0)))
+            optional = {"border": 0.0, "supply_led_demand": 0.0}  # absent from files of earlier versions
+            classes = {k: ClassParameters(**{f: float(v[f] if f in v else optional[f]) for f in CLASS_FIELDS})
                        for k, v in data["classes"].items()}
         except (KeyError, TypeError, ValueError) as exc:
             raise InvalidTableError(f"trade parameters: malformed 'classes' entry ({exc})") from exc

@@ -64,6 +64,7 @@ from mrio.kernels import NotConvergedError
 
 from .regional import NationalTable, build_mrio
 from .tradability import (
+    CLASS_FIELDS,
     TRADE_CLASSES,
     TradeParameters,
     classification,
@@ -520,11 +521,12 @@ def household_local_shares(system: MRIO, category: str | None = None) -> pd.Seri
     regions = list(system.regions)
     own = np.zeros(n)
     total = np.zeros(n)
+    Y = system.Y.to_numpy()
     for k, r in enumerate(regions):
         pos = np.flatnonzero((cols.get_level_values("region") == r) & (cols.get_level_values("category") == category))
         if not len(pos):
             raise UnknownLabelError(f"no final-demand column ({r!r}, {category!r})")
-        block = system.Y.to_numpy()[:, pos].sum(axis=1).reshape(R, n)
+        block = Y[:, pos].sum(axis=1).reshape(R, n)
         own += block[k]
         total += block.sum(axis=0)
     return pd.Series(np.divide(own, total, out=np.zeros(n), where=total > 0), index=pd.Index(system.sectors),
@@ -543,9 +545,9 @@ def _margins(case: TruthCase, system: MRIO):
     national = case.national
     held_cat = np.isin(national.final_demand.columns, list(national.producer_held))
     held = held_cat[None, :] | (national.final_demand.to_numpy() < 0)  # (n, c) never traded
-    Y = system.Y
-    dest = Y.columns.get_level_values("region")
-    cats = Y.columns.get_level_values("category")
+    dest = system.Y.columns.get_level_values("region")
+    cats = system.Y.columns.get_level_values("category")
+    Y = system.Y.to_numpy()
     Ycat = np.zeros((n, len(national.final_demand.columns), R))
     Ofd = np.zeros((n, R))
     for s, r in enumerate(system.regions):
@@ -553,7 +555,7 @@ def _margins(case: TruthCase, system: MRIO):
             col = np.flatnonzero((dest == r) & (cats == c))
             if not len(col):
                 continue
-            block = Y.to_numpy()[:, col[0]].reshape(R, n) * (~held[:, c_pos])[None, :]
+            block = Y[:, col[0]].reshape(R, n) * (~held[:, c_pos])[None, :]
             Ycat[:, c_pos, s] = block.sum(axis=0)
             Ofd += block.T
     FN = Ycat.sum(axis=2)
@@ -614,8 +616,7 @@ def _residuals(cases_data, parameters: TradeParameters, log_weight: float, weigh
     return np.concatenate(parts)
 
 
-_FIT_NAMES = tuple(f"{k}.{f}" for f in ("distance_decay", "home_bias", "border", "supply_led_demand")
-                   for k in TRADE_CLASSES) + ("size_elasticity",)
+_FIT_NAMES = tuple(f"{k}.{f}" for f in CLASS_FIELDS for k in TRADE_CLASSES) + ("size_elasticity",)
 _LOG = logging.getLogger(__name__)
 
 
