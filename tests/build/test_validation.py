@@ -193,28 +193,3 @@ def test_bootstrap_skips_and_counts_replicates_whose_balancing_fails(shared_data
     # a time budget of zero starts no replicate: the Jacobian errors stand, and the log says so
     _, none = validation.fit_trade_parameters(cases, max_nfev=1, bootstrap=3, time_budget=0.0)
     assert none["bootstrap_replicates"] == 0 and none["uncertainty"].startswith("Jacobian")
-
-
-def test_city_distances_known_answer():
-    """Cities on the equator, one degree = 6371 pi / 180 km: internal distance of a two-city region is
-    their distance; between regions the population-weighted arithmetic (theta = 1) or harmonic
-    (theta = -1) mean over city pairs."""
-    from mrio.build.validation import city_distances
-    from mrio.errors import MRIOError
-
-    def region(lons, pops):
-        return pd.DataFrame({"lat": 0.0, "lon": lons, "population": pops})
-
-    a, b = region([0.0, 1.0], [1.0, 3.0]), region([10.0, 12.0], [1.0, 1.0])
-    degree = 6371.0 * np.pi / 180
-    d = city_distances([a, b])
-    np.testing.assert_allclose(np.diag(d), [degree, 2 * degree], rtol=1e-12)
-    np.testing.assert_allclose(d[0, 1], (10 + 12 + 3 * 9 + 3 * 11) / 8 * degree, rtol=1e-12)
-    assert d[1, 0] == d[0, 1]
-    harmonic = city_distances([a, b], theta=-1.0)
-    np.testing.assert_allclose(harmonic[0, 1], 8 / (1 / 10 + 1 / 12 + 3 / 9 + 3 / 11) * degree, rtol=1e-12)
-    assert harmonic[0, 1] < d[0, 1]  # the harmonic mean is pulled towards the close pairs
-    with pytest.raises(MRIOError, match="fewer than two cities"):
-        city_distances([region([0.0], [1.0])])
-    with pytest.raises(MRIOError, match="theta"):
-        city_distances([a], theta=0.0)
