@@ -303,7 +303,7 @@ def nl_uncertain_assumptions(year: int = DEFAULT_YEAR) -> tuple[Uncertain, ...]:
 
     **Placement** (:class:`mrio.build.nl_placement.NLAssumptions`): the prior floor, the weight of
     point data, the cargo weight of air transport, the commuting distance decay and the factor on
-    the regions' internal distances in the trade model, each two-piece
+    the trade model's internal distances of the regions with fewer than two cities, each two-piece
     triangular over its stated range with the default as mode and median (the prior floor's default
     0 and the weight of point data's 1, point data alone, are bounds of their ranges: half the draws
     keep them); the year of the
@@ -349,11 +349,12 @@ _NL_PLACEMENT_PARAMETERS = {
                               "mean home-work distances) splitting a province's commuters over its COROP regions",
                               "the decays scoring best on the Groningen and Friesland COROP rows of 81252NED are "
                               "0.95-1.1 of the fitted ones (2010-2014); misallocated share <= 0.065 over 0.9-1.1"),
-    "internal_distance_scale": ("trade: factor on the regions' internal distances (disc formula) against the "
-                                "city-pair mean distances the trade parameters are fitted on",
-                                "1 (disc formula, the default: half the draws) to 1.36 (mean distance between "
-                                "two points of a disc); the EU countries' city-pair means are 1.28 of the disc "
-                                "formula (median)"),
+    "internal_distance_scale": ("trade: factor on the internal distances of the five regions with fewer than "
+                                "two GeoNames cities (disc formula x 1.35, the median city-pair / disc ratio of "
+                                "the other 35)",
+                                "2.5-97.5 % range of the mean city-pair / disc ratio of five regions drawn from "
+                                "the 35 with a city pair, relative to their median (bootstrap, 100,000 "
+                                "resamples): 0.82-1.33"),
 }
 
 

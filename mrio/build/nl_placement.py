@@ -103,12 +103,16 @@ class NLAssumptions:
         regions of residence, each fitted to the province's published mean home-work distances
         (:func:`commuting_matrix`); the range covers the decays that score best on the published
         COROP rows of Groningen and Friesland (0.95-1.1 of the fitted ones over 2010-2014).
-    internal_distance_scale : float, default 1.0, range [1.0, 1.36]
-        Factor on the regions' internal distances (disc formula ``(2/3) sqrt(area / pi)``) in the
-        trade model. The trade parameters are fitted on population-weighted mean distances between
-        the cities of a region, 1.28 of the disc formula for the median EU country (0.8-2.1) and
-        1.36 for points spread evenly over a disc; the range covers that difference of definition
-        (docs/methods/regional.md, section "Distances").
+    internal_distance_scale : float, default 1.0, range [0.82, 1.33]
+        Factor on the trade model's internal distances of the regions with fewer than two GeoNames
+        cities of 15,000 inhabitants or more (``regions.csv`` column ``cities_15k``; five regions),
+        which have no city pair: their internal distance is the disc formula
+        ``(2/3) sqrt(area / pi)`` times the median city-pair / disc ratio of the 35 regions that
+        have one (1.35). The range is the 2.5-97.5 % range of the mean ratio of five regions drawn
+        from those 35, relative to the median (bootstrap; docs/methods/regional.md, section
+        "Trade estimation", "Distances"). The other regions' distances are on the definition the
+        trade parameters are fitted on and are not scaled. (Until the trade distances were put on
+        that definition, the factor scaled every region's disc formula over 1-1.36.)
     turnover_years : tuple, default (2017,)
         Turnover years averaged (one or both of 2016, 2017; default the latest, the year the
         placement is scored on).
@@ -132,7 +136,7 @@ class NLAssumptions:
 
     RANGES = {"prior_floor": (0.0, 0.2), "point_weight": (0.5, 1.0), "airport_cargo_weight": (0.0, 1.0),
               "commuting_year": (2010, 2014), "commuting_decay_scale": (0.9, 1.1),
-              "internal_distance_scale": (1.0, 1.36)}
+              "internal_distance_scale": (0.82, 1.33)}
 
     def __post_init__(self) -> None:
         for name, (lo, hi) in self.RANGES.items():

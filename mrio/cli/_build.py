@@ -101,8 +101,9 @@ def _internal_distances(path: Path, regions: pd.Index) -> pd.Series:
                    "or employment. Default: the bundled Eurostat COROP indicators (nearest year per kind).")
 @click.option("--distances", "distances_path", type=EXISTING_FILE, default=None,
               help="Square distance matrix CSV; first column and header are the region labels (their order "
-                   "is the order of the result). Default: the bundled COROP distances (with their internal "
-                   "distances).")
+                   "is the order of the result). Default: the bundled COROP trade distances (population-weighted "
+                   "means over the regions' GeoNames cities, with their internal distances; "
+                   "data/nl_corop/trade_distances_km.csv).")
 @click.option("--year", type=int, default=None,
               help="Year of the bundled CBS national table, 2015-2021 (default 2018), used when --national "
                    "is omitted; also selects the bundled indicators nearest to it.")
@@ -155,7 +156,7 @@ def build_command(national_path, regional_path, distances_path, year, concordanc
       mrio build --year 2020 --out nl2020
       mrio build --national data/nl_corop/national_2018 \\
                  --regional data/nl_corop/indicators.csv \\
-                 --distances data/nl_corop/distances_km.csv --out nl2018
+                 --distances data/nl_corop/trade_distances_km.csv --out nl2018
       mrio build --trade uniform --method flq --delta 0.25 --out nl2018-uniform   # the model before issue 11
     """
     check_folder(out, directory=True)
@@ -170,11 +171,13 @@ def build_command(national_path, regional_path, distances_path, year, concordanc
                           if indicator_year is not None else nl_indicators(bundled, year or national.meta.get("year") or 2018))
         else:
             indicators = _latest_per_kind(read_indicators(regional_path), indicator_year)
-        distances = read_distances(distances_path or bundled / "distances_km.csv")
+        # the trade model's distances (city-pair means, the definition the trade parameters are fitted on)
+        distances = read_distances(distances_path or bundled / "trade_distances_km.csv")
         if distances_path is None and internal_path is None:
             regions = pd.read_csv(bundled / "regions.csv")
             internal_path = "bundled"
-            internal = pd.Series(regions["internal_distance_km"].to_numpy(), index=regions["region"].to_numpy())
+            internal = pd.Series(regions["trade_internal_distance_km"].to_numpy(),
+                                 index=regions["region"].to_numpy())
     national_year = national.meta.get("year")
     if year is not None and national_path is not None and national_year not in (None, year):
         raise LabelError(f"--year {year}: the national table {national_path} is for year {national_year}")
@@ -186,7 +189,7 @@ def build_command(national_path, regional_path, distances_path, year, concordanc
     bundled_name = "bundled data/nl_corop"
     inputs = {"national": str(national_path or f"{bundled_name}/national_{year}"),
               "regional": str(regional_path or f"{bundled_name}/indicators.csv"),
-              "distances": str(distances_path or f"{bundled_name}/distances_km.csv")}
+              "distances": str(distances_path or f"{bundled_name}/trade_distances_km.csv")}
     dutch = regional_path is None and distances_path is None and concordance_path is None \
         and internal_path == "bundled" and indicator_year is None
     with progress(f"building {distances.shape[0] + dutch} regions x {len(national.sectors)} sectors"):

@@ -146,3 +146,24 @@ def test_regional_city_distances_properties(cities, factor, random):
     random.shuffle(order)
     permuted = regional_city_distances(cities, cities["region"], disc[order], centroids)
     pd.testing.assert_frame_equal(permuted.distances, base.distances.loc[order, order], rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------------- the Dutch trade distances
+def test_bundled_trade_distances_are_the_scripts_derivation(shared_data):
+    """``regions.csv`` (cities_15k, trade_internal_distance_km) and ``trade_distances_km.csv`` are
+    what ``data/build_nl_corop.py`` derives from the shared COROP boundaries and GeoNames."""
+    from mrio.build import nl
+    from mrio.data.build_nl_corop import trade_distances
+
+    with nl.nl_inputs_folder() as folder:
+        bundled = pd.read_csv(folder / "regions.csv")
+        matrix = pd.read_csv(folder / "trade_distances_km.csv", index_col=0)
+    regions, derived, cities = trade_distances(shared_data, bundled.drop(columns=["cities_15k",
+                                                                                   "trade_internal_distance_km"]))
+    pd.testing.assert_frame_equal(regions[bundled.columns], bundled)
+    pd.testing.assert_frame_equal(derived, matrix, check_names=False)
+    assert len(cities) == bundled["cities_15k"].sum() == 243
+    few = bundled[bundled["cities_15k"] < 2]
+    assert (few["cities_15k"] == 1).all() and len(few) == 5  # no region without a city at 15,000
+    ratio = bundled["trade_internal_distance_km"] / bundled["internal_distance_km"]
+    np.testing.assert_allclose(ratio[few.index], np.median(ratio[bundled["cities_15k"] >= 2]), rtol=1e-3)

@@ -706,21 +706,55 @@ def test_malformed_regional_file_names_file_row_and_expectation(folder, tmp_path
 
 
 def test_internal_distance_scale_moves_trade_home_and_keeps_the_national_table(folder):
-    """Longer internal distances (the city-pair definition the trade parameters are fitted on) lower
-    every own-region share of value added; national consistency and placed output are unchanged;
-    out of its range it is refused."""
+    """The factor scales the internal distances of the regions with fewer than two cities only (the
+    disc-formula fallback): longer ones lower those regions' own-region shares of value added;
+    national consistency and placed output are unchanged; out of its range it is refused."""
     import mrio
     from mrio.build.regional import national_consistency
 
     base = nl.build_nl_corop(folder=folder)
-    longer = nl.build_nl_corop(folder=folder, assumptions=NLAssumptions(internal_distance_scale=1.28))
+    longer = nl.build_nl_corop(folder=folder, assumptions=NLAssumptions(internal_distance_scale=1.3))
     national = nl.read_national(folder / "national_2018")
     assert national_consistency(longer, national)["max_relative_error"].max() <= 1e-9
     np.testing.assert_allclose(longer.x.to_numpy(), base.x.to_numpy(), rtol=1e-12)
     own = [mrio.dependency_split(t, measure="value-added")[1] for t in (base, longer)]
     share = [s.iloc[:, 0] / s.iloc[:, :3].sum(axis=1) for s in own]
-    regions = [r for r in base.regions if r != EXTRA_REGIO]
-    assert (share[1][regions] < share[0][regions]).all()
-    assert longer.meta["nl_assumptions"]["internal_distance_scale"] == 1.28
-    with pytest.raises(InvalidTableError, match="internal_distance_scale"):
-        NLAssumptions(internal_distance_scale=0.5)
+    regions = pd.read_csv(folder / "regions.csv")
+    few = regions.loc[regions["cities_15k"] < 2, "region"].tolist()
+    assert len(few) == 5
+    assert (share[1][few] < share[0][few]).all()
+    assert longer.meta["nl_assumptions"]["internal_distance_scale"] == 1.3
+    for bad in (0.5, 1.36):  # 1.36 was the top of the former range (every region's disc formula)
+        with pytest.raises(InvalidTableError, match="internal_distance_scale"):
+            NLAssumptions(internal_distance_scale=bad)
+
+
+def test_trade_model_reads_the_city_distances_and_commuting_keeps_the_centroids(folder, tmp_path):
+    """The trade model's distances are trade_distances_km.csv and the regions' trade internal distances,
+    with extra-regio 100 km beyond Kop van Noord-Holland; the commuting model's stay the centroid
+    distances and the disc formula it was fitted on."""
+    fixed = nl._fixed_inputs(folder, 2018, nl.read_national(folder / "national_2018").x.index)
+    trade = pd.read_csv(folder / "trade_distances_km.csv", index_col=0)
+    regions = pd.read_csv(folder / "regions.csv").set_index("region")
+    corop = list(trade.index)
+    pd.testing.assert_frame_equal(fixed.distances.loc[corop, corop], trade, check_names=False)
+    pd.testing.assert_series_equal(fixed.internal[corop], regions["trade_internal_distance_km"],
+                                   check_names=False)
+    np.testing.assert_allclose(fixed.distances.loc[EXTRA_REGIO, corop],
+                               trade.loc[nl.EXTRA_REGIO_ANCHOR] + nl.EXTRA_REGIO_OFFSHORE_KM)
+    assert fixed.internal[EXTRA_REGIO] == nl.EXTRA_REGIO_OFFSHORE_KM
+    assert list(fixed.fallback) == regions.index[regions["cities_15k"] < 2].tolist()
+    assert "median city-pair / disc ratio" in fixed.trade_distances
+    # the definitions differ: longer internal distances, between-region distances about the centroids'
+    centroid = pd.read_csv(folder / "distances_km.csv", index_col=0)
+    assert (regions["trade_internal_distance_km"] / regions["internal_distance_km"]).median() > 1.2
+    off = ~np.eye(len(corop), dtype=bool)
+    assert 0.95 < np.median(trade.to_numpy()[off] / centroid.loc[corop, corop].to_numpy()[off]) < 1.05
+    # commuting does not read the trade distances: doubling them leaves the commuting matrix as it was
+    copy = tmp_path / "nl_corop"
+    shutil.copytree(folder, copy)
+    (trade * 2).to_csv(copy / "trade_distances_km.csv")
+    regions.assign(trade_internal_distance_km=regions["trade_internal_distance_km"] * 2).reset_index().to_csv(
+        copy / "regions.csv", index=False)
+    pd.testing.assert_frame_equal(commuting_matrix(copy, pd.Index(corop), 2014),
+                                  commuting_matrix(folder, pd.Index(corop), 2014))
