@@ -729,6 +729,18 @@ def test_internal_distance_scale_moves_trade_home_and_keeps_the_national_table(f
             NLAssumptions(internal_distance_scale=bad)
 
 
+def test_internal_distance_scale_range_is_the_bootstrap_of_the_fallback_ratio(folder):
+    """The range of ``internal_distance_scale``: 2.5-97.5 % of the mean city-pair / disc ratio of as many
+    regions as fall back (5), drawn with replacement from the regions with a city pair, over their
+    median (100,000 resamples, seed 0), to two decimals."""
+    regions = pd.read_csv(folder / "regions.csv")
+    paired = regions["cities_15k"] >= 2
+    ratio = (regions["trade_internal_distance_km"] / regions["internal_distance_km"])[paired].to_numpy()
+    means = np.random.default_rng(0).choice(ratio, (100_000, int((~paired).sum()))).mean(axis=1)
+    low, high = np.quantile(means / np.median(ratio), [0.025, 0.975])
+    assert NLAssumptions.RANGES["internal_distance_scale"] == (round(low, 2), round(high, 2))
+
+
 def test_trade_model_reads_the_city_distances_and_commuting_keeps_the_centroids(folder, tmp_path):
     """The trade model's distances are trade_distances_km.csv and the regions' trade internal distances,
     with extra-regio 100 km beyond Kop van Noord-Holland; the commuting model's stay the centroid
