@@ -283,6 +283,7 @@ def _check_unique(assumptions: Sequence[Uncertain]) -> tuple[Uncertain, ...]:
 #: Trade parameters that matter inside one country (the border terms act only between countries).
 _NL_TRADE_PARAMETERS = ("local.distance_decay", "local.home_bias", "local.supply_led_demand",
                         "services.distance_decay", "services.home_bias", "services.supply_led_demand",
+                        "bulk.distance_decay", "bulk.home_bias", "bulk.supply_led_demand",
                         "goods.distance_decay", "goods.home_bias", "goods.supply_led_demand",
                         "size_elasticity")
 

@@ -446,7 +446,7 @@ def build_mrio(
         parameters; "uniform": the single-class model of earlier versions (one location quotient
         ``method``/``delta`` for every product and final demand, one decay ``beta``/``decay``).
     product_classes : Mapping, pandas.Series or str, optional
-        Sector -> tradability class ("local", "services", "goods"), or the name of a shipped
+        Sector -> tradability class ("nontraded", "local", "services", "bulk", "goods"), or the name of a shipped
         classification ("cbs", "japan", "wiod"); default: sectors matched by label against every
         shipped classification, the rest treated as "goods" (listed in ``meta["trade"]``).
     countries : Mapping, optional
@@ -698,8 +698,8 @@ def build_mrio(
     else:
         p = parameters
         trade_assumptions = [
-            "interregional trade per product by a gravity model with three tradability classes (local, "
-            "services, goods; data/tradability.csv): T0 = O_r D_s d_rs^-beta_k exp(home_k - c ln(x_s/x_N)) on "
+            "interregional trade per product by a gravity model with five tradability classes (nontraded, "
+            "local, services, bulk, goods; data/tradability.csv): T0 = O_r D_s d_rs^-beta_k exp(home_k - c ln(x_s/x_N)) on "
             "the own region, exp(-border_k) between countries; " + "; ".join(
                 f"{k}: beta {p.classes[k].distance_decay:.3g}, home bias {p.classes[k].home_bias:.3g}, border "
                 f"{p.classes[k].border:.3g}" for k in tradability.TRADE_CLASSES)

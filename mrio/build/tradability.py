@@ -1,13 +1,18 @@
 """Tradability classes and the calibrated interregional trade model (issue 11).
 
-Products differ in how far they travel. Every product belongs to one of four classes:
+Products differ in how far they travel. Every product belongs to one of five classes:
 
 * ``nontraded``: dwelling services (imputed rents, real estate), consumed where the dwelling or
   property stands: the own region supplies ``min(O, D)``, only surpluses travel (no parameters);
 * ``local``: non-tradables bought where they are produced (construction, retail, food services,
   personal services, education, health, care, public administration);
 * ``services``: business, transport, information, financial and utility services, in between;
-* ``goods``: agriculture, mining and manufacturing, traded across regions with cross-hauling.
+* ``bulk``: primary products and resource-based manufactures (Lall 2000: agriculture, mining and
+  quarrying, food and beverages, wood, paper, refined fuels, building materials), heavy for their
+  value, so they travel less far (Chen & Novy 2011 find the transport costs of heavy goods among
+  the largest barriers to trade between EU countries);
+* ``goods``: the other manufactures (chemicals, metals, machinery, electronics, vehicles...), traded
+  across regions with cross-hauling.
 
 The classification of the 81 CBS industries, the 12 Japanese and the 35 WIOD industries is the
 table ``data/tradability.csv`` (installed as ``mrio.data``), one rationale per row.
@@ -41,7 +46,10 @@ ensembles draw from those ranges (:meth:`TradeParameters.table`, :meth:`TradePar
 References
 ----------
 Wilson, A. G. (1970), *Entropy in Urban and Regional Modelling*; McCallum, J. (1995), AER 85,
-615-623; Head, K. & Mayer, T. (2002), CEPII WP 2002-01; Flegg, A. T. & Tohmo, T. (2013), Regional
+615-623; Head, K. & Mayer, T. (2002), CEPII WP 2002-01; Lall, S. (2000), "The technological
+structure and performance of developing country manufactured exports, 1985-98", Oxford
+Development Studies 28, 337-369; Chen, N. & Novy, D. (2011), "Gravity, trade integration, and
+heterogeneity across industries", J. Int. Econ. 85, 206-221; Flegg, A. T. & Tohmo, T. (2013), Regional
 Studies 47, 703-721; Santamaria, M., Ventura, J. & Yesilbayraktar, U. (2023), "Exploring European
 regional trade", J. Int. Econ. 146 (road-freight distance elasticity and home bias).
 """
@@ -78,7 +86,7 @@ __all__ = [
 ]
 
 #: The tradability classes with fitted gravity parameters, from least to most traded.
-TRADE_CLASSES = ("local", "services", "goods")
+TRADE_CLASSES = ("local", "services", "bulk", "goods")
 #: Products that are not traded at all: consumed where supplied (the dwelling services of imputed rents and
 #: real estate). No parameters: the own region supplies ``min(O, D)``, only surpluses travel.
 NONTRADED = "nontraded"

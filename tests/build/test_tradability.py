@@ -41,8 +41,15 @@ def test_every_cbs_japanese_and_wiod_industry_is_classified_with_a_rationale():
     for sector in ("Retail trade", "Human health", "Education",
                    "Public administration and defence", "Construction of buildings", "Food and beverage services"):
         assert classes[sector] == "local", sector
-    for sector in ("Food products", "Basic metals", "Chemicals and chemical products"):
+    for sector in ("Basic metals", "Chemicals and chemical products", "Motor vehicles and trailers"):
         assert classes[sector] == "goods", sector
+    for sector in ("Crop and animal production", "Food products", "Building materials", "Other mining and quarrying"):
+        assert classes[sector] == "bulk", sector
+    # the truths' industries on the same principle (primary and resource-based products are bulk)
+    wiod = classification("wiod").set_index("code")["class"]
+    assert wiod["c1"] == wiod["c3"] == wiod["c11"] == "bulk" and wiod["c9"] == wiod["c15"] == "goods"
+    japan = classification("japan").set_index("code")["class"]
+    assert japan["1"] == japan["2"] == "bulk" and japan["3"] == "goods"
     for sector in ("Wholesale trade", "Land transport and pipelines", "Legal and accounting"):
         assert classes[sector] == "services", sector
 
@@ -70,8 +77,9 @@ def test_shipped_parameters_have_ranges_and_round_trip(tmp_path):
     at_bound = np.isclose(table["low"], table["high"], rtol=0, atol=1e-9)
     assert ((table["standard_error"] > 0) | at_bound).all() and at_bound.sum() <= 1
     assert ((table["low"] <= table["value"]) & (table["value"] <= table["high"])).all()
-    # local products are the least traded: steepest decay and most home bias of the three classes
-    assert p.classes["local"].distance_decay > p.classes["goods"].distance_decay
+    # local products are the least traded (steepest decay); bulk goods, heavy for their value, travel
+    # less far than the other goods (Chen & Novy 2011)
+    assert p.classes["local"].distance_decay > p.classes["bulk"].distance_decay > p.classes["goods"].distance_decay
     p.write(tmp_path / "p.json", extra={"note": "test"})
     back = TradeParameters.read(tmp_path / "p.json")
     assert back == p
