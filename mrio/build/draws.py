@@ -34,7 +34,7 @@ from mrio.build.inputs import read_national
 from mrio.build.national import NationalTable
 from mrio.build.nl import DEFAULT_YEAR, build_nl_corop, check_nl_year, nl_inputs_folder
 from mrio.build.nl_placement import NLAssumptions
-from mrio.build.tradability import TradeParameters
+from mrio.build.tradability import TRADE_CLASSES, TradeParameters
 from mrio.core.system import MRIO
 from mrio.errors import InputError, UnknownLabelError
 
@@ -281,11 +281,8 @@ def _check_unique(assumptions: Sequence[Uncertain]) -> tuple[Uncertain, ...]:
 
 # ------------------------------------------------------------------------------ the Dutch build
 #: Trade parameters that matter inside one country (the border terms act only between countries).
-_NL_TRADE_PARAMETERS = ("local.distance_decay", "local.home_bias", "local.supply_led_demand",
-                        "services.distance_decay", "services.home_bias", "services.supply_led_demand",
-                        "bulk.distance_decay", "bulk.home_bias", "bulk.supply_led_demand",
-                        "goods.distance_decay", "goods.home_bias", "goods.supply_led_demand",
-                        "size_elasticity")
+_NL_TRADE_PARAMETERS = tuple(f"{k}.{f}" for k in TRADE_CLASSES
+                             for f in ("distance_decay", "home_bias", "supply_led_demand")) + ("size_elasticity",)
 
 
 def nl_uncertain_assumptions(year: int = DEFAULT_YEAR) -> tuple[Uncertain, ...]:

@@ -446,8 +446,8 @@ def build_mrio(
         parameters; "uniform": the single-class model of earlier versions (one location quotient
         ``method``/``delta`` for every product and final demand, one decay ``beta``/``decay``).
     product_classes : Mapping, pandas.Series or str, optional
-        Sector -> tradability class ("nontraded", "local", "services", "bulk", "goods"), or the name of a shipped
-        classification ("cbs", "japan", "wiod"); default: sectors matched by label against every
+        Sector -> tradability class ("nontraded", "local", "services", "bulk", "goods"), or the name
+        of a shipped classification ("cbs", "japan", "wiod"); default: sectors matched by label against every
         shipped classification, the rest treated as "goods" (listed in ``meta["trade"]``).
     countries : Mapping, optional
         Region -> country; the border effect applies between regions of different countries

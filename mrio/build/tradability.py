@@ -85,7 +85,7 @@ __all__ = [
     "estimate_trade",
 ]
 
-#: The tradability classes with fitted gravity parameters, from least to most traded.
+#: The tradability classes with fitted gravity parameters (in the order of the parameter tables).
 TRADE_CLASSES = ("local", "services", "bulk", "goods")
 #: Products that are not traded at all: consumed where supplied (the dwelling services of imputed rents and
 #: real estate). No parameters: the own region supplies ``min(O, D)``, only surpluses travel.

@@ -588,7 +588,8 @@ def _trade_method(meta: Mapping) -> str:
         return f"{value.get((truth, metric), float('nan')):.3f}"
 
     return ("<li>Interregional trade: gravity model per product with four traded classes (local, "
-            "services, bulk, goods) and a nontraded one (dwelling services), each traded class with a distance decay and a home bias that grows in small regions, "
+            "services, bulk, goods) and a nontraded one (dwelling services), each traded class with a "
+            "distance decay and a home bias that grows in small regions, "
             "balanced per product to regional supply and demand (RAS); parameters fitted on survey truths. "
             "Rebuilding those truths from national tables and regional output (<code>mrio validate</code>): "
             f"Japanese prefectures 2015, local supply share MAE {pick('japan', 'local supply share MAE')}, "
