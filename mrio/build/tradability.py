@@ -486,7 +486,7 @@ def supply_led_category_weights(origin: np.ndarray, demand_intermediate: np.ndar
         fixed = np.where(pinned[:, None], kernels.safe_divide(prior, prior.sum(axis=1, keepdims=True))
                          * rows[:, None], 0.0)
         free = ~pinned & (rows > 0)
-        M = fixed.copy()
+        M = fixed  # a fresh array: the free rows are filled in below
         if free.any():
             left = np.clip(rows.sum() * W[c] - fixed.sum(axis=0), 0.0, None)
             left *= rows[free].sum() / left.sum() if left.sum() > 0 else 0.0
